@@ -1,0 +1,264 @@
+"""The ReplicaSet controller: keep exactly `spec.replicas` pods matching the selector.
+
+Like Kubernetes' `pkg/controller/replicaset`: it watches ReplicaSets and pods, and for a
+ReplicaSet key compares the active pods it controls (by ownerReference) with the desired
+count. Too few: create pods from the template (`generateName: <rs>-`, so names get five
+random characters), in slow-start batches of 1, 2, 4, … and at most 500 per sync. Too many:
+delete the pods Kubernetes would pick first (unscheduled before scheduled, pending before
+running, not-ready before ready, most recently ready first, most restarts, newest first).
+"Expectations" remember creations and deletions not yet seen through the watch, so the
+controller never double-creates while its cache catches up. Then it writes status
+(replicas, readyReplicas, availableReplicas, observedGeneration).
+
+Simplified: orphaned pods are not adopted, and pods are not ranked by co-location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ApiError
+from ..informers import key_of
+from ..jsonutil import copy_json
+from ..selectors import selector_from_spec
+from ..timefmt import seconds_since
+from .base import (
+    Controller,
+    ControllerContext,
+    controller_of,
+    is_pod_active,
+    is_pod_ready,
+    owner_reference,
+    owner_uid_index,
+)
+
+Obj = dict[str, Any]
+BURST_REPLICAS = 500
+EXPECTATIONS_TTL = 300.0
+
+
+@dataclass
+class Expectation:
+    adds: int
+    dels: int
+    at: float
+
+
+class Expectations:
+    """`ControllerExpectations`: creations/deletions issued but not yet observed."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, Expectation] = {}
+
+    def satisfied(self, key: str, now: float) -> bool:
+        e = self._by_key.get(key)
+        return e is None or (e.adds <= 0 and e.dels <= 0) or now - e.at > EXPECTATIONS_TTL
+
+    def expect(self, key: str, adds: int, dels: int, now: float) -> None:
+        self._by_key[key] = Expectation(adds, dels, now)
+
+    def observed(self, key: str, adds: int = 0, dels: int = 0) -> None:
+        e = self._by_key.get(key)
+        if e is not None:
+            e.adds -= adds
+            e.dels -= dels
+
+    def forget(self, key: str) -> None:
+        self._by_key.pop(key, None)
+
+
+def pod_available(pod: Obj, min_ready_seconds: int, now: float, epoch: Any) -> bool:
+    """`podutil.IsPodAvailable`: Ready for at least minReadySeconds."""
+    for c in pod.get("status", {}).get("conditions") or ():
+        if c.get("type") == "Ready" and c.get("status") == "True":
+            if min_ready_seconds <= 0:
+                return True
+            since = c.get("lastTransitionTime")
+            return since is not None and seconds_since(epoch, since) + min_ready_seconds <= now
+    return False
+
+
+def _delete_rank(pod: Obj, epoch: Any) -> tuple[Any, ...]:
+    """Sort key for `ActivePodsWithRanks`: pods that sort first are deleted first."""
+    status = pod.get("status", {})
+    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(status.get("phase", ""), 0)
+    ready = is_pod_ready(pod)
+    ready_since = 0.0
+    if ready:
+        for c in status.get("conditions") or ():
+            if c.get("type") == "Ready" and c.get("lastTransitionTime"):
+                ready_since = seconds_since(epoch, c["lastTransitionTime"])
+    restarts = sum(cs.get("restartCount", 0) for cs in status.get("containerStatuses") or ())
+    created = seconds_since(epoch, pod["metadata"]["creationTimestamp"])
+    return (
+        1 if pod["spec"].get("nodeName") else 0,
+        phase_rank,
+        1 if ready else 0,
+        -ready_since,  # ready more recently → deleted first
+        -restarts,
+        -created,  # newer → deleted first
+        pod["metadata"]["name"],
+    )
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset-controller"
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.expectations = Expectations()
+        self.rs_informer = ctx.informers.get("replicasets")
+        self.pod_informer = ctx.informers.get("pods")
+        self.pod_informer.add_index("controller-uid", owner_uid_index)
+        self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new),
+                                     self._on_rs_delete)
+        self.pod_informer.add_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+
+    def component_name(self) -> str:
+        return "replicaset-controller"
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def _enqueue(self, rs: Obj) -> None:
+        self.queue.add(key_of(rs))
+
+    def _on_rs_delete(self, rs: Obj) -> None:
+        self.expectations.forget(key_of(rs))
+
+    def _owner_key(self, pod: Obj) -> str | None:
+        ref = controller_of(pod)
+        if ref is None or ref.get("kind") != "ReplicaSet":
+            return None
+        return f"{pod['metadata']['namespace']}/{ref['name']}"
+
+    def _on_pod_add(self, pod: Obj) -> None:
+        key = self._owner_key(pod)
+        if key is None:
+            return
+        if pod["metadata"].get("deletionTimestamp"):
+            self.expectations.observed(key, dels=1)
+        else:
+            self.expectations.observed(key, adds=1)
+        self.queue.add(key)
+
+    def _on_pod_update(self, old: Obj, new: Obj) -> None:
+        key = self._owner_key(new)
+        if key is None:
+            return
+        if new["metadata"].get("deletionTimestamp") and not old["metadata"].get("deletionTimestamp"):
+            self.expectations.observed(key, dels=1)
+        self.queue.add(key)
+        # A pod that just became ready may become available after minReadySeconds.
+        rs = self.rs_informer.get(key)
+        mrs = int((rs or {}).get("spec", {}).get("minReadySeconds", 0) or 0)
+        if mrs and is_pod_ready(new) and not is_pod_ready(old):
+            self.queue.add_after(key, mrs + 1)
+
+    def _on_pod_delete(self, pod: Obj) -> None:
+        key = self._owner_key(pod)
+        if key is None:
+            return
+        if not pod["metadata"].get("deletionTimestamp"):
+            self.expectations.observed(key, dels=1)
+        self.queue.add(key)
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def sync(self, key: str) -> None:
+        rs = self.rs_informer.get(key)
+        if rs is None:
+            self.expectations.forget(key)
+            return
+        uid = rs["metadata"]["uid"]
+        selector = selector_from_spec(rs["spec"].get("selector"))
+        owned = [p for p in self.pod_informer.by_index("controller-uid", uid)
+                 if selector.matches(p["metadata"].get("labels"))]
+        active = [p for p in owned if is_pod_active(p)]
+        error: ApiError | None = None
+        if self.expectations.satisfied(key, self.clock.now) and not rs["metadata"].get("deletionTimestamp"):
+            error = self._manage_replicas(key, rs, active)
+        self._update_status(rs, active, error)
+        if error is not None:
+            raise error
+
+    def _manage_replicas(self, key: str, rs: Obj, active: list[Obj]) -> ApiError | None:
+        want = int(rs["spec"].get("replicas", 1))
+        diff = len(active) - want
+        if diff < 0:
+            count = min(-diff, BURST_REPLICAS)
+            self.expectations.expect(key, count, 0, self.clock.now)
+            created = 0
+            batch = 1
+            while created < count:
+                size = min(batch, count - created)
+                for _ in range(size):
+                    try:
+                        self._create_pod(rs)
+                    except ApiError as exc:
+                        self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {exc.message}")
+                        # Creations that did not happen will never be observed.
+                        self.expectations.observed(key, adds=count - created)
+                        return exc
+                    created += 1
+                batch *= 2
+            return None
+        if diff > 0:
+            count = min(diff, BURST_REPLICAS)
+            epoch = self.server.epoch
+            victims = sorted(active, key=lambda p: _delete_rank(p, epoch))[:count]
+            self.expectations.expect(key, 0, count, self.clock.now)
+            for pod in victims:
+                meta = pod["metadata"]
+                try:
+                    self.server.delete(self.user, "pods", meta["name"], meta["namespace"])
+                except ApiError as exc:
+                    self.expectations.observed(key, dels=1)
+                    if exc.code != 404:
+                        self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {exc.message}")
+                        return exc
+                    continue
+                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta['name']}")
+        return None
+
+    def _create_pod(self, rs: Obj) -> None:
+        template = rs["spec"]["template"]
+        tmeta = template.get("metadata") or {}
+        meta: Obj = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"],
+                     "labels": copy_json(tmeta.get("labels") or {}),
+                     "ownerReferences": [owner_reference(rs)]}
+        if tmeta.get("annotations"):
+            meta["annotations"] = copy_json(tmeta["annotations"])
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": copy_json(template["spec"])}
+        created = self.server.create(self.user, pod)
+        self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+
+    def _update_status(self, rs: Obj, active: list[Obj], error: ApiError | None) -> None:
+        now, epoch = self.clock.now, self.server.epoch
+        mrs = int(rs["spec"].get("minReadySeconds", 0) or 0)
+        labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
+        status: Obj = {
+            "replicas": len(active),
+            "fullyLabeledReplicas": sum(
+                1 for p in active if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
+            ),
+            "readyReplicas": sum(1 for p in active if is_pod_ready(p)),
+            "availableReplicas": sum(1 for p in active if pod_available(p, mrs, now, epoch)),
+            "observedGeneration": rs["metadata"].get("generation", 1),
+        }
+        conditions = [c for c in rs.get("status", {}).get("conditions") or () if c["type"] != "ReplicaFailure"]
+        if error is not None and error.code == 403:
+            conditions.append({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                               "message": error.message, "lastTransitionTime": self.server.timestamp()})
+        if conditions:
+            status["conditions"] = conditions
+        # Kubernetes omits zero counters from the serialised status.
+        status = {k: v for k, v in status.items() if v not in (0, None) or k in ("replicas", "observedGeneration")}
+        if status == rs.get("status"):
+            return
+        new = copy_json(rs)
+        new["status"] = status
+        try:
+            self.server.update(self.user, new, subresource="status")
+        except ApiError:
+            self.queue.add_rate_limited(key_of(rs))

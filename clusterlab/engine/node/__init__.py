@@ -1,0 +1,1 @@
+"""The worker-node side: kubelet, container runtime (and kube-proxy, with Services)."""

@@ -1,0 +1,583 @@
+"""The kubelet: the node agent that registers its Node, heartbeats, and runs the pods bound to it.
+
+What the real kubelet does, on the virtual clock:
+- **Registration and status.** On start it creates its Node (capacity, allocatable, conditions,
+  addresses, nodeInfo) or, after a reboot, reports it Ready again. It recomputes node status
+  every 10 s (`nodeStatusUpdateFrequency`) and posts it when something changed or 5 minutes
+  passed (`nodeStatusReportFrequency`).
+- **Heartbeat.** It renews its Lease in `kube-node-lease` every 10 s (a quarter of the 40 s
+  lease duration). The node lifecycle controller judges liveness from this.
+- **Pods.** It watches pods with `spec.nodeName` = itself. For a new pod: report it Pending
+  (`ContainerCreating`), create the sandbox and get an IP, then per container pull the image
+  (events `Pulling`/`Pulled`, or `already present on machine`; a missing image gives
+  `ErrImagePull` then `ImagePullBackOff` with 10 s → 300 s backoff), create (`Created
+  container: x`) and start (`Started container x`); once every container runs, Running and
+  Ready. A pod being deleted has its containers stopped (`Killing`) and is then removed with
+  grace period 0. Static pods (the control plane on a control-plane node) run from manifests,
+  with mirror pods in the API.
+- **Power.** A powered-off node's kubelet is simply gone: no heartbeats, no status, nothing
+  stops its pods in the API. Powered on, it re-registers, finishes deletions that were
+  pending, and restarts the rest (restart count +1, last state `Unknown`, exit code 255).
+
+Simplified: no probes, restarts of exited containers, volumes, or resource enforcement yet
+(the workloads work adds them); the pod IP comes from a per-node CIDR the scenario assigns
+(the node-IPAM controller's job, arriving with networking).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..apiserver import APIServer, User
+from ..clock import Clock, Timer
+from ..errors import ApiError
+from ..informers import Informer, key_of
+from ..jsonutil import copy_json
+from ..names import new_uid
+from ..quantity import format_bytes, int_value
+from ..recorder import EventRecorder
+from ..timefmt import micro_time
+from .pod_state import ContainerState, PodState, build_status
+from .runtime import (
+    CREATE_SECONDS,
+    PAUSE_IMAGE,
+    SANDBOX_SECONDS,
+    START_SECONDS,
+    STOP_SECONDS,
+    Runtime,
+    image_id,
+    normalize,
+)
+
+Obj = dict[str, Any]
+
+LEASE_DURATION = 40
+LEASE_RENEW_INTERVAL = 10.0
+STATUS_UPDATE_FREQUENCY = 10.0
+STATUS_REPORT_FREQUENCY = 300.0
+IMAGE_BACKOFF_INITIAL = 10.0
+IMAGE_BACKOFF_MAX = 300.0
+BOOT_SECONDS = 10.0
+KUBELET_VERSION = "v1.32.0"
+# kubeadm's default hard eviction threshold: allocatable memory = capacity - 100Mi.
+EVICTION_HARD_MEMORY = 100 * 1024 * 1024
+
+
+@dataclass
+class NodeConfig:
+    """The machine a kubelet runs on, as a scenario describes it."""
+
+    name: str
+    index: int
+    cpu: str = "2"
+    memory: str = "4Gi"
+    pods: int = 110
+    role: str = "worker"
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: list[Obj] = field(default_factory=list)
+    static_pods: list[Obj] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+
+    @property
+    def internal_ip(self) -> str:
+        return f"172.18.{self.index // 250}.{self.index % 250 + 2}"
+
+    @property
+    def pod_cidr(self) -> str:
+        return f"10.244.{self.index}.0/24"
+
+
+def go_duration(seconds: float) -> str:
+    """Go's `time.Duration.String()` for a millisecond-truncated duration: `412ms`, `2.345s`, `1m5.2s`."""
+    ms = int(round(seconds * 1000))
+    if ms < 1000:
+        return f"{ms}ms"
+    minutes, rem_ms = divmod(ms, 60_000)
+    secs = f"{rem_ms / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+class Kubelet:
+    def __init__(self, server: APIServer, clock: Clock, rng: random.Random, config: NodeConfig) -> None:
+        self.server = server
+        self.clock = clock
+        self.rng = rng
+        self.config = config
+        self.name = config.name
+        self.user = User(f"system:node:{config.name}", f"kubelet/{config.name}")
+        self.recorder = EventRecorder(server, self.user, "kubelet", host=config.name)
+        self.runtime = Runtime(clock, rng)
+        for image in [PAUSE_IMAGE, *config.images]:
+            self.runtime.preload(image)
+        self.running = False
+        self.generation = 0
+        self.pods: dict[str, PodState] = {}
+        self.informer: Informer | None = None
+        self.lease: Obj | None = None
+        self.last_status_report = -1e18
+        self.last_reported_conditions: list[Obj] | None = None
+        self.boot_id = ""
+        self._next_ip = 2
+        self._used_ips: set[int] = set()
+        self._timers: list[Timer] = []
+
+    # -- timers that die with the process --------------------------------------------------
+
+    def _later(self, delay: float, fn: Callable[[], None], bucket: list[Timer] | None = None) -> Timer:
+        gen = self.generation
+
+        def guarded() -> None:
+            if self.running and self.generation == gen:
+                fn()
+
+        timer = self.clock.call_later(delay, guarded)
+        (self._timers if bucket is None else bucket).append(timer)
+        return timer
+
+    # -- power ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """The kubelet process starts (node boot)."""
+        self.generation += 1
+        self.running = True
+        self.boot_id = new_uid(self.rng)
+        self._timers = []
+        self.pods = {}
+        self._next_ip, self._used_ips = 2, set()
+        self._register()
+        self._renew_lease()
+        self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
+        self.informer = Informer(self.server, self.user, "pods", field_selector=f"spec.nodeName={self.name}")
+        self.informer.add_handler(self._pod_seen, lambda old, new: self._pod_seen(new), self._pod_gone)
+        self.informer.start()
+        self._ensure_mirror_pods()
+
+    def stop(self) -> None:
+        """Power off: the process and every container vanish; the API keeps what it had."""
+        self.running = False
+        self.generation += 1
+        for t in self._timers:
+            t.cancel()
+        self._timers = []
+        for st in self.pods.values():
+            st.cancel_timers()
+        self.pods = {}
+        if self.informer is not None:
+            self.informer.stop()
+            self.informer = None
+        self.lease = None
+
+    # -- node object ----------------------------------------------------------------------
+
+    def _capacity(self) -> tuple[Obj, Obj]:
+        mem = int_value(self.config.memory)
+        alloc = {"cpu": self.config.cpu, "ephemeral-storage": "95491088Ki", "hugepages-1Gi": "0",
+                 "hugepages-2Mi": "0", "memory": format_bytes(mem) if mem % 1024 == 0 else str(mem),
+                 "pods": str(self.config.pods)}
+        cap_mem = mem + EVICTION_HARD_MEMORY
+        cap = {**alloc, "ephemeral-storage": "103609120Ki", "memory": format_bytes(cap_mem)}
+        return cap, alloc
+
+    def _conditions(self, previous: list[Obj] | None) -> list[Obj]:
+        ts = self.server.timestamp()
+        prev = {c["type"]: c for c in previous or ()}
+        spec = [("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                ("Ready", "True", "KubeletReady", "kubelet is posting ready status")]
+        out = []
+        for ctype, status, reason, message in spec:
+            p = prev.get(ctype)
+            transition = p["lastTransitionTime"] if p and p.get("status") == status else ts
+            out.append({"type": ctype, "status": status, "lastHeartbeatTime": ts, "lastTransitionTime": transition,
+                        "reason": reason, "message": message})
+        return out
+
+    def _node_object(self) -> Obj:
+        cfg = self.config
+        cap, alloc = self._capacity()
+        labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": cfg.name, "kubernetes.io/os": "linux"}
+        if cfg.role == "control-plane":
+            labels["node-role.kubernetes.io/control-plane"] = ""
+            labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
+        labels.update(cfg.labels)
+        spec: Obj = {"podCIDR": cfg.pod_cidr, "podCIDRs": [cfg.pod_cidr]}
+        if cfg.taints:
+            spec["taints"] = copy_json(cfg.taints)
+        return {
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": cfg.name, "labels": labels, "annotations": {
+                "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+            "spec": spec,
+            "status": {
+                "capacity": cap, "allocatable": alloc, "conditions": self._conditions(None),
+                "addresses": [{"type": "InternalIP", "address": cfg.internal_ip},
+                              {"type": "Hostname", "address": cfg.name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "nodeInfo": self._node_info(),
+                "images": self._images(),
+            },
+        }
+
+    def _node_info(self) -> Obj:
+        machine = f"{self.config.index:032x}"
+        return {"machineID": machine, "systemUUID": f"{machine[:8]}-{machine[8:12]}-{machine[12:16]}-"
+                                                     f"{machine[16:20]}-{machine[20:]}",
+                "bootID": self.boot_id, "kernelVersion": "6.8.0-49-generic", "osImage": "Ubuntu 24.04.1 LTS",
+                "containerRuntimeVersion": "containerd://1.7.24", "kubeletVersion": KUBELET_VERSION,
+                "kubeProxyVersion": KUBELET_VERSION, "operatingSystem": "linux", "architecture": "amd64"}
+
+    def _images(self) -> list[Obj]:
+        out = []
+        for ref, size in sorted(self.runtime.images.items()):
+            repo = ref.rpartition(":")[0]
+            out.append({"names": [f"{repo}@{image_id(ref).split('@', 1)[1]}", ref], "sizeBytes": size})
+        return out
+
+    def _register(self) -> None:
+        try:
+            existing = self.server.get(self.user, "nodes", self.name)
+        except ApiError as exc:
+            if exc.code != 404:
+                return
+            node = self.server.create(self.user, self._node_object())
+            self.recorder.event(node, "Normal", "Starting", "Starting kubelet.")
+            self.recorder.event(node, "Normal", "RegisteredNode", f"Node {self.name} event: Registered Node "
+                                f"{self.name} in Controller")
+            self.last_reported_conditions = node["status"]["conditions"]
+            self.last_status_report = self.clock.now
+            return
+        self.recorder.event(existing, "Normal", "Starting", "Starting kubelet.")
+        old_boot = existing.get("status", {}).get("nodeInfo", {}).get("bootID")
+        if old_boot and old_boot != self.boot_id:
+            self.recorder.event(existing, "Warning", "Rebooted",
+                                f"Node {self.name} has been rebooted, boot id: {self.boot_id}")
+        self._post_status(existing.get("status", {}).get("conditions"), force=True)
+
+    def _post_status(self, previous: list[Obj] | None, force: bool = False) -> None:
+        conditions = self._conditions(previous)
+        changed = [(c["type"], c["status"]) for c in conditions] != [
+            (c["type"], c["status"]) for c in self.last_reported_conditions or ()]
+        if not force and not changed and self.clock.now - self.last_status_report < STATUS_REPORT_FREQUENCY:
+            return
+        cap, alloc = self._capacity()
+        patch = {"status": {"conditions": conditions, "capacity": cap, "allocatable": alloc,
+                            "nodeInfo": self._node_info(), "images": self._images()}}
+        try:
+            node = self.server.patch(self.user, "nodes", self.name, patch, subresource="status")
+        except ApiError:
+            return
+        was_ready = any(c["type"] == "Ready" and c["status"] == "True" for c in previous or ())
+        if not was_ready:
+            self.recorder.event(node, "Normal", "NodeReady", f"Node {self.name} status is now: NodeReady")
+        self.last_reported_conditions = conditions
+        self.last_status_report = self.clock.now
+
+    def _status_loop(self) -> None:
+        self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
+        self._post_status(self.last_reported_conditions)
+
+    # -- lease ----------------------------------------------------------------------------
+
+    def _renew_lease(self) -> None:
+        self._later(LEASE_RENEW_INTERVAL, self._renew_lease)
+        now = micro_time(self.server.epoch, self.clock.now)
+        try:
+            if self.lease is None:
+                try:
+                    self.lease = self.server.get(self.user, "leases", self.name, "kube-node-lease")
+                except ApiError as exc:
+                    if exc.code != 404:
+                        raise
+                    node = self.server.get(self.user, "nodes", self.name)
+                    self.lease = self.server.create(self.user, {
+                        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                        "metadata": {"name": self.name, "namespace": "kube-node-lease",
+                                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": self.name,
+                                                          "uid": node["metadata"]["uid"]}]},
+                        "spec": {"holderIdentity": self.name, "leaseDurationSeconds": LEASE_DURATION,
+                                 "renewTime": now}})
+                    return
+            lease = copy_json(self.lease)
+            lease["spec"]["renewTime"] = now
+            self.lease = self.server.update(self.user, lease)
+        except ApiError:
+            self.lease = None  # re-read on the next attempt
+
+    # -- pods -----------------------------------------------------------------------------
+
+    def _allocate_ip(self) -> str:
+        """host-local IPAM: the next free address after the last one handed out, wrapping."""
+        base = self.config.pod_cidr.rsplit(".", 1)[0]
+        for _ in range(253):
+            n = self._next_ip
+            self._next_ip = 2 if n >= 254 else n + 1
+            if n not in self._used_ips:
+                self._used_ips.add(n)
+                return f"{base}.{n}"
+        raise ApiError("failed to allocate for range 0: no IP addresses available in range set")
+
+    def _release_ip(self, ip: str | None) -> None:
+        if ip:
+            self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
+
+    def _pod_seen(self, pod: Obj) -> None:
+        key = key_of(pod)
+        if pod["metadata"].get("deletionTimestamp"):
+            self._terminate(pod)
+            return
+        if key in self.pods or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+            return
+        self._start_pod(pod)
+
+    def _pod_gone(self, pod: Obj) -> None:
+        st = self.pods.pop(key_of(pod), None)
+        if st is not None:
+            st.cancel_timers()
+            self._release_ip(st.pod_ip)
+
+    def _start_pod(self, pod: Obj) -> None:
+        key = key_of(pod)
+        previous = {c["name"]: c for c in pod.get("status", {}).get("containerStatuses") or ()}
+        containers = []
+        for c in pod["spec"]["containers"]:
+            cs = ContainerState(c["name"], c["image"])
+            prev = previous.get(c["name"])
+            if prev is not None and prev.get("containerID"):
+                # The pod ran here before a reboot: its containers died with the machine.
+                started = (prev.get("state", {}).get("running") or {}).get("startedAt")
+                cs.restart_count = int(prev.get("restartCount", 0)) + 1
+                cs.last_state = {"terminated": {"exitCode": 255, "reason": "Unknown", "startedAt": started,
+                                                "finishedAt": self.server.timestamp(),
+                                                "containerID": prev["containerID"]}}
+            containers.append(cs)
+        st = PodState(key, pod["metadata"]["uid"], containers,
+                      pod.get("status", {}).get("startTime") or self.server.timestamp())
+        self.pods[key] = st
+        if previous and any(p.get("containerID") for p in previous.values()):
+            self.recorder.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and "
+                                "re-created.")
+        self._report(key)
+        self._later(SANDBOX_SECONDS, lambda: self._sandbox_ready(key), st.timers)
+
+    def _pod(self, key: str) -> Obj | None:
+        return self.informer.get(key) if self.informer is not None else None
+
+    def _sandbox_ready(self, key: str) -> None:
+        st = self.pods.get(key)
+        if st is None or st.terminating:
+            return
+        pod = self._pod(key)
+        if pod is None:
+            return
+        if not pod["spec"].get("hostNetwork"):
+            try:
+                st.pod_ip = self._allocate_ip()
+            except ApiError as exc:
+                self.recorder.event(pod, "Warning", "FailedCreatePodSandBox",
+                                    f"Failed to create pod sandbox: {exc.message}")
+                return
+        st.sandbox_ready = True
+        self._report(key)
+        self._next_container(key, 0)
+
+    def _next_container(self, key: str, index: int) -> None:
+        st = self.pods.get(key)
+        pod = self._pod(key)
+        if st is None or pod is None or st.terminating:
+            return
+        if index >= len(st.containers):
+            self._report(key)
+            return
+        spec = pod["spec"]["containers"][index]
+        cs = st.containers[index]
+        image = spec["image"]
+        policy = spec.get("imagePullPolicy", "IfNotPresent")
+        field_path = f"spec.containers{{{spec['name']}}}"
+        present = self.runtime.has_image(image)
+        if policy == "Never" and not present:
+            cs.reason, cs.message = "ErrImageNeverPull", f'Container image "{image}" is not present with pull policy of Never'
+            self.recorder.event(pod, "Warning", "ErrImageNeverPull", cs.message, field_path)
+            self._report(key)
+            return
+        if present and policy in ("IfNotPresent", "Never"):
+            self.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
+                                field_path)
+            self._create_container(key, index)
+            return
+        backoff_until = st.image_backoff.get(image)
+        if backoff_until is not None and backoff_until > self.clock.now:
+            return
+        self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', field_path)
+        requested = self.clock.now
+        result = self.runtime.pull(image)
+
+        def done() -> None:
+            p = self._pod(key)
+            s = self.pods.get(key)
+            if p is None or s is None or s.terminating:
+                return
+            if result.ok:
+                self.runtime.finish_pull(image, result.size)
+                s.image_backoff.pop(image, None)
+                self.recorder.event(p, "Normal", "Pulled", (
+                    f'Successfully pulled image "{image}" in {go_duration(result.pull_seconds)} '
+                    f"({go_duration(self.clock.now - requested)} including waiting). "
+                    f"Image size: {result.size} bytes."), field_path)
+                self._create_container(key, index)
+                return
+            self._image_pull_failed(key, index, image, result.error, field_path)
+
+        self._later(result.done_at - self.clock.now, done, st.timers)
+
+    def _image_pull_failed(self, key: str, index: int, image: str, error: str, field_path: str) -> None:
+        st, pod = self.pods.get(key), self._pod(key)
+        if st is None or pod is None:
+            return
+        cs = st.containers[index]
+        self.recorder.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {error}', field_path)
+        self.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path)
+        cs.reason, cs.message = "ErrImagePull", error
+        self._report(key)
+        previous = st.image_backoff.get(f"{image}#delay", 0.0)
+        delay = IMAGE_BACKOFF_INITIAL if previous == 0 else min(previous * 2, IMAGE_BACKOFF_MAX)
+        st.image_backoff[f"{image}#delay"] = delay
+        st.image_backoff[image] = self.clock.now + delay
+
+        def enter_backoff() -> None:
+            s, p = self.pods.get(key), self._pod(key)
+            if s is None or p is None or s.terminating:
+                return
+            c = s.containers[index]
+            c.reason, c.message = "ImagePullBackOff", f'Back-off pulling image "{image}"'
+            self.recorder.event(p, "Normal", "BackOff", f'Back-off pulling image "{image}"', field_path)
+            self.recorder.event(p, "Warning", "Failed", "Error: ImagePullBackOff", field_path)
+            self._report(key)
+
+        # The next pod sync (about a second later) finds the image in backoff.
+        self._later(1.0, enter_backoff, st.timers)
+        self._later(delay, lambda: self._next_container(key, index), st.timers)
+
+    def _create_container(self, key: str, index: int) -> None:
+        def created() -> None:
+            st, pod = self.pods.get(key), self._pod(key)
+            if st is None or pod is None or st.terminating:
+                return
+            cs = st.containers[index]
+            cs.container_id = self.runtime.new_container_id()
+            cs.image_id = image_id(pod["spec"]["containers"][index]["image"])
+            cs.image = _display_image(pod["spec"]["containers"][index]["image"])
+            self.recorder.event(pod, "Normal", "Created", f"Created container: {cs.name}",
+                                f"spec.containers{{{cs.name}}}")
+            self._later(START_SECONDS, lambda: started(), st.timers)
+
+        def started() -> None:
+            st, pod = self.pods.get(key), self._pod(key)
+            if st is None or pod is None or st.terminating:
+                return
+            cs = st.containers[index]
+            cs.state, cs.reason, cs.message = "running", "", ""
+            cs.started_at = self.server.timestamp()
+            self.recorder.event(pod, "Normal", "Started", f"Started container {cs.name}",
+                                f"spec.containers{{{cs.name}}}")
+            self._next_container(key, index + 1)
+
+        st = self.pods[key]
+        self._later(CREATE_SECONDS, created, st.timers)
+
+    def _terminate(self, pod: Obj) -> None:
+        key = key_of(pod)
+        st = self.pods.get(key)
+        if st is not None and st.terminating:
+            return
+        if st is None:
+            self._finalize(pod)  # nothing of it runs here
+            return
+        st.terminating = True
+        st.cancel_timers()
+        running = [c for c in st.containers if c.state == "running"]
+        for c in running:
+            self.recorder.event(pod, "Normal", "Killing", f"Stopping container {c.name}",
+                                f"spec.containers{{{c.name}}}")
+
+        def stopped() -> None:
+            s = self.pods.get(key)
+            if s is None:
+                return
+            ts = self.server.timestamp()
+            for c in s.containers:
+                if c.state == "running":
+                    c.state, c.reason, c.exit_code, c.finished_at = "terminated", "Completed", 0, ts
+                elif c.state == "waiting":
+                    c.state, c.reason, c.exit_code, c.finished_at = "terminated", "ContainerStatusUnknown", 137, ts
+            s.sandbox_ready = False
+            self._report(key)
+            p = self._pod(key)
+            if p is not None:
+                self._finalize(p)
+
+        grace = int(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
+        self._later(min(STOP_SECONDS, grace) if running else 0.0, stopped, st.timers)
+
+    def _finalize(self, pod: Obj) -> None:
+        try:
+            self.server.delete(self.user, "pods", pod["metadata"]["name"], pod["metadata"]["namespace"],
+                               grace_period_seconds=0, uid_precondition=pod["metadata"]["uid"])
+        except ApiError:
+            pass
+
+    def _report(self, key: str) -> None:
+        st, pod = self.pods.get(key), self._pod(key)
+        if st is None or pod is None:
+            return
+        status = build_status(pod, st, self.config.internal_ip, self.server.timestamp(),
+                              bool(pod["spec"].get("hostNetwork")))
+        if status == st.last_reported:
+            return
+        try:
+            self.server.patch(self.user, "pods", pod["metadata"]["name"], {"status": status},
+                              namespace=pod["metadata"]["namespace"], subresource="status")
+            st.last_reported = status
+        except ApiError:
+            pass
+
+    # -- static pods ------------------------------------------------------------------------
+
+    def _ensure_mirror_pods(self) -> None:
+        if not self.config.static_pods:
+            return
+        try:
+            node = self.server.get(self.user, "nodes", self.name)
+        except ApiError:
+            return
+        for manifest in self.config.static_pods:
+            name = f"{manifest['metadata']['name']}-{self.name}"
+            if self.informer is not None and self.informer.get(f"kube-system/{name}") is not None:
+                continue
+            pod = copy_json(manifest)
+            pod["metadata"]["name"] = name
+            pod["metadata"]["namespace"] = "kube-system"
+            config_hash = hashlib.md5(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+            pod["metadata"].setdefault("annotations", {}).update({
+                "kubernetes.io/config.hash": config_hash, "kubernetes.io/config.mirror": config_hash,
+                "kubernetes.io/config.seen": self.server.timestamp(), "kubernetes.io/config.source": "file"})
+            pod["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.name,
+                                                   "uid": node["metadata"]["uid"], "controller": True}]
+            pod["spec"]["nodeName"] = self.name
+            try:
+                self.server.create(self.user, pod)
+            except ApiError:
+                continue
+
+
+def _display_image(image: str) -> str:
+    """containerd reports the resolved reference: `docker.io/library/nginx:1.27`."""
+    return normalize(image)

@@ -1,0 +1,136 @@
+"""The container runtime on one node (containerd, as kubeadm clusters run it), and its images.
+
+What the kubelet asks of the runtime over CRI — pull an image, create a pod sandbox, create
+and start containers, stop them — takes time, and here it takes virtual time:
+- Image pulls: a known image is fetched at the node's bandwidth (~25 MB/s, ±20 % per pull
+  from the seeded source) after ~0.3 s of registry round-trips; pulls on a node run one at a
+  time (`serializeImagePulls: true`, the kubelet default), so a queued pull reports its
+  waiting time too. An image already on the node is instant; with `imagePullPolicy: Always`
+  the registry is still asked and answers after ~0.3 s that the layers are present.
+- An image the registry does not have fails to pull (ErrImagePull).
+- Sandbox (pause container + network namespace) ~0.5 s; create 0.1 s; start 0.2 s; nginx-like
+  servers stop 0.2 s after SIGTERM.
+The image cache lives on the node's disk: it survives a reboot; running containers do not.
+
+Simplified: images are a small catalogue of well-known ones with their real compressed sizes;
+what each image *does* when it runs (busybox commands, crashes, OOM) arrives with the
+workloads work — here every image runs as a long-lived server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from ..clock import Clock
+
+REGISTRY_LATENCY = 0.3
+BANDWIDTH_BYTES_PER_S = 25 * 1024 * 1024
+SANDBOX_SECONDS = 0.5
+CREATE_SECONDS = 0.1
+START_SECONDS = 0.2
+STOP_SECONDS = 0.2
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+
+# repository → (known tags, compressed size in bytes). "latest" is always a known tag.
+CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
+    "docker.io/library/nginx": (("1.25", "1.26", "1.27", "1.27.3", "1.28", "alpine", "stable"), 72_099_410),
+    "docker.io/library/httpd": (("2.4", "2.4.62", "alpine"), 58_243_204),
+    "docker.io/library/redis": (("7", "7.2", "7.4", "alpine"), 45_112_560),
+    "registry.k8s.io/pause": (("3.9", "3.10"), 320_368),
+    "registry.k8s.io/kube-apiserver": (("v1.32.0",), 28_667_544),
+    "registry.k8s.io/kube-controller-manager": (("v1.32.0",), 26_235_872),
+    "registry.k8s.io/kube-scheduler": (("v1.32.0",), 20_657_024),
+    "registry.k8s.io/etcd": (("3.5.16-0",), 57_680_541),
+    "registry.k8s.io/kube-proxy": (("v1.32.0",), 30_905_936),
+    "registry.k8s.io/coredns/coredns": (("v1.11.3",), 18_562_039),
+}
+
+
+def normalize(image: str) -> str:
+    """`docker.io/library/nginx:latest` from `nginx`, as containerd resolves short names."""
+    name, sep, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last and not sep:
+        name += ":latest"
+    first = name.split("/", 1)[0]
+    if "/" not in name:
+        name = f"docker.io/library/{name}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = f"docker.io/{name}"
+    return name + (f"@{digest}" if sep else "")
+
+
+def lookup(image: str) -> int | None:
+    """Compressed size of a pullable image, or None if the registry does not have it."""
+    ref = normalize(image)
+    repo, _, tag = ref.partition("@")[0].rpartition(":")
+    entry = CATALOGUE.get(repo)
+    if entry is None:
+        return None
+    tags, size = entry
+    return size if tag in tags or tag == "latest" else None
+
+
+def image_digest(image: str) -> str:
+    ref = normalize(image).partition("@")[0]
+    return "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+
+
+def image_id(image: str) -> str:
+    return f"{normalize(image).partition('@')[0].rpartition(':')[0]}@{image_digest(image)}"
+
+
+@dataclass
+class PullResult:
+    ok: bool
+    done_at: float
+    pull_seconds: float
+    size: int = 0
+    error: str = ""
+
+
+@dataclass
+class Runtime:
+    """One node's containerd: its image store and its one-at-a-time puller."""
+
+    clock: Clock
+    rng: random.Random
+    images: dict[str, int] = field(default_factory=dict)  # normalized ref → size
+    busy_until: float = 0.0
+
+    def has_image(self, image: str) -> bool:
+        return normalize(image) in self.images
+
+    def preload(self, image: str) -> None:
+        size = lookup(image)
+        if size is not None:
+            self.images[normalize(image)] = size
+
+    def pull(self, image: str) -> PullResult:
+        """Plan a pull requested now; the caller schedules its completion at `done_at`."""
+        now = self.clock.now
+        start = max(now, self.busy_until)
+        size = lookup(image)
+        if size is None:
+            done = start + REGISTRY_LATENCY + self.rng.uniform(0.2, 0.8)
+            self.busy_until = done
+            ref = normalize(image)
+            return PullResult(False, done, done - start, error=(
+                f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
+                f"{ref}: not found"))
+        if normalize(image) in self.images:
+            seconds = REGISTRY_LATENCY * self.rng.uniform(0.8, 1.6)
+        else:
+            seconds = REGISTRY_LATENCY + size / (BANDWIDTH_BYTES_PER_S * self.rng.uniform(0.8, 1.2))
+        seconds = round(seconds, 3)
+        done = start + seconds
+        self.busy_until = done
+        return PullResult(True, done, seconds, size)
+
+    def finish_pull(self, image: str, size: int) -> None:
+        self.images[normalize(image)] = size
+
+    def new_container_id(self) -> str:
+        return "containerd://" + "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))

@@ -1,0 +1,1 @@
+"""kube-scheduler: the scheduling framework in miniature, one plugin per file."""
