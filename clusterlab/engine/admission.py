@@ -30,11 +30,23 @@ def default_toleration_seconds(pod: dict[str, Any]) -> None:
             elif t.get("key") == UNREACHABLE_TAINT:
                 has_unreachable = True
     if not has_not_ready:
-        tolerations.append({"key": NOT_READY_TAINT, "operator": "Exists", "effect": "NoExecute",
-                            "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+        tolerations.append(
+            {
+                "key": NOT_READY_TAINT,
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+            }
+        )
     if not has_unreachable:
-        tolerations.append({"key": UNREACHABLE_TAINT, "operator": "Exists", "effect": "NoExecute",
-                            "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+        tolerations.append(
+            {
+                "key": UNREACHABLE_TAINT,
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+            }
+        )
 
 
 # The two classes every cluster has from the start (the API server creates them at boot).
@@ -59,9 +71,11 @@ def priority(pod: dict[str, Any]) -> None:
     given = spec.get("priority")
     if given is not None and given != computed:
         name = pod["metadata"].get("name") or pod["metadata"].get("generateName", "")
-        raise Forbidden(f'pods "{name}" is forbidden: the integer value of priority ({given}) must not be '
-                        f"provided in pod spec; priority admission controller computed {computed} from the "
-                        "given PriorityClass name")
+        raise Forbidden(
+            f'pods "{name}" is forbidden: the integer value of priority ({given}) must not be '
+            f"provided in pod spec; priority admission controller computed {computed} from the "
+            "given PriorityClass name"
+        )
     spec["priority"] = computed
 
 

@@ -80,8 +80,16 @@ class User:
 class Watch:
     """A watch connection: buffered events, delivered on the clock in order."""
 
-    def __init__(self, server: APIServer, kind: Kind, namespace: str | None, labels: LabelSelector,
-                 field_sel: Any, handler: WatchHandler, node_name: str | None) -> None:
+    def __init__(
+        self,
+        server: APIServer,
+        kind: Kind,
+        namespace: str | None,
+        labels: LabelSelector,
+        field_sel: Any,
+        handler: WatchHandler,
+        node_name: str | None,
+    ) -> None:
         self.server = server
         self.kind = kind
         self.namespace = namespace
@@ -151,14 +159,34 @@ class APIServer:
     def timestamp(self) -> str:
         return rfc3339(self.epoch, self.clock.now)
 
-    def _record(self, user: User, verb: str, resource: str, namespace: str | None, name: str | None,
-                code: int) -> None:
+    def _record(
+        self, user: User, verb: str, resource: str, namespace: str | None, name: str | None, code: int
+    ) -> None:
         self.audit_seq += 1
-        self.audit.append(ApiCall(self.audit_seq, self.clock.now, user.name, user.component, verb, resource,
-                                  namespace or "", name or "", code))
+        self.audit.append(
+            ApiCall(
+                self.audit_seq,
+                self.clock.now,
+                user.name,
+                user.component,
+                verb,
+                resource,
+                namespace or "",
+                name or "",
+                code,
+            )
+        )
 
-    def _audited(self, user: User, verb: str, resource: str, namespace: str | None, name: str | None,
-                 fn: Callable[[], Any], ok_code: int = 200) -> Any:
+    def _audited(
+        self,
+        user: User,
+        verb: str,
+        resource: str,
+        namespace: str | None,
+        name: str | None,
+        fn: Callable[[], Any],
+        ok_code: int = 200,
+    ) -> Any:
         if not self.available:
             from .errors import ServiceUnavailable
 
@@ -178,8 +206,9 @@ class APIServer:
         if obj is not None:
             obj_ns = obj.get("metadata", {}).get("namespace")
             if obj_ns and namespace and obj_ns != namespace:
-                raise BadRequest("the namespace of the provided object does not match the namespace sent on "
-                                 "the request")
+                raise BadRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
         return ns
 
     def _check_namespace(self, kind: Kind, ns: str | None, name: str, creating: bool) -> None:
@@ -189,8 +218,10 @@ class APIServer:
         if namespace is None:
             raise NotFound(f'namespaces "{ns}" not found', details={"name": ns, "kind": "namespaces"})
         if creating and namespace.get("metadata", {}).get("deletionTimestamp"):
-            raise Forbidden(f'{kind.qualified} "{name}" is forbidden: unable to create new content in namespace '
-                            f"{ns} because it is being terminated")
+            raise Forbidden(
+                f'{kind.qualified} "{name}" is forbidden: unable to create new content in namespace '
+                f"{ns} because it is being terminated"
+            )
 
     # -- verbs ----------------------------------------------------------------------------
 
@@ -199,8 +230,9 @@ class APIServer:
         meta = obj.get("metadata") or {}
         ns = self._namespace_for(kind, namespace, obj)
         label = meta.get("name") or meta.get("generateName") or ""
-        return self._audited(user, "create", kind.plural, ns, label,
-                             lambda: copy_json(self._create(user, kind, obj, ns)), 201)
+        return self._audited(
+            user, "create", kind.plural, ns, label, lambda: copy_json(self._create(user, kind, obj, ns)), 201
+        )
 
     def _create(self, user: User, kind: Kind, manifest: Obj, ns: str | None) -> Obj:
         obj = copy_json(manifest)
@@ -215,8 +247,14 @@ class APIServer:
         else:
             meta.pop("namespace", None)
         self._check_namespace(kind, ns, name, creating=True)
-        for f in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp",
-                  "deletionGracePeriodSeconds", "generation"):
+        for f in (
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
             meta.pop(f, None)
         apply_defaults(kind.kind, obj)
         admission.admit_create(kind.kind, obj)
@@ -239,8 +277,9 @@ class APIServer:
     def get(self, user: User, resource: str, name: str, namespace: str | None = None) -> Obj:
         kind = resolve(resource)
         ns = self._namespace_for(kind, namespace)
-        return self._audited(user, "get", kind.plural, ns, name,
-                             lambda: copy_json(self._must_get(kind, ns, name)))
+        return self._audited(
+            user, "get", kind.plural, ns, name, lambda: copy_json(self._must_get(kind, ns, name))
+        )
 
     def _must_get(self, kind: Kind, ns: str | None, name: str) -> Obj:
         obj = self.store.get(kind.plural, ns, name)
@@ -248,8 +287,16 @@ class APIServer:
             raise not_found(kind.plural, kind.group, name)
         return obj
 
-    def list(self, user: User, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None, *, copy: bool = True) -> tuple[list[Obj], str]:
+    def list(
+        self,
+        user: User,
+        resource: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        *,
+        copy: bool = True,
+    ) -> tuple[list[Obj], str]:
         """Returns (items, resourceVersion of the list). `namespace=None`: all namespaces."""
         kind = resolve(resource)
 
@@ -257,9 +304,12 @@ class APIServer:
             labels = parse_label_selector(label_selector)
             fields = parse_field_selector(field_selector, kind.fields, kind.kind)
             ns = namespace if kind.namespaced else None
-            items = [o for o in self.store.iter(kind.plural, ns)
-                     if (labels.empty() or labels.matches(o["metadata"].get("labels")))
-                     and (not fields.requirements or fields.matches(o, kind.fields))]
+            items = [
+                o
+                for o in self.store.iter(kind.plural, ns)
+                if (labels.empty() or labels.matches(o["metadata"].get("labels")))
+                and (not fields.requirements or fields.matches(o, kind.fields))
+            ]
             if copy:
                 items = [copy_json(o) for o in items]
             return items, str(self.store.revision)
@@ -272,8 +322,14 @@ class APIServer:
         ns = self._namespace_for(kind, None, obj)
         name = meta.get("name") or ""
         resource = f"{kind.plural}/{subresource}" if subresource else kind.plural
-        return self._audited(user, "update", resource, ns, name,
-                             lambda: copy_json(self._update(kind, ns, name, obj, subresource)))
+        return self._audited(
+            user,
+            "update",
+            resource,
+            ns,
+            name,
+            lambda: copy_json(self._update(kind, ns, name, obj, subresource)),
+        )
 
     def _update(self, kind: Kind, ns: str | None, name: str, incoming: Obj, subresource: str | None) -> Obj:
         current = self._must_get(kind, ns, name)
@@ -288,8 +344,15 @@ class APIServer:
             new = copy_json(incoming)
             new_meta = new.setdefault("metadata", {})
             cur_meta = current["metadata"]
-            for f in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp",
-                      "deletionGracePeriodSeconds", "generation"):
+            for f in (
+                "uid",
+                "creationTimestamp",
+                "namespace",
+                "name",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+            ):
                 if f in cur_meta:
                     new_meta[f] = cur_meta[f]
                 else:
@@ -321,8 +384,15 @@ class APIServer:
             self._expire_event_later(ns or "", name)
         return new
 
-    def patch(self, user: User, resource: str, name: str, patch: Obj, namespace: str | None = None,
-              subresource: str | None = None) -> Obj:
+    def patch(
+        self,
+        user: User,
+        resource: str,
+        name: str,
+        patch: Obj,
+        namespace: str | None = None,
+        subresource: str | None = None,
+    ) -> Obj:
         """JSON merge patch (RFC 7386) of an existing object (strategic merge arrives with kubectl)."""
         kind = resolve(resource)
         ns = self._namespace_for(kind, namespace)
@@ -330,9 +400,11 @@ class APIServer:
 
         def run() -> Obj:
             if not isinstance(patch, dict):
-                raise BadRequest("the body of the request was in an unknown format - accepted media types "
-                                 "include: application/json-patch+json, application/merge-patch+json, "
-                                 "application/apply-patch+yaml")
+                raise BadRequest(
+                    "the body of the request was in an unknown format - accepted media types "
+                    "include: application/json-patch+json, application/merge-patch+json, "
+                    "application/apply-patch+yaml"
+                )
             current = self._must_get(kind, ns, name)
             merged = merge_patch(current, patch)
             merged_meta = merged.setdefault("metadata", {})
@@ -343,21 +415,31 @@ class APIServer:
 
         return self._audited(user, "patch", res, ns, name, run)
 
-    def delete(self, user: User, resource: str, name: str, namespace: str | None = None,
-               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
-               uid_precondition: str | None = None) -> Obj:
+    def delete(
+        self,
+        user: User,
+        resource: str,
+        name: str,
+        namespace: str | None = None,
+        grace_period_seconds: int | None = None,
+        propagation_policy: str | None = None,
+        uid_precondition: str | None = None,
+    ) -> Obj:
         kind = resolve(resource)
         ns = self._namespace_for(kind, namespace)
 
         def run() -> Obj:
             if propagation_policy not in (None, "Background"):
-                raise BadRequest(f"propagationPolicy {propagation_policy} is not supported yet in this lab; "
-                                 "use Background")
+                raise BadRequest(
+                    f"propagationPolicy {propagation_policy} is not supported yet in this lab; use Background"
+                )
             current = self._must_get(kind, ns, name)
             if uid_precondition and current["metadata"].get("uid") != uid_precondition:
-                raise Conflict(f'Operation cannot be fulfilled on {kind.qualified} "{name}": Precondition failed: '
-                               f"UID in precondition: {uid_precondition}, UID in object meta: "
-                               f"{current['metadata'].get('uid')}")
+                raise Conflict(
+                    f'Operation cannot be fulfilled on {kind.qualified} "{name}": Precondition failed: '
+                    f"UID in precondition: {uid_precondition}, UID in object meta: "
+                    f"{current['metadata'].get('uid')}"
+                )
             if kind.kind == "Namespace" and name in SYSTEM_NAMESPACES[:3]:
                 raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
             grace = _grace_period(kind.kind, current, grace_period_seconds)
@@ -387,30 +469,50 @@ class APIServer:
             kind = resolve("pods")
             pod = self._must_get(kind, namespace, pod_name)
             if pod["metadata"].get("deletionTimestamp"):
-                raise Conflict(f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
-                               "being deleted, cannot be assigned to a host")
+                raise Conflict(
+                    f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
+                    "being deleted, cannot be assigned to a host"
+                )
             assigned = pod["spec"].get("nodeName")
             if assigned:
-                raise Conflict(f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
-                               f"already assigned to node \"{assigned}\"")
+                raise Conflict(
+                    f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
+                    f'already assigned to node "{assigned}"'
+                )
             new = copy_json(pod)
             new["spec"]["nodeName"] = node_name
             conditions = [c for c in new["status"].get("conditions", []) if c["type"] != "PodScheduled"]
-            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": self.timestamp()})
+            conditions.append(
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": self.timestamp(),
+                }
+            )
             new["status"]["conditions"] = conditions
             change = self.store.put("pods", new, self.clock.now)
             self._fanout(change)
-            binding = {"kind": "Binding", "apiVersion": "v1",
-                       "metadata": {"name": pod_name, "namespace": namespace},
-                       "target": {"kind": "Node", "apiVersion": "v1", "name": node_name}}
+            binding = {
+                "kind": "Binding",
+                "apiVersion": "v1",
+                "metadata": {"name": pod_name, "namespace": namespace},
+                "target": {"kind": "Node", "apiVersion": "v1", "name": node_name},
+            }
             return binding
 
         return self._audited(user, "create", "pods/binding", namespace, pod_name, run, 201)
 
-    def watch(self, user: User, resource: str, handler: WatchHandler, namespace: str | None = None,
-              label_selector: str | None = None, field_selector: str | None = None,
-              resource_version: str | None = None) -> Watch:
+    def watch(
+        self,
+        user: User,
+        resource: str,
+        handler: WatchHandler,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+    ) -> Watch:
         kind = resolve(resource)
 
         def run() -> Watch:
@@ -512,10 +614,12 @@ def _prepare_status_on_create(kind: str, obj: Obj) -> None:
         obj["status"] = {"phase": "Active"}
 
 
-_POD_MUTABLE_MSG = ("Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
-                    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
-                    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
-                    "to 1 if it was previously negative)")
+_POD_MUTABLE_MSG = (
+    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
+    "to 1 if it was previously negative)"
+)
 
 
 def _immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
@@ -533,8 +637,12 @@ def _immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
         if any(t not in new_tols for t in old_tols):
             return [("spec", _POD_MUTABLE_MSG)]
     if kind in ("Deployment", "ReplicaSet") and old["spec"].get("selector") != new["spec"].get("selector"):
-        return [("spec.selector", f"Invalid value: {_selector_text(new['spec'].get('selector'))}: field is "
-                                  "immutable")]
+        return [
+            (
+                "spec.selector",
+                f"Invalid value: {_selector_text(new['spec'].get('selector'))}: field is immutable",
+            )
+        ]
     return []
 
 

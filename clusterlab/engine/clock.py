@@ -5,6 +5,11 @@ image pulls). Here one clock holds all of them as a heap of (time, sequence, cal
 only moves when the owner calls `run_until` or `step`, so a run is deterministic and can be
 paused, stepped, or run at 600x. Events at the same instant fire in the order they were
 scheduled (the sequence number breaks ties), which keeps runs reproducible.
+
+Periodic observers (a controller's "check every 5 s" loop) are scheduled `late`: they fire
+after everything else due at the same instant, including work that instant creates. On a
+real cluster two timers never coincide to the nanosecond; a check that lands on the same
+virtual instant as a heartbeat should see it, as it would a few microseconds later.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class Timer:
     """A scheduled callback; `cancel()` makes it a no-op when its time comes."""
 
     when: float
+    phase: int  # 0: normal; 1: late (after all normal work at the same instant)
     seq: int
     callback: Callable[[], None] = field(compare=False)
     cancelled: bool = field(default=False, compare=False)
@@ -43,16 +49,16 @@ class Clock:
     def now(self) -> float:
         return self._now
 
-    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+    def call_at(self, when: float, callback: Callable[[], None], late: bool = False) -> Timer:
         """Run `callback` at virtual time `when` (never in the past)."""
         when = round(max(when, self._now), _RESOLUTION)
         self._seq += 1
-        timer = Timer(when, self._seq, callback)
+        timer = Timer(when, 1 if late else 0, self._seq, callback)
         heapq.heappush(self._heap, timer)
         return timer
 
-    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
-        return self.call_at(self._now + delay, callback)
+    def call_later(self, delay: float, callback: Callable[[], None], late: bool = False) -> Timer:
+        return self.call_at(self._now + delay, callback, late)
 
     def call_soon(self, callback: Callable[[], None]) -> Timer:
         """Run at the current instant, after everything already due now."""

@@ -13,12 +13,13 @@ the same scenario, seed and commands at the same virtual times give the same clu
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterable
 from typing import Any
 
 from . import scenarios
-from .apiserver import APIServer, ApiCall, User
+from .apiserver import ApiCall, APIServer, User
 from .clock import Clock
 from .controllers.base import ControllerContext, InformerFactory
 from .controllers.deployment import DeploymentController
@@ -53,23 +54,36 @@ STATIC_POD_SPECS: dict[str, tuple[str, dict[str, str]]] = {
 
 def _static_pod(component: str) -> Obj:
     image, requests = STATIC_POD_SPECS[component]
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": component, "labels": {"component": component, "tier": "control-plane"}},
-            "spec": {"containers": [{"name": component, "image": image, "resources": {"requests": requests}}],
-                     "hostNetwork": True, "priorityClassName": "system-node-critical",
-                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                     "tolerations": [{"effect": "NoExecute", "operator": "Exists"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": component, "labels": {"component": component, "tier": "control-plane"}},
+        "spec": {
+            "containers": [{"name": component, "image": image, "resources": {"requests": requests}}],
+            "hostNetwork": True,
+            "priorityClassName": "system-node-critical",
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "tolerations": [{"effect": "NoExecute", "operator": "Exists"}],
+        },
+    }
 
 
 class ControllerManager:
     """kube-controller-manager: the controllers, sharing one informer factory."""
 
     def __init__(self, server: APIServer, clock: Clock, rng: random.Random) -> None:
-        self.informers = InformerFactory(server, User("system:kube-controller-manager",
-                                                      "kube-controller-manager"))
+        self.informers = InformerFactory(
+            server, User("system:kube-controller-manager", "kube-controller-manager")
+        )
         ctx = ControllerContext(server, clock, rng, self.informers)
-        self.controllers = [ReplicaSetController(ctx), DeploymentController(ctx), GarbageCollector(ctx),
-                            NodeLifecycleController(ctx), TaintEvictionController(ctx), PodGCController(ctx)]
+        self.controllers = [
+            ReplicaSetController(ctx),
+            DeploymentController(ctx),
+            GarbageCollector(ctx),
+            NodeLifecycleController(ctx),
+            TaintEvictionController(ctx),
+            PodGCController(ctx),
+        ]
         self.running = False
 
     def start(self) -> None:
@@ -91,7 +105,9 @@ class Cluster:
         self.epoch = parse_epoch(self.scenario.epoch)
         self.server = APIServer(self.clock, self.store, self.rng, self.epoch)
         for ns in BOOTSTRAP_NAMESPACES:
-            self.server.create(APISERVER_SELF, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+            self.server.create(
+                APISERVER_SELF, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+            )
         self.kubelets: dict[str, Kubelet] = {}
         self.powered: dict[str, bool] = {}
         self.control_plane_nodes: list[str] = []
@@ -101,9 +117,18 @@ class Cluster:
             for comp in spec.components:
                 static.append(_static_pod(comp))
                 images.append(STATIC_POD_SPECS[comp][0])
-            config = NodeConfig(name=spec.name, index=len(self.kubelets), cpu=spec.cpu, memory=spec.memory,
-                                pods=spec.pods, role=spec.role, labels=dict(spec.labels),
-                                taints=copy_json(spec.taints), static_pods=static, images=images)
+            config = NodeConfig(
+                name=spec.name,
+                index=len(self.kubelets),
+                cpu=spec.cpu,
+                memory=spec.memory,
+                pods=spec.pods,
+                role=spec.role,
+                labels=dict(spec.labels),
+                taints=copy_json(spec.taints),
+                static_pods=static,
+                images=images,
+            )
             self._start_kubelet(config)
             if spec.components:
                 self.control_plane_nodes.append(spec.name)
@@ -188,8 +213,13 @@ class Cluster:
     def get(self, kind: str, name: str, namespace: str | None = "default") -> Obj:
         return self.server.get(LEARNER, kind, name, namespace)
 
-    def list(self, kind: str, namespace: str | None = None, selector: str | None = None,
-             field_selector: str | None = None) -> list[Obj]:
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[Obj]:
         """Objects of a kind (`namespace=None`: all namespaces), sorted by namespace and name."""
         items, _ = self.server.list(LEARNER, kind, namespace, selector, field_selector)
         return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
@@ -197,8 +227,9 @@ class Cluster:
     def update(self, obj: Obj) -> Obj:
         return self.server.update(LEARNER, obj)
 
-    def delete(self, kind: str, name: str, namespace: str | None = "default",
-               grace_period_seconds: int | None = None) -> Obj:
+    def delete(
+        self, kind: str, name: str, namespace: str | None = "default", grace_period_seconds: int | None = None
+    ) -> Obj:
         return self.server.delete(LEARNER, kind, name, namespace, grace_period_seconds=grace_period_seconds)
 
     def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
@@ -213,7 +244,9 @@ class Cluster:
     def events(self) -> list[Obj]:
         """All Events, oldest first."""
         items, _ = self.server.list(LEARNER, "events")
-        return sorted(items, key=lambda e: (e.get("lastTimestamp") or "", int(e["metadata"]["resourceVersion"])))
+        return sorted(
+            items, key=lambda e: (e.get("lastTimestamp") or "", int(e["metadata"]["resourceVersion"]))
+        )
 
     def api_calls(self, since: int = 0) -> list[ApiCall]:
         """Recorded API requests with sequence number greater than `since` (the audit log keeps
@@ -230,8 +263,15 @@ class Cluster:
 
     # -- nodes and faults -----------------------------------------------------------------
 
-    def add_node(self, name: str, cpu: str = "2", memory: str = "4Gi", labels: dict[str, str] | None = None,
-                 taints: Iterable[Obj] | None = None, pods: int = 110) -> None:
+    def add_node(
+        self,
+        name: str,
+        cpu: str = "2",
+        memory: str = "4Gi",
+        labels: dict[str, str] | None = None,
+        taints: Iterable[Obj] | None = None,
+        pods: int = 110,
+    ) -> None:
         """A new machine joins: its kubelet starts and registers the Node."""
         if name in self.kubelets:
             raise ApiError(f'nodes "{name}" already exists')
@@ -240,8 +280,17 @@ class Cluster:
         if name_causes(name):
             raise BadRequest(f'invalid node name "{name}": must be a lowercase RFC 1123 subdomain')
         index = max((k.config.index for k in self.kubelets.values()), default=-1) + 1
-        self._start_kubelet(NodeConfig(name=name, index=index, cpu=cpu, memory=memory, pods=pods,
-                                       labels=dict(labels or {}), taints=[dict(t) for t in taints or ()]))
+        self._start_kubelet(
+            NodeConfig(
+                name=name,
+                index=index,
+                cpu=cpu,
+                memory=memory,
+                pods=pods,
+                labels=dict(labels or {}),
+                taints=[dict(t) for t in taints or ()],
+            )
+        )
 
     def remove_node(self, name: str) -> None:
         """Take a machine away for good: power it off and delete its Node object."""
@@ -251,17 +300,16 @@ class Cluster:
         kubelet.stop()
         del self.kubelets[name]
         self.powered.pop(name, None)
-        try:
+        with contextlib.suppress(NotFound):
             self.server.delete(LEARNER, "nodes", name)
-        except NotFound:
-            pass
 
     def kill_node(self, name: str) -> None:
         """Power the machine off: its kubelet and containers stop; the API is not told."""
         kubelet = self._kubelet(name)
         if name in self.control_plane_nodes:
-            raise BadRequest(f'node "{name}" runs the control plane; control-plane failures arrive with '
-                             "stop_component")
+            raise BadRequest(
+                f'node "{name}" runs the control plane; control-plane failures arrive with stop_component'
+            )
         if not self.powered[name]:
             return
         self.powered[name] = False
@@ -299,8 +347,11 @@ class Cluster:
                 {"name": "kube-apiserver", "node": node, "running": up and self.server.available},
                 {"name": "etcd", "node": node, "running": up},
                 {"name": "kube-scheduler", "node": node, "running": up and self.scheduler.running},
-                {"name": "kube-controller-manager", "node": node,
-                 "running": up and self.controller_manager.running},
+                {
+                    "name": "kube-controller-manager",
+                    "node": node,
+                    "running": up and self.controller_manager.running,
+                },
             ]
         return out
 

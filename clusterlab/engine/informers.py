@@ -30,8 +30,16 @@ def key_of(obj: Obj) -> str:
 
 
 class Informer:
-    def __init__(self, server: APIServer, user: User, resource: str, *, namespace: str | None = None,
-                 field_selector: str | None = None, label_selector: str | None = None) -> None:
+    def __init__(
+        self,
+        server: APIServer,
+        user: User,
+        resource: str,
+        *,
+        namespace: str | None = None,
+        field_selector: str | None = None,
+        label_selector: str | None = None,
+    ) -> None:
         self.server = server
         self.user = user
         self.resource = resource
@@ -39,16 +47,22 @@ class Informer:
         self.field_selector = field_selector
         self.label_selector = label_selector
         self.cache: dict[str, Obj] = {}
-        self._handlers: list[tuple[Callable[[Obj], None] | None, Callable[[Obj, Obj], None] | None,
-                                   Callable[[Obj], None] | None]] = []
+        self._handlers: list[
+            tuple[
+                Callable[[Obj], None] | None, Callable[[Obj, Obj], None] | None, Callable[[Obj], None] | None
+            ]
+        ] = []
         self._indexers: dict[str, IndexFunc] = {}
         self._indices: dict[str, dict[str, dict[str, Obj]]] = {}
         self._watch: Watch | None = None
         self.synced = False
 
-    def add_handler(self, on_add: Callable[[Obj], None] | None = None,
-                    on_update: Callable[[Obj, Obj], None] | None = None,
-                    on_delete: Callable[[Obj], None] | None = None) -> None:
+    def add_handler(
+        self,
+        on_add: Callable[[Obj], None] | None = None,
+        on_update: Callable[[Obj, Obj], None] | None = None,
+        on_delete: Callable[[Obj], None] | None = None,
+    ) -> None:
         self._handlers.append((on_add, on_update, on_delete))
 
     def add_index(self, name: str, fn: IndexFunc) -> None:
@@ -58,8 +72,9 @@ class Informer:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        items, rv = self.server.list(self.user, self.resource, self.namespace, self.label_selector,
-                                     self.field_selector, copy=False)
+        items, rv = self.server.list(
+            self.user, self.resource, self.namespace, self.label_selector, self.field_selector, copy=False
+        )
         for obj in items:
             self._store(obj)
         self.synced = True
@@ -67,8 +82,15 @@ class Informer:
             for on_add, _, _ in self._handlers:
                 if on_add:
                     on_add(obj)
-        self._watch = self.server.watch(self.user, self.resource, self._on_event, self.namespace,
-                                        self.label_selector, self.field_selector, rv)
+        self._watch = self.server.watch(
+            self.user,
+            self.resource,
+            self._on_event,
+            self.namespace,
+            self.label_selector,
+            self.field_selector,
+            rv,
+        )
 
     def stop(self) -> None:
         if self._watch is not None:

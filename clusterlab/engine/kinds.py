@@ -62,44 +62,88 @@ class Kind:
 
 
 KINDS: list[Kind] = [
-    Kind("Namespace", "namespaces", "", "v1", False, ("ns",),
-         extra_fields={"status.phase": _path("status", "phase")}),
-    Kind("Node", "nodes", "", "v1", False, ("no",),
-         extra_fields={"spec.unschedulable": lambda o: str(bool(dig(o, "spec", "unschedulable"))).lower()}),
-    Kind("Pod", "pods", "", "v1", True, ("po",), categories=("all",),
-         extra_fields={
-             "spec.nodeName": _path("spec", "nodeName"),
-             "spec.restartPolicy": _path("spec", "restartPolicy"),
-             "spec.schedulerName": _path("spec", "schedulerName"),
-             "spec.serviceAccountName": _path("spec", "serviceAccountName"),
-             "status.phase": _path("status", "phase"),
-             "status.podIP": _path("status", "podIP"),
-             "status.nominatedNodeName": _path("status", "nominatedNodeName"),
-         }),
-    Kind("ReplicaSet", "replicasets", "apps", "v1", True, ("rs",), categories=("all",),
-         extra_fields={"status.replicas": lambda o: str(dig(o, "status", "replicas", default=0))}),
+    Kind(
+        "Namespace",
+        "namespaces",
+        "",
+        "v1",
+        False,
+        ("ns",),
+        extra_fields={"status.phase": _path("status", "phase")},
+    ),
+    Kind(
+        "Node",
+        "nodes",
+        "",
+        "v1",
+        False,
+        ("no",),
+        extra_fields={"spec.unschedulable": lambda o: str(bool(dig(o, "spec", "unschedulable"))).lower()},
+    ),
+    Kind(
+        "Pod",
+        "pods",
+        "",
+        "v1",
+        True,
+        ("po",),
+        categories=("all",),
+        extra_fields={
+            "spec.nodeName": _path("spec", "nodeName"),
+            "spec.restartPolicy": _path("spec", "restartPolicy"),
+            "spec.schedulerName": _path("spec", "schedulerName"),
+            "spec.serviceAccountName": _path("spec", "serviceAccountName"),
+            "status.phase": _path("status", "phase"),
+            "status.podIP": _path("status", "podIP"),
+            "status.nominatedNodeName": _path("status", "nominatedNodeName"),
+        },
+    ),
+    Kind(
+        "ReplicaSet",
+        "replicasets",
+        "apps",
+        "v1",
+        True,
+        ("rs",),
+        categories=("all",),
+        extra_fields={"status.replicas": lambda o: str(dig(o, "status", "replicas", default=0))},
+    ),
     Kind("Deployment", "deployments", "apps", "v1", True, ("deploy",), categories=("all",)),
-    Kind("Event", "events", "", "v1", True, ("ev",), has_status=False,
-         extra_fields={
-             "involvedObject.kind": _path("involvedObject", "kind"),
-             "involvedObject.namespace": _path("involvedObject", "namespace"),
-             "involvedObject.name": _path("involvedObject", "name"),
-             "involvedObject.uid": _path("involvedObject", "uid"),
-             "involvedObject.apiVersion": _path("involvedObject", "apiVersion"),
-             "involvedObject.resourceVersion": _path("involvedObject", "resourceVersion"),
-             "involvedObject.fieldPath": _path("involvedObject", "fieldPath"),
-             "reason": _path("reason"),
-             "reportingComponent": _path("reportingComponent"),
-             "source": _path("source", "component"),
-             "type": _path("type"),
-         }),
+    Kind(
+        "Event",
+        "events",
+        "",
+        "v1",
+        True,
+        ("ev",),
+        has_status=False,
+        extra_fields={
+            "involvedObject.kind": _path("involvedObject", "kind"),
+            "involvedObject.namespace": _path("involvedObject", "namespace"),
+            "involvedObject.name": _path("involvedObject", "name"),
+            "involvedObject.uid": _path("involvedObject", "uid"),
+            "involvedObject.apiVersion": _path("involvedObject", "apiVersion"),
+            "involvedObject.resourceVersion": _path("involvedObject", "resourceVersion"),
+            "involvedObject.fieldPath": _path("involvedObject", "fieldPath"),
+            "reason": _path("reason"),
+            "reportingComponent": _path("reportingComponent"),
+            "source": _path("source", "component"),
+            "type": _path("type"),
+        },
+    ),
     Kind("Lease", "leases", "coordination.k8s.io", "v1", True, has_status=False),
 ]
 
 _BY_NAME: dict[str, Kind] = {}
 for _k in KINDS:
-    for _alias in (_k.kind.lower(), _k.plural, _k.singular, _k.qualified, f"{_k.singular}.{_k.group}",
-                   *_k.short_names):
+    for _alias in (
+        _k.kind.lower(),
+        _k.plural,
+        _k.singular,
+        _k.qualified,
+        f"{_k.singular}.{_k.group}",
+        *_k.short_names,
+    ):
         _BY_NAME[_alias] = _k
 
 
@@ -123,9 +167,7 @@ def for_object(obj: dict[str, Any]) -> Kind:
     for k in KINDS:
         if k.kind == kind_name:
             if k.api_version != api_version:
-                raise BadRequest(
-                    f'no matches for kind "{kind_name}" in version "{api_version}"'
-                )
+                raise BadRequest(f'no matches for kind "{kind_name}" in version "{api_version}"')
             return k
     raise BadRequest(f'no matches for kind "{kind_name}" in version "{api_version}"')
 

@@ -37,7 +37,9 @@ def load_documents(source: str | Obj | list[Obj]) -> list[Obj]:
         if doc is None:
             continue
         if not isinstance(doc, dict):
-            raise BadRequest(f"error validating data: document {i + 1} is a {type(doc).__name__}, not an object")
+            raise BadRequest(
+                f"error validating data: document {i + 1} is a {type(doc).__name__}, not an object"
+            )
         if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
             out.extend(load_documents(doc["items"]))
             continue

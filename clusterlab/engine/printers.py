@@ -15,8 +15,10 @@ NODE_UNREACHABLE_POD_REASON = "NodeLost"
 
 
 def _condition_true(pod: Obj, ctype: str) -> bool:
-    return any(c.get("type") == ctype and c.get("status") == "True"
-               for c in pod.get("status", {}).get("conditions") or ())
+    return any(
+        c.get("type") == ctype and c.get("status") == "True"
+        for c in pod.get("status", {}).get("conditions") or ()
+    )
 
 
 def pod_status(pod: Obj) -> str:
@@ -48,7 +50,9 @@ def pod_status(pod: Obj) -> str:
             elif term and term.get("reason"):
                 reason = term["reason"]
             elif term:
-                reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
+                reason = (
+                    f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
+                )
             elif c.get("ready") and state.get("running"):
                 has_running = True
         if reason == "Completed" and has_running:
@@ -64,8 +68,11 @@ def pod_status(pod: Obj) -> str:
 def pod_ready(pod: Obj) -> str:
     """kubectl's READY column: `ready/total` containers."""
     total = len(pod.get("spec", {}).get("containers") or ())
-    ready = sum(1 for c in pod.get("status", {}).get("containerStatuses") or ()
-                if c.get("ready") and (c.get("state") or {}).get("running"))
+    ready = sum(
+        1
+        for c in pod.get("status", {}).get("containerStatuses") or ()
+        if c.get("ready") and (c.get("state") or {}).get("running")
+    )
     return f"{ready}/{total}"
 
 
@@ -87,8 +94,11 @@ def node_status(node: Obj) -> str:
 
 
 def node_roles(node: Obj) -> str:
-    roles = sorted(k.split("/", 1)[1] for k in (node["metadata"].get("labels") or {})
-                   if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1])
+    roles = sorted(
+        k.split("/", 1)[1]
+        for k in (node["metadata"].get("labels") or {})
+        if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1]
+    )
     return ",".join(roles) or "<none>"
 
 

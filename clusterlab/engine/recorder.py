@@ -26,8 +26,14 @@ CACHE_SIZE = 4096
 
 def object_ref(obj: Obj, field_path: str | None = None) -> Obj:
     meta = obj["metadata"]
-    ref = {"kind": obj["kind"], "namespace": meta.get("namespace"), "name": meta["name"],
-           "uid": meta.get("uid"), "apiVersion": obj["apiVersion"], "resourceVersion": meta.get("resourceVersion")}
+    ref = {
+        "kind": obj["kind"],
+        "namespace": meta.get("namespace"),
+        "name": meta["name"],
+        "uid": meta.get("uid"),
+        "apiVersion": obj["apiVersion"],
+        "resourceVersion": meta.get("resourceVersion"),
+    }
     if field_path:
         ref["fieldPath"] = field_path
     return {k: v for k, v in ref.items() if v is not None}
@@ -45,18 +51,31 @@ class EventRecorder:
     def event(self, obj: Obj, etype: str, reason: str, message: str, field_path: str | None = None) -> None:
         ref = object_ref(obj, field_path)
         namespace = ref.get("namespace") or "default"
-        key = (ref.get("kind"), namespace, ref.get("name"), ref.get("uid"), field_path, etype, reason, message)
+        key = (
+            ref.get("kind"),
+            namespace,
+            ref.get("name"),
+            ref.get("uid"),
+            field_path,
+            etype,
+            reason,
+            message,
+        )
         now = self.server.timestamp()
         existing = self._seen.get(key)
         try:
             if existing is not None:
                 current = self.server.store.get("events", namespace, existing)
                 if current is not None:
-                    self.server.patch(self.user, "events", existing,
-                                      {"count": int(current.get("count", 1)) + 1, "lastTimestamp": now},
-                                      namespace=namespace)
+                    self.server.patch(
+                        self.user,
+                        "events",
+                        existing,
+                        {"count": int(current.get("count", 1)) + 1, "lastTimestamp": now},
+                        namespace=namespace,
+                    )
                     return
-            nanos = self._epoch_ns + int(round(self.server.clock.now * 1e9))
+            nanos = self._epoch_ns + round(self.server.clock.now * 1e9)
             name = f"{ref['name']}.{nanos:x}"
             while self.server.store.get("events", namespace, name) is not None:
                 nanos += 1
@@ -64,13 +83,25 @@ class EventRecorder:
             source: Obj = {"component": self.component}
             if self.host:
                 source["host"] = self.host
-            self.server.create(self.user, {
-                "apiVersion": "v1", "kind": "Event",
-                "metadata": {"name": name, "namespace": namespace},
-                "involvedObject": ref, "reason": reason, "message": message, "source": source,
-                "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": etype,
-                "eventTime": None, "reportingComponent": self.component, "reportingInstance": self.host or "",
-            })
+            self.server.create(
+                self.user,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Event",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "involvedObject": ref,
+                    "reason": reason,
+                    "message": message,
+                    "source": source,
+                    "firstTimestamp": now,
+                    "lastTimestamp": now,
+                    "count": 1,
+                    "type": etype,
+                    "eventTime": None,
+                    "reportingComponent": self.component,
+                    "reportingInstance": self.host or "",
+                },
+            )
             self._seen[key] = name
             if len(self._seen) > CACHE_SIZE:
                 self._seen.popitem(last=False)

@@ -204,6 +204,6 @@ def parse_field_selector(text: str | None, allowed: dict[str, FieldGetter], kind
             raise BadRequest(f"invalid selector: '{text}'; can't understand '{part}'")
         field, op, value = m.group(1).strip(), m.group(2), m.group(3).strip()
         if field not in allowed:
-            raise BadRequest(f'field label not supported: {field}')
+            raise BadRequest(f"field label not supported: {field}")
         reqs.append(FieldRequirement(field, value, op == "!="))
     return FieldSelector(reqs)

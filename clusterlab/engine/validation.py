@@ -20,12 +20,16 @@ Obj = dict[str, Any]
 
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-                  "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
-                  "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
-_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-              "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-              "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
@@ -56,13 +60,23 @@ def label_causes(labels: Any, path: str) -> Causes:
     for key, value in labels.items():
         key_name = str(key).rsplit("/", 1)[-1]
         if not _QUALIFIED_NAME.match(key_name) or len(key_name) > 63:
-            causes.append((path, f"Invalid value: {_quote(key)}: name part must consist of alphanumeric "
-                                 "characters, '-', '_' or '.', and must start and end with an alphanumeric "
-                                 "character"))
+            causes.append(
+                (
+                    path,
+                    f"Invalid value: {_quote(key)}: name part must consist of alphanumeric "
+                    "characters, '-', '_' or '.', and must start and end with an alphanumeric "
+                    "character",
+                )
+            )
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            causes.append((f"{path}", f"Invalid value: {_quote(value)}: a valid label must be an empty string "
-                                      "or consist of alphanumeric characters, '-', '_' or '.', and must start "
-                                      "and end with an alphanumeric character"))
+            causes.append(
+                (
+                    f"{path}",
+                    f"Invalid value: {_quote(value)}: a valid label must be an empty string "
+                    "or consist of alphanumeric characters, '-', '_' or '.', and must start "
+                    "and end with an alphanumeric character",
+                )
+            )
     return causes
 
 
@@ -78,14 +92,22 @@ def _resources_causes(res: Any, path: str) -> Causes:
                 causes.append((f"{path}.{section}[{name}]", f"Invalid value: {_quote(value)}: {exc}"))
                 continue
             if q < 0:
-                causes.append((f"{path}.{section}[{name}]",
-                               f"Invalid value: {_quote(value)}: must be greater than or equal to 0"))
+                causes.append(
+                    (
+                        f"{path}.{section}[{name}]",
+                        f"Invalid value: {_quote(value)}: must be greater than or equal to 0",
+                    )
+                )
     for name, req in (res.get("requests") or {}).items():
         lim = (res.get("limits") or {}).get(name)
         try:
             if lim is not None and parse_quantity(req) > parse_quantity(lim):
-                causes.append((f"{path}.requests", f"Invalid value: {_quote(req)}: must be less than or "
-                                                   f"equal to {name} limit of {lim}"))
+                causes.append(
+                    (
+                        f"{path}.requests",
+                        f"Invalid value: {_quote(req)}: must be less than or equal to {name} limit of {lim}",
+                    )
+                )
         except QuantityError:
             pass
     return causes
@@ -113,22 +135,41 @@ def pod_spec_causes(spec: Any, path: str) -> Causes:
             causes.append((f"{cpath}.image", "Required value"))
         policy = c.get("imagePullPolicy")
         if policy not in (None, "Always", "IfNotPresent", "Never"):
-            causes.append((f"{cpath}.imagePullPolicy", f"Unsupported value: {_quote(policy)}: supported "
-                                                       'values: "Always", "IfNotPresent", "Never"'))
+            causes.append(
+                (
+                    f"{cpath}.imagePullPolicy",
+                    f"Unsupported value: {_quote(policy)}: supported "
+                    'values: "Always", "IfNotPresent", "Never"',
+                )
+            )
         causes += _resources_causes(c.get("resources"), f"{cpath}.resources")
     policy = spec.get("restartPolicy")
     if policy not in (None, "Always", "OnFailure", "Never"):
-        causes.append((f"{path}.restartPolicy", f"Unsupported value: {_quote(policy)}: supported values: "
-                                                '"Always", "OnFailure", "Never"'))
+        causes.append(
+            (
+                f"{path}.restartPolicy",
+                f'Unsupported value: {_quote(policy)}: supported values: "Always", "OnFailure", "Never"',
+            )
+        )
     for i, t in enumerate(spec.get("tolerations") or []):
         effect = t.get("effect")
         if effect not in (None, "", "NoSchedule", "PreferNoSchedule", "NoExecute"):
-            causes.append((f"{path}.tolerations[{i}].effect", f"Unsupported value: {_quote(effect)}: supported "
-                                                              'values: "NoSchedule", "PreferNoSchedule", '
-                                                              '"NoExecute"'))
+            causes.append(
+                (
+                    f"{path}.tolerations[{i}].effect",
+                    f"Unsupported value: {_quote(effect)}: supported "
+                    'values: "NoSchedule", "PreferNoSchedule", '
+                    '"NoExecute"',
+                )
+            )
         if t.get("operator") == "Exists" and t.get("value"):
-            causes.append((f"{path}.tolerations[{i}].operator", f"Invalid value: {_quote(t.get('value'))}: "
-                                                                "value must be empty when `operator` is 'Exists'"))
+            causes.append(
+                (
+                    f"{path}.tolerations[{i}].operator",
+                    f"Invalid value: {_quote(t.get('value'))}: "
+                    "value must be empty when `operator` is 'Exists'",
+                )
+            )
     return causes
 
 
@@ -147,15 +188,21 @@ def _workload_causes(obj: Obj) -> Causes:
     else:
         try:
             compiled = selector_from_spec(selector)
-        except Exception as exc:  # noqa: BLE001 - any malformed selector is a validation error
+        except Exception as exc:
             causes.append(("spec.selector", f"Invalid value: {exc}"))
         else:
             if compiled.empty():
-                causes.append(("spec.selector", "Invalid value: {}: empty selector is invalid for deployment"))
+                causes.append(
+                    ("spec.selector", "Invalid value: {}: empty selector is invalid for deployment")
+                )
             elif not compiled.matches(template_labels):
-                causes.append(("spec.template.metadata.labels",
-                               f"Invalid value: {_quote(template_labels_text(template_labels))}: `selector` "
-                               "does not match template `labels`"))
+                causes.append(
+                    (
+                        "spec.template.metadata.labels",
+                        f"Invalid value: {_quote(template_labels_text(template_labels))}: `selector` "
+                        "does not match template `labels`",
+                    )
+                )
     causes += label_causes(template_labels, "spec.template.metadata.labels")
     causes += pod_spec_causes((spec.get("template") or {}).get("spec"), "spec.template.spec")
     return causes
@@ -170,8 +217,12 @@ def _deployment_causes(obj: Obj) -> Causes:
     strategy = (obj.get("spec") or {}).get("strategy") or {}
     stype = strategy.get("type")
     if stype not in ("RollingUpdate", "Recreate"):
-        causes.append(("spec.strategy.type", f"Unsupported value: {_quote(stype)}: supported values: "
-                                             '"Recreate", "RollingUpdate"'))
+        causes.append(
+            (
+                "spec.strategy.type",
+                f'Unsupported value: {_quote(stype)}: supported values: "Recreate", "RollingUpdate"',
+            )
+        )
     if stype == "RollingUpdate":
         ru = strategy.get("rollingUpdate") or {}
         from .controllers.rollout_math import resolve_fenceposts
@@ -182,13 +233,21 @@ def _deployment_causes(obj: Obj) -> Causes:
             causes.append(("spec.strategy.rollingUpdate", f"Invalid value: {exc}"))
         else:
             if ru.get("maxSurge") in (0, "0", "0%") and ru.get("maxUnavailable") in (0, "0", "0%"):
-                causes.append(("spec.strategy.rollingUpdate.maxUnavailable",
-                               'Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 '
-                               "when `maxSurge` is 0"))
+                causes.append(
+                    (
+                        "spec.strategy.rollingUpdate.maxUnavailable",
+                        'Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 '
+                        "when `maxSurge` is 0",
+                    )
+                )
             del surge, unavail
     elif stype == "Recreate" and strategy.get("rollingUpdate"):
-        causes.append(("spec.strategy.rollingUpdate", "Forbidden: may not be specified when strategy `type` "
-                                                      "is 'Recreate'"))
+        causes.append(
+            (
+                "spec.strategy.rollingUpdate",
+                "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+            )
+        )
     return causes
 
 

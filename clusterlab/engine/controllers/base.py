@@ -52,7 +52,9 @@ class InformerFactory:
 class ControllerContext:
     """What kube-controller-manager hands each controller."""
 
-    def __init__(self, server: APIServer, clock: Clock, rng: random.Random, informers: InformerFactory) -> None:
+    def __init__(
+        self, server: APIServer, clock: Clock, rng: random.Random, informers: InformerFactory
+    ) -> None:
         self.server = server
         self.clock = clock
         self.rng = rng
@@ -68,7 +70,9 @@ class Controller:
         self.ctx = ctx
         self.server = ctx.server
         self.clock = ctx.clock
-        self.user = User(f"system:serviceaccount:kube-system:{self.name}", f"kube-controller-manager/{self.name}")
+        self.user = User(
+            f"system:serviceaccount:kube-system:{self.name}", f"kube-controller-manager/{self.name}"
+        )
         self.recorder = EventRecorder(ctx.server, self.user, self.component_name())
         self.queue = WorkQueue(ctx.clock, self._process)
 
@@ -109,8 +113,9 @@ def owner_uid_index(obj: Obj) -> list[str]:
 
 def is_pod_active(pod: Obj) -> bool:
     """`controller.IsPodActive`: not finished and not being deleted."""
-    return (pod.get("status", {}).get("phase") not in ("Succeeded", "Failed")
-            and not pod["metadata"].get("deletionTimestamp"))
+    return pod.get("status", {}).get("phase") not in ("Succeeded", "Failed") and not pod["metadata"].get(
+        "deletionTimestamp"
+    )
 
 
 def is_pod_ready(pod: Obj) -> bool:
@@ -121,5 +126,11 @@ def is_pod_ready(pod: Obj) -> bool:
 
 
 def owner_reference(owner: Obj) -> Obj:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }

@@ -75,8 +75,10 @@ class DeploymentController(Controller):
         d = self.d_informer.get(key)
         if d is None:
             return
-        owned = sorted(self.rs_informer.by_index("controller-uid", d["metadata"]["uid"]),
-                       key=lambda r: (r["metadata"]["creationTimestamp"], r["metadata"]["name"]))
+        owned = sorted(
+            self.rs_informer.by_index("controller-uid", d["metadata"]["uid"]),
+            key=lambda r: (r["metadata"]["creationTimestamp"], r["metadata"]["name"]),
+        )
         if d["metadata"].get("deletionTimestamp"):
             self._sync_status(d, owned, None, None)
             return
@@ -90,7 +92,7 @@ class DeploymentController(Controller):
             self._recreate(d, old, new_rs)
         else:
             self._rolling(d, old, new_rs)
-        self._sync_status(d, old + [new_rs], new_rs, created_msg)
+        self._sync_status(d, [*old, new_rs], new_rs, created_msg)
 
     def _find_new(self, d: Obj, owned: list[Obj]) -> Obj | None:
         want = _template_without_hash(d["spec"]["template"])
@@ -107,25 +109,48 @@ class DeploymentController(Controller):
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = h
         selector = copy_json(d["spec"]["selector"])
         selector.setdefault("matchLabels", {})[HASH_LABEL] = h
-        revision = 1 + max((int(r["metadata"].get("annotations", {}).get(REVISION, 0)) for r in old), default=0)
+        revision = 1 + max(
+            (int(r["metadata"].get("annotations", {}).get(REVISION, 0)) for r in old), default=0
+        )
         replicas = self._new_rs_replicas(d, old, None)
         surge, _ = self._fenceposts(d)
-        annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
-                       if k != "kubectl.kubernetes.io/last-applied-configuration"}
-        annotations.update({REVISION: str(revision), DESIRED: str(d["spec"]["replicas"]),
-                            MAX_REPLICAS: str(d["spec"]["replicas"] + surge)})
+        annotations = {
+            k: v
+            for k, v in (meta.get("annotations") or {}).items()
+            if k != "kubectl.kubernetes.io/last-applied-configuration"
+        }
+        annotations.update(
+            {
+                REVISION: str(revision),
+                DESIRED: str(d["spec"]["replicas"]),
+                MAX_REPLICAS: str(d["spec"]["replicas"] + surge),
+            }
+        )
         rs = {
-            "apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": f"{meta['name']}-{h}", "namespace": meta["namespace"],
-                         "labels": copy_json(template["metadata"]["labels"]), "annotations": annotations,
-                         "ownerReferences": [owner_reference(d)]},
-            "spec": {"replicas": replicas, "minReadySeconds": d["spec"].get("minReadySeconds", 0),
-                     "selector": selector, "template": template},
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{meta['name']}-{h}",
+                "namespace": meta["namespace"],
+                "labels": copy_json(template["metadata"]["labels"]),
+                "annotations": annotations,
+                "ownerReferences": [owner_reference(d)],
+            },
+            "spec": {
+                "replicas": replicas,
+                "minReadySeconds": d["spec"].get("minReadySeconds", 0),
+                "selector": selector,
+                "template": template,
+            },
         }
         created = self.server.create(self.user, rs)
         if replicas > 0:
-            self.recorder.event(d, "Normal", "ScalingReplicaSet",
-                                f"Scaled up replica set {created['metadata']['name']} from 0 to {replicas}")
+            self.recorder.event(
+                d,
+                "Normal",
+                "ScalingReplicaSet",
+                f"Scaled up replica set {created['metadata']['name']} from 0 to {replicas}",
+            )
         return created
 
     def _fenceposts(self, d: Obj) -> tuple[int, int]:
@@ -160,8 +185,12 @@ class DeploymentController(Controller):
         ann[MAX_REPLICAS] = str(d["spec"]["replicas"] + surge)
         self.server.update(self.user, new)
         direction = "up" if to > frm else "down"
-        self.recorder.event(d, "Normal", "ScalingReplicaSet",
-                            f"Scaled {direction} replica set {rs['metadata']['name']} from {frm} to {to}")
+        self.recorder.event(
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            f"Scaled {direction} replica set {rs['metadata']['name']} from {frm} to {to}",
+        )
         return True
 
     def _rolling(self, d: Obj, old: list[Obj], new_rs: Obj) -> None:
@@ -243,30 +272,56 @@ class DeploymentController(Controller):
             if prev and prev["status"] == cstatus and prev["reason"] == reason and prev["message"] == message:
                 return prev
             transition = prev["lastTransitionTime"] if prev and prev["status"] == cstatus else now
-            return {"type": ctype, "status": cstatus, "lastUpdateTime": now, "lastTransitionTime": transition,
-                    "reason": reason, "message": message}
+            return {
+                "type": ctype,
+                "status": cstatus,
+                "lastUpdateTime": now,
+                "lastTransitionTime": transition,
+                "reason": reason,
+                "message": message,
+            }
 
         if available >= want - max_unavailable:
-            available_cond = cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum "
-                                  "availability.")
+            available_cond = cond(
+                "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."
+            )
         else:
-            available_cond = cond("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have "
-                                  "minimum availability.")
+            available_cond = cond(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+            )
         progressing = old_conds.get("Progressing")
         if new_rs is not None:
             name = new_rs["metadata"]["name"]
-            complete = (st(new_rs, "replicas") == want and st(new_rs, "availableReplicas") == want
-                        and replicas == want)
+            complete = (
+                st(new_rs, "replicas") == want
+                and st(new_rs, "availableReplicas") == want
+                and replicas == want
+            )
             if complete:
-                progressing = cond("Progressing", "True", "NewReplicaSetAvailable",
-                                   f'ReplicaSet "{name}" has successfully progressed.')
+                progressing = cond(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    f'ReplicaSet "{name}" has successfully progressed.',
+                )
             elif created:
-                progressing = cond("Progressing", "True", "NewReplicaSetCreated", f'Created new replica set "{name}"')
+                progressing = cond(
+                    "Progressing", "True", "NewReplicaSetCreated", f'Created new replica set "{name}"'
+                )
             elif progressing is None:
-                progressing = cond("Progressing", "True", "FoundNewReplicaSet", f'Found new replica set "{name}"')
-            elif any(status.get(f) != d.get("status", {}).get(f)
-                     for f in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")):
-                progressing = cond("Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{name}" is progressing.')
+                progressing = cond(
+                    "Progressing", "True", "FoundNewReplicaSet", f'Found new replica set "{name}"'
+                )
+            elif any(
+                status.get(f) != d.get("status", {}).get(f)
+                for f in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+            ):
+                progressing = cond(
+                    "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{name}" is progressing.'
+                )
         status["conditions"] = [c for c in (available_cond, progressing) if c]
         if d.get("status", {}).get("collisionCount"):
             status["collisionCount"] = d["status"]["collisionCount"]
@@ -278,4 +333,3 @@ class DeploymentController(Controller):
             self.server.update(self.user, new, subresource="status")
         except ApiError:
             self.queue.add_rate_limited(key_of(d))
-

@@ -38,7 +38,9 @@ class GarbageCollector(Controller):
         for dependent in OWNERS:
             inf = self.informers[dependent]
             inf.add_index("owner-uids", _all_owner_uids)
-            inf.add_handler(lambda o, r=dependent: self._check(r, o), lambda old, new, r=dependent: self._check(r, new))
+            inf.add_handler(
+                lambda o, r=dependent: self._check(r, o), lambda old, new, r=dependent: self._check(r, new)
+            )
         for resource in ("deployments", "replicasets"):
             self.informers[resource].add_handler(on_delete=self._owner_deleted)
 
@@ -84,8 +86,9 @@ class GarbageCollector(Controller):
             if live["metadata"].get("uid") == ref.get("uid"):
                 return
         try:
-            self.server.delete(self.user, resource, obj["metadata"]["name"], ns,
-                               uid_precondition=obj["metadata"].get("uid"))
+            self.server.delete(
+                self.user, resource, obj["metadata"]["name"], ns, uid_precondition=obj["metadata"].get("uid")
+            )
         except ApiError as exc:
             if exc.code not in (404, 409):
                 raise

@@ -56,14 +56,18 @@ class TokenBucket:
         self.last = now
 
     def set_rate(self, qps: float, now: float) -> None:
-        self._refill(now)
-        self.qps = qps
+        """`RateLimitedTimedQueue.SwapLimiter`: a new rate gets a fresh (full) bucket; 0 never admits."""
+        if qps == self.qps:
+            return
+        self.qps, self.tokens, self.last = qps, 1.0, now
 
     def _refill(self, now: float) -> None:
         self.tokens = min(1.0, self.tokens + (now - self.last) * self.qps)
         self.last = now
 
     def try_take(self, now: float) -> bool:
+        if self.qps <= 0:
+            return False
         self._refill(now)
         if self.tokens >= 1.0 - 1e-9:
             self.tokens -= 1.0
@@ -103,7 +107,9 @@ class NodeLifecycleController(Controller):
         self.leases = ctx.informers.get("leases", "kube-node-lease")
         self.pods = ctx.informers.get("pods")
         if "node" not in self.pods._indexers:
-            self.pods.add_index("node", lambda p: [p["spec"]["nodeName"]] if p["spec"].get("nodeName") else [])
+            self.pods.add_index(
+                "node", lambda p: [p["spec"]["nodeName"]] if p["spec"].get("nodeName") else []
+            )
         self.health: dict[str, NodeHealth] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.taint_queue: list[str] = []  # nodes waiting for their NoExecute taint, in order
@@ -145,12 +151,19 @@ class NodeLifecycleController(Controller):
         if node.get("spec", {}).get("unschedulable"):
             want.append({"key": UNSCHEDULABLE, "effect": "NoSchedule"})
         managed = {NOT_READY, UNREACHABLE, UNSCHEDULABLE}
-        have = [t for t in node.get("spec", {}).get("taints") or () if t["key"] in managed
-                and t["effect"] == "NoSchedule"]
-        if sorted((t["key"] for t in have)) == sorted(t["key"] for t in want):
+        have = [
+            t
+            for t in node.get("spec", {}).get("taints") or ()
+            if t["key"] in managed and t["effect"] == "NoSchedule"
+        ]
+        if sorted(t["key"] for t in have) == sorted(t["key"] for t in want):
             return
-        self._set_taints(key, lambda taints: [t for t in taints if not (t["key"] in managed
-                                                                          and t["effect"] == "NoSchedule")] + want)
+        self._set_taints(
+            key,
+            lambda taints: (
+                [t for t in taints if not (t["key"] in managed and t["effect"] == "NoSchedule")] + want
+            ),
+        )
 
     def _set_taints(self, name: str, change: Any) -> None:
         """Read the node live (not from the cache), change its taints, write with its resourceVersion."""
@@ -168,7 +181,7 @@ class NodeLifecycleController(Controller):
     # -- the monitor loop -----------------------------------------------------------------
 
     def _monitor(self) -> None:
-        self._monitor_timer = self.clock.call_later(MONITOR_PERIOD, self._monitor)
+        self._monitor_timer = self.clock.call_later(MONITOR_PERIOD, self._monitor, late=True)
         now = self.clock.now
         for node in sorted(self.nodes.list(), key=lambda n: n["metadata"]["name"]):
             try:
@@ -183,8 +196,9 @@ class NodeLifecycleController(Controller):
         health = self.health.get(name)
         ready = condition(node, "Ready")
         if health is None:
-            health = NodeHealth(probe=now, heartbeat=(ready or {}).get("lastHeartbeatTime"),
-                                ready=ready_status(node))
+            health = NodeHealth(
+                probe=now, heartbeat=(ready or {}).get("lastHeartbeatTime"), ready=ready_status(node)
+            )
             lease = self.leases.get(f"kube-node-lease/{name}")
             health.lease_renew = (lease or {}).get("spec", {}).get("renewTime")
             self.health[name] = health
@@ -196,7 +210,9 @@ class NodeLifecycleController(Controller):
         if heartbeat != health.heartbeat:
             health.heartbeat, health.probe = heartbeat, now
 
-        if now > health.probe + GRACE_PERIOD and ready_status(node) != "Unknown":
+        # Real checks drift a little past their period, so the check landing exactly on
+        # probe + grace is already "after" it: compare inclusively.
+        if now >= health.probe + GRACE_PERIOD and ready_status(node) != "Unknown":
             node = self._mark_unknown(node)
         status = ready_status(node)
         if health.ready == "True" and status != "True":
@@ -208,13 +224,18 @@ class NodeLifecycleController(Controller):
         if status == "True":
             if name in self.taint_queue:
                 self.taint_queue.remove(name)
-            if any(t["key"] in (NOT_READY, UNREACHABLE) and t["effect"] == "NoExecute"
-                   for t in node.get("spec", {}).get("taints") or ()):
+            if any(
+                t["key"] in (NOT_READY, UNREACHABLE) and t["effect"] == "NoExecute"
+                for t in node.get("spec", {}).get("taints") or ()
+            ):
                 self._set_no_execute(name, None)
         else:
             key = UNREACHABLE if status == "Unknown" else NOT_READY
-            current = [t for t in node.get("spec", {}).get("taints") or ()
-                       if t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE)]
+            current = [
+                t
+                for t in node.get("spec", {}).get("taints") or ()
+                if t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE)
+            ]
             if current and current[0]["key"] != key:
                 self._set_no_execute(name, key)  # swap not-ready ↔ unreachable at once
             elif not current and name not in self.taint_queue:
@@ -228,18 +249,27 @@ class NodeLifecycleController(Controller):
             c = dict(c) if c else {"type": ctype}
             if c.get("status") != "Unknown":
                 c["lastTransitionTime"] = ts
-            c.update(status="Unknown", reason="NodeStatusUnknown", message="Kubelet stopped posting node status.")
+            c.update(
+                status="Unknown", reason="NodeStatusUnknown", message="Kubelet stopped posting node status."
+            )
             c.setdefault("lastHeartbeatTime", ts)
             conditions.append(c)
         others = [c for c in node.get("status", {}).get("conditions") or () if c["type"] not in CONDITIONS]
-        return self.server.patch(self.user, "nodes", node["metadata"]["name"],
-                                 {"status": {"conditions": conditions + others}}, subresource="status")
+        return self.server.patch(
+            self.user,
+            "nodes",
+            node["metadata"]["name"],
+            {"status": {"conditions": conditions + others}},
+            subresource="status",
+        )
 
     def _mark_pods_not_ready(self, node: Obj) -> None:
         """`MarkPodsNotReady`: a dead kubelet cannot say so itself."""
         ts = self.server.timestamp()
-        for pod in sorted(self.pods.by_index("node", node["metadata"]["name"]),
-                          key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):
+        for pod in sorted(
+            self.pods.by_index("node", node["metadata"]["name"]),
+            key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]),
+        ):
             if not is_pod_ready(pod):
                 continue
             conditions = copy_json(pod["status"].get("conditions") or [])
@@ -248,8 +278,14 @@ class NodeLifecycleController(Controller):
                     c["status"] = "False"
                     c["lastTransitionTime"] = ts
             try:
-                self.server.patch(self.user, "pods", pod["metadata"]["name"], {"status": {"conditions": conditions}},
-                                  namespace=pod["metadata"]["namespace"], subresource="status")
+                self.server.patch(
+                    self.user,
+                    "pods",
+                    pod["metadata"]["name"],
+                    {"status": {"conditions": conditions}},
+                    namespace=pod["metadata"]["namespace"],
+                    subresource="status",
+                )
             except ApiError:
                 continue
             self.recorder.event(pod, "Warning", "NodeNotReady", "Node is not ready")
@@ -258,7 +294,9 @@ class NodeLifecycleController(Controller):
         ts = self.server.timestamp()
 
         def change(taints: list[Obj]) -> list[Obj]:
-            kept = [t for t in taints if not (t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE))]
+            kept = [
+                t for t in taints if not (t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE))
+            ]
             if key is not None:
                 kept.append({"key": key, "effect": "NoExecute", "timeAdded": ts})
             return kept
@@ -272,8 +310,13 @@ class NodeLifecycleController(Controller):
         for node in self.nodes.list():
             zones.setdefault(zone_of(node), []).append(node)
         states: dict[str, str] = {}
+
+        def observed(n: Obj) -> str:
+            h = self.health.get(n["metadata"]["name"])
+            return h.ready if h is not None and h.ready is not None else ready_status(n)
+
         for zone, nodes in zones.items():
-            ready = sum(1 for n in nodes if ready_status(n) == "True")
+            ready = sum(1 for n in nodes if observed(n) == "True")
             not_ready = len(nodes) - ready
             if ready == 0 and not_ready > 0:
                 states[zone] = "FullDisruption"
@@ -295,9 +338,11 @@ class NodeLifecycleController(Controller):
         if states and all(s == "FullDisruption" for s in states.values()):
             # "Controller detected that all Nodes are not-Ready. Entering master disruption mode."
             self.taint_queue.clear()
-            for node in self.nodes.list():
-                if any(t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE)
-                       for t in node.get("spec", {}).get("taints") or ()):
+            for node in sorted(self.nodes.list(), key=lambda n: n["metadata"]["name"]):
+                if any(
+                    t["effect"] == "NoExecute" and t["key"] in (NOT_READY, UNREACHABLE)
+                    for t in node.get("spec", {}).get("taints") or ()
+                ):
                     try:
                         self._set_no_execute(node["metadata"]["name"], None)
                     except ApiError:
@@ -308,13 +353,17 @@ class NodeLifecycleController(Controller):
             self._retry_timer.cancel()
             self._retry_timer = None
         if any(s == "FullDisruption" for s in self.zone_states.values()) and all(
-                s == "FullDisruption" for s in self.zone_states.values()):
+            s == "FullDisruption" for s in self.zone_states.values()
+        ):
             return
         now = self.clock.now
         next_try: float | None = None
         for name in list(self.taint_queue):
             node = self.nodes.get(name)
-            if node is None or ready_status(node) == "True":
+            health = self.health.get(name)
+            # The monitor pass's verdict is newer than the cache, which catches up asynchronously.
+            status = health.ready if health is not None else None
+            if node is None or status in (None, "True"):
                 self.taint_queue.remove(name)
                 continue
             bucket = self.buckets.get(zone_of(node))
@@ -325,7 +374,7 @@ class NodeLifecycleController(Controller):
                 if t is not None:
                     next_try = t if next_try is None else min(next_try, t)
                 continue
-            key = UNREACHABLE if ready_status(node) == "Unknown" else NOT_READY
+            key = UNREACHABLE if status == "Unknown" else NOT_READY
             try:
                 self._set_no_execute(name, key)
             except ApiError:

@@ -34,7 +34,7 @@ class PodGCController(Controller):
         self._timer: Any = None
 
     def start(self) -> None:
-        self._timer = self.clock.call_later(GC_PERIOD, self._gc)
+        self._timer = self.clock.call_later(GC_PERIOD, self._gc, late=True)
 
     def stop(self) -> None:
         super().stop()
@@ -42,7 +42,7 @@ class PodGCController(Controller):
             self._timer.cancel()
 
     def _gc(self) -> None:
-        self._timer = self.clock.call_later(GC_PERIOD, self._gc)
+        self._timer = self.clock.call_later(GC_PERIOD, self._gc, late=True)
         now = self.clock.now
         existing = {n["metadata"]["name"] for n in self.nodes.list()}
         orphans: list[Obj] = []
@@ -58,14 +58,28 @@ class PodGCController(Controller):
         self.missing_since = {n: t for n, t in self.missing_since.items() if n in seen_missing}
         for pod in sorted(orphans, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):
             ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-            conditions = [c for c in copy_json(pod["status"].get("conditions") or [])
-                          if c["type"] != "DisruptionTarget"]
-            conditions.append({"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
-                               "lastTransitionTime": self.server.timestamp(), "reason": "DeletionByPodGC",
-                               "message": "PodGC: node no longer exists"})
+            conditions = [
+                c for c in copy_json(pod["status"].get("conditions") or []) if c["type"] != "DisruptionTarget"
+            ]
+            conditions.append(
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": self.server.timestamp(),
+                    "reason": "DeletionByPodGC",
+                    "message": "PodGC: node no longer exists",
+                }
+            )
             try:
-                self.server.patch(self.user, "pods", name, {"status": {"phase": "Failed", "conditions": conditions}},
-                                  namespace=ns, subresource="status")
+                self.server.patch(
+                    self.user,
+                    "pods",
+                    name,
+                    {"status": {"phase": "Failed", "conditions": conditions}},
+                    namespace=ns,
+                    subresource="status",
+                )
                 self.server.delete(self.user, "pods", name, ns, grace_period_seconds=0)
             except ApiError:
                 continue

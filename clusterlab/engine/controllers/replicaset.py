@@ -111,8 +111,7 @@ class ReplicaSetController(Controller):
         self.rs_informer = ctx.informers.get("replicasets")
         self.pod_informer = ctx.informers.get("pods")
         self.pod_informer.add_index("controller-uid", owner_uid_index)
-        self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new),
-                                     self._on_rs_delete)
+        self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new), self._on_rs_delete)
         self.pod_informer.add_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
 
     def component_name(self) -> str:
@@ -172,8 +171,11 @@ class ReplicaSetController(Controller):
             return
         uid = rs["metadata"]["uid"]
         selector = selector_from_spec(rs["spec"].get("selector"))
-        owned = [p for p in self.pod_informer.by_index("controller-uid", uid)
-                 if selector.matches(p["metadata"].get("labels"))]
+        owned = [
+            p
+            for p in self.pod_informer.by_index("controller-uid", uid)
+            if selector.matches(p["metadata"].get("labels"))
+        ]
         active = [p for p in owned if is_pod_active(p)]
         error: ApiError | None = None
         if self.expectations.satisfied(key, self.clock.now) and not rs["metadata"].get("deletionTimestamp"):
@@ -224,9 +226,12 @@ class ReplicaSetController(Controller):
     def _create_pod(self, rs: Obj) -> None:
         template = rs["spec"]["template"]
         tmeta = template.get("metadata") or {}
-        meta: Obj = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"],
-                     "labels": copy_json(tmeta.get("labels") or {}),
-                     "ownerReferences": [owner_reference(rs)]}
+        meta: Obj = {
+            "generateName": f"{rs['metadata']['name']}-",
+            "namespace": rs["metadata"]["namespace"],
+            "labels": copy_json(tmeta.get("labels") or {}),
+            "ownerReferences": [owner_reference(rs)],
+        }
         if tmeta.get("annotations"):
             meta["annotations"] = copy_json(tmeta["annotations"])
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": copy_json(template["spec"])}
@@ -240,20 +245,33 @@ class ReplicaSetController(Controller):
         status: Obj = {
             "replicas": len(active),
             "fullyLabeledReplicas": sum(
-                1 for p in active if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
+                1
+                for p in active
+                if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
             ),
             "readyReplicas": sum(1 for p in active if is_pod_ready(p)),
             "availableReplicas": sum(1 for p in active if pod_available(p, mrs, now, epoch)),
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
-        conditions = [c for c in rs.get("status", {}).get("conditions") or () if c["type"] != "ReplicaFailure"]
+        conditions = [
+            c for c in rs.get("status", {}).get("conditions") or () if c["type"] != "ReplicaFailure"
+        ]
         if error is not None and error.code == 403:
-            conditions.append({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
-                               "message": error.message, "lastTransitionTime": self.server.timestamp()})
+            conditions.append(
+                {
+                    "type": "ReplicaFailure",
+                    "status": "True",
+                    "reason": "FailedCreate",
+                    "message": error.message,
+                    "lastTransitionTime": self.server.timestamp(),
+                }
+            )
         if conditions:
             status["conditions"] = conditions
         # Kubernetes omits zero counters from the serialised status.
-        status = {k: v for k, v in status.items() if v not in (0, None) or k in ("replicas", "observedGeneration")}
+        status = {
+            k: v for k, v in status.items() if v not in (0, None) or k in ("replicas", "observedGeneration")
+        }
         if status == rs.get("status"):
             return
         new = copy_json(rs)

@@ -27,9 +27,11 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
         try:
             pct = int(text[:-1])
         except ValueError as exc:
-            raise ValueError(f'"{text}": a valid percent string must be a numeric string followed by an '
-                             "ending '%' (e.g. '1%',  or '93%', regex used for validation is "
-                             "'[0-9]+%')") from exc
+            raise ValueError(
+                f'"{text}": a valid percent string must be a numeric string followed by an '
+                "ending '%' (e.g. '1%',  or '93%', regex used for validation is "
+                "'[0-9]+%')"
+            ) from exc
         if pct < 0:
             raise ValueError(f'"{text}": must be greater than or equal to 0')
         raw = pct * total / 100
@@ -37,8 +39,9 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
     try:
         return int(text)
     except ValueError as exc:
-        raise ValueError(f'"{text}": a valid percent string must be a numeric string followed by an ending '
-                         "'%'") from exc
+        raise ValueError(
+            f"\"{text}\": a valid percent string must be a numeric string followed by an ending '%'"
+        ) from exc
 
 
 def resolve_fenceposts(max_surge: Any, max_unavailable: Any, desired: int) -> tuple[int, int]:

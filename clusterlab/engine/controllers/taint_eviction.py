@@ -35,7 +35,9 @@ class TaintEvictionController(Controller):
         self.nodes = ctx.informers.get("nodes")
         self.pods = ctx.informers.get("pods")
         if "node" not in self.pods._indexers:
-            self.pods.add_index("node", lambda p: [p["spec"]["nodeName"]] if p["spec"].get("nodeName") else [])
+            self.pods.add_index(
+                "node", lambda p: [p["spec"]["nodeName"]] if p["spec"].get("nodeName") else []
+            )
         self.scheduled: dict[str, tuple[float, float, Timer]] = {}  # pod key → (created, fire at, timer)
         self.nodes.add_handler(self._on_node, lambda old, new: self._on_node(new), None)
         self.pods.add_handler(self._on_pod, lambda old, new: self._on_pod(new), self._on_pod_delete)
@@ -59,7 +61,9 @@ class TaintEvictionController(Controller):
         if entry is not None:
             entry[2].cancel()
             if event is not None:
-                self.recorder.event(event, "Normal", "TaintManagerEviction", f"Cancelling deletion of Pod {key}")
+                self.recorder.event(
+                    event, "Normal", "TaintManagerEviction", f"Cancelling deletion of Pod {key}"
+                )
 
     def sync(self, key: str) -> None:
         pod = self.pods.get(key)
@@ -67,7 +71,9 @@ class TaintEvictionController(Controller):
             self._cancel(key, None)
             return
         node = self.nodes.get(pod["spec"].get("nodeName") or "")
-        taints = [t for t in (node or {}).get("spec", {}).get("taints") or () if t.get("effect") == "NoExecute"]
+        taints = [
+            t for t in (node or {}).get("spec", {}).get("taints") or () if t.get("effect") == "NoExecute"
+        ]
         if not taints:
             self._cancel(key, pod)
             return
@@ -107,12 +113,25 @@ class TaintEvictionController(Controller):
         self.recorder.event(pod, "Normal", "TaintManagerEviction", f"Marking for deletion Pod {ns}/{name}")
         conditions = copy_json(pod["status"].get("conditions") or [])
         conditions = [c for c in conditions if c["type"] != "DisruptionTarget"]
-        conditions.append({"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
-                           "lastTransitionTime": self.server.timestamp(), "reason": "DeletionByTaintManager",
-                           "message": "Taint manager: deleting due to NoExecute taint"})
+        conditions.append(
+            {
+                "type": "DisruptionTarget",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": self.server.timestamp(),
+                "reason": "DeletionByTaintManager",
+                "message": "Taint manager: deleting due to NoExecute taint",
+            }
+        )
         try:
-            self.server.patch(self.user, "pods", name, {"status": {"conditions": conditions}}, namespace=ns,
-                              subresource="status")
+            self.server.patch(
+                self.user,
+                "pods",
+                name,
+                {"status": {"conditions": conditions}},
+                namespace=ns,
+                subresource="status",
+            )
             self.server.delete(self.user, "pods", name, ns)
         except ApiError as exc:
             if exc.code != 404:

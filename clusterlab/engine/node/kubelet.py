@@ -26,6 +26,7 @@ Simplified: no probes, restarts of exited containers, volumes, or resource enfor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -94,7 +95,7 @@ class NodeConfig:
 
 def go_duration(seconds: float) -> str:
     """Go's `time.Duration.String()` for a millisecond-truncated duration: `412ms`, `2.345s`, `1m5.2s`."""
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     if ms < 1000:
         return f"{ms}ms"
     minutes, rem_ms = divmod(ms, 60_000)
@@ -176,9 +177,14 @@ class Kubelet:
 
     def _capacity(self) -> tuple[Obj, Obj]:
         mem = int_value(self.config.memory)
-        alloc = {"cpu": self.config.cpu, "ephemeral-storage": "95491088Ki", "hugepages-1Gi": "0",
-                 "hugepages-2Mi": "0", "memory": format_bytes(mem) if mem % 1024 == 0 else str(mem),
-                 "pods": str(self.config.pods)}
+        alloc = {
+            "cpu": self.config.cpu,
+            "ephemeral-storage": "95491088Ki",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            "memory": format_bytes(mem) if mem % 1024 == 0 else str(mem),
+            "pods": str(self.config.pods),
+        }
         cap_mem = mem + EVICTION_HARD_MEMORY
         cap = {**alloc, "ephemeral-storage": "103609120Ki", "memory": format_bytes(cap_mem)}
         return cap, alloc
@@ -186,23 +192,43 @@ class Kubelet:
     def _conditions(self, previous: list[Obj] | None) -> list[Obj]:
         ts = self.server.timestamp()
         prev = {c["type"]: c for c in previous or ()}
-        spec = [("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                ("Ready", "True", "KubeletReady", "kubelet is posting ready status")]
+        spec = [
+            (
+                "MemoryPressure",
+                "False",
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ]
         out = []
         for ctype, status, reason, message in spec:
             p = prev.get(ctype)
             transition = p["lastTransitionTime"] if p and p.get("status") == status else ts
-            out.append({"type": ctype, "status": status, "lastHeartbeatTime": ts, "lastTransitionTime": transition,
-                        "reason": reason, "message": message})
+            out.append(
+                {
+                    "type": ctype,
+                    "status": status,
+                    "lastHeartbeatTime": ts,
+                    "lastTransitionTime": transition,
+                    "reason": reason,
+                    "message": message,
+                }
+            )
         return out
 
     def _node_object(self) -> Obj:
         cfg = self.config
         cap, alloc = self._capacity()
-        labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": cfg.name, "kubernetes.io/os": "linux"}
+        labels = {
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": cfg.name,
+            "kubernetes.io/os": "linux",
+        }
         if cfg.role == "control-plane":
             labels["node-role.kubernetes.io/control-plane"] = ""
             labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
@@ -211,16 +237,26 @@ class Kubelet:
         if cfg.taints:
             spec["taints"] = copy_json(cfg.taints)
         return {
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": cfg.name, "labels": labels, "annotations": {
-                "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
-                "node.alpha.kubernetes.io/ttl": "0",
-                "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": cfg.name,
+                "labels": labels,
+                "annotations": {
+                    "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+                },
+            },
             "spec": spec,
             "status": {
-                "capacity": cap, "allocatable": alloc, "conditions": self._conditions(None),
-                "addresses": [{"type": "InternalIP", "address": cfg.internal_ip},
-                              {"type": "Hostname", "address": cfg.name}],
+                "capacity": cap,
+                "allocatable": alloc,
+                "conditions": self._conditions(None),
+                "addresses": [
+                    {"type": "InternalIP", "address": cfg.internal_ip},
+                    {"type": "Hostname", "address": cfg.name},
+                ],
                 "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                 "nodeInfo": self._node_info(),
                 "images": self._images(),
@@ -229,11 +265,18 @@ class Kubelet:
 
     def _node_info(self) -> Obj:
         machine = f"{self.config.index:032x}"
-        return {"machineID": machine, "systemUUID": f"{machine[:8]}-{machine[8:12]}-{machine[12:16]}-"
-                                                     f"{machine[16:20]}-{machine[20:]}",
-                "bootID": self.boot_id, "kernelVersion": "6.8.0-49-generic", "osImage": "Ubuntu 24.04.1 LTS",
-                "containerRuntimeVersion": "containerd://1.7.24", "kubeletVersion": KUBELET_VERSION,
-                "kubeProxyVersion": KUBELET_VERSION, "operatingSystem": "linux", "architecture": "amd64"}
+        return {
+            "machineID": machine,
+            "systemUUID": f"{machine[:8]}-{machine[8:12]}-{machine[12:16]}-{machine[16:20]}-{machine[20:]}",
+            "bootID": self.boot_id,
+            "kernelVersion": "6.8.0-49-generic",
+            "osImage": "Ubuntu 24.04.1 LTS",
+            "containerRuntimeVersion": "containerd://1.7.24",
+            "kubeletVersion": KUBELET_VERSION,
+            "kubeProxyVersion": KUBELET_VERSION,
+            "operatingSystem": "linux",
+            "architecture": "amd64",
+        }
 
     def _images(self) -> list[Obj]:
         out = []
@@ -250,27 +293,43 @@ class Kubelet:
                 return
             node = self.server.create(self.user, self._node_object())
             self.recorder.event(node, "Normal", "Starting", "Starting kubelet.")
-            self.recorder.event(node, "Normal", "RegisteredNode", f"Node {self.name} event: Registered Node "
-                                f"{self.name} in Controller")
+            self.recorder.event(
+                node,
+                "Normal",
+                "RegisteredNode",
+                f"Node {self.name} event: Registered Node {self.name} in Controller",
+            )
             self.last_reported_conditions = node["status"]["conditions"]
             self.last_status_report = self.clock.now
             return
         self.recorder.event(existing, "Normal", "Starting", "Starting kubelet.")
         old_boot = existing.get("status", {}).get("nodeInfo", {}).get("bootID")
         if old_boot and old_boot != self.boot_id:
-            self.recorder.event(existing, "Warning", "Rebooted",
-                                f"Node {self.name} has been rebooted, boot id: {self.boot_id}")
+            self.recorder.event(
+                existing,
+                "Warning",
+                "Rebooted",
+                f"Node {self.name} has been rebooted, boot id: {self.boot_id}",
+            )
         self._post_status(existing.get("status", {}).get("conditions"), force=True)
 
     def _post_status(self, previous: list[Obj] | None, force: bool = False) -> None:
         conditions = self._conditions(previous)
         changed = [(c["type"], c["status"]) for c in conditions] != [
-            (c["type"], c["status"]) for c in self.last_reported_conditions or ()]
+            (c["type"], c["status"]) for c in self.last_reported_conditions or ()
+        ]
         if not force and not changed and self.clock.now - self.last_status_report < STATUS_REPORT_FREQUENCY:
             return
         cap, alloc = self._capacity()
-        patch = {"status": {"conditions": conditions, "capacity": cap, "allocatable": alloc,
-                            "nodeInfo": self._node_info(), "images": self._images()}}
+        patch = {
+            "status": {
+                "conditions": conditions,
+                "capacity": cap,
+                "allocatable": alloc,
+                "nodeInfo": self._node_info(),
+                "images": self._images(),
+            }
+        }
         try:
             node = self.server.patch(self.user, "nodes", self.name, patch, subresource="status")
         except ApiError:
@@ -298,13 +357,30 @@ class Kubelet:
                     if exc.code != 404:
                         raise
                     node = self.server.get(self.user, "nodes", self.name)
-                    self.lease = self.server.create(self.user, {
-                        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                        "metadata": {"name": self.name, "namespace": "kube-node-lease",
-                                     "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": self.name,
-                                                          "uid": node["metadata"]["uid"]}]},
-                        "spec": {"holderIdentity": self.name, "leaseDurationSeconds": LEASE_DURATION,
-                                 "renewTime": now}})
+                    self.lease = self.server.create(
+                        self.user,
+                        {
+                            "apiVersion": "coordination.k8s.io/v1",
+                            "kind": "Lease",
+                            "metadata": {
+                                "name": self.name,
+                                "namespace": "kube-node-lease",
+                                "ownerReferences": [
+                                    {
+                                        "apiVersion": "v1",
+                                        "kind": "Node",
+                                        "name": self.name,
+                                        "uid": node["metadata"]["uid"],
+                                    }
+                                ],
+                            },
+                            "spec": {
+                                "holderIdentity": self.name,
+                                "leaseDurationSeconds": LEASE_DURATION,
+                                "renewTime": now,
+                            },
+                        },
+                    )
                     return
             lease = copy_json(self.lease)
             lease["spec"]["renewTime"] = now
@@ -355,16 +431,27 @@ class Kubelet:
                 # The pod ran here before a reboot: its containers died with the machine.
                 started = (prev.get("state", {}).get("running") or {}).get("startedAt")
                 cs.restart_count = int(prev.get("restartCount", 0)) + 1
-                cs.last_state = {"terminated": {"exitCode": 255, "reason": "Unknown", "startedAt": started,
-                                                "finishedAt": self.server.timestamp(),
-                                                "containerID": prev["containerID"]}}
+                cs.last_state = {
+                    "terminated": {
+                        "exitCode": 255,
+                        "reason": "Unknown",
+                        "startedAt": started,
+                        "finishedAt": self.server.timestamp(),
+                        "containerID": prev["containerID"],
+                    }
+                }
             containers.append(cs)
-        st = PodState(key, pod["metadata"]["uid"], containers,
-                      pod.get("status", {}).get("startTime") or self.server.timestamp())
+        st = PodState(
+            key,
+            pod["metadata"]["uid"],
+            containers,
+            pod.get("status", {}).get("startTime") or self.server.timestamp(),
+        )
         self.pods[key] = st
         if previous and any(p.get("containerID") for p in previous.values()):
-            self.recorder.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and "
-                                "re-created.")
+            self.recorder.event(
+                pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created."
+            )
         self._report(key)
         self._later(SANDBOX_SECONDS, lambda: self._sandbox_ready(key), st.timers)
 
@@ -382,8 +469,9 @@ class Kubelet:
             try:
                 st.pod_ip = self._allocate_ip()
             except ApiError as exc:
-                self.recorder.event(pod, "Warning", "FailedCreatePodSandBox",
-                                    f"Failed to create pod sandbox: {exc.message}")
+                self.recorder.event(
+                    pod, "Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {exc.message}"
+                )
                 return
         st.sandbox_ready = True
         self._report(key)
@@ -404,13 +492,17 @@ class Kubelet:
         field_path = f"spec.containers{{{spec['name']}}}"
         present = self.runtime.has_image(image)
         if policy == "Never" and not present:
-            cs.reason, cs.message = "ErrImageNeverPull", f'Container image "{image}" is not present with pull policy of Never'
+            cs.reason, cs.message = (
+                "ErrImageNeverPull",
+                f'Container image "{image}" is not present with pull policy of Never',
+            )
             self.recorder.event(pod, "Warning", "ErrImageNeverPull", cs.message, field_path)
             self._report(key)
             return
         if present and policy in ("IfNotPresent", "Never"):
-            self.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
-                                field_path)
+            self.recorder.event(
+                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', field_path
+            )
             self._create_container(key, index)
             return
         backoff_until = st.image_backoff.get(image)
@@ -428,10 +520,17 @@ class Kubelet:
             if result.ok:
                 self.runtime.finish_pull(image, result.size)
                 s.image_backoff.pop(image, None)
-                self.recorder.event(p, "Normal", "Pulled", (
-                    f'Successfully pulled image "{image}" in {go_duration(result.pull_seconds)} '
-                    f"({go_duration(self.clock.now - requested)} including waiting). "
-                    f"Image size: {result.size} bytes."), field_path)
+                self.recorder.event(
+                    p,
+                    "Normal",
+                    "Pulled",
+                    (
+                        f'Successfully pulled image "{image}" in {go_duration(result.pull_seconds)} '
+                        f"({go_duration(self.clock.now - requested)} including waiting). "
+                        f"Image size: {result.size} bytes."
+                    ),
+                    field_path,
+                )
                 self._create_container(key, index)
                 return
             self._image_pull_failed(key, index, image, result.error, field_path)
@@ -475,8 +574,9 @@ class Kubelet:
             cs.container_id = self.runtime.new_container_id()
             cs.image_id = image_id(pod["spec"]["containers"][index]["image"])
             cs.image = _display_image(pod["spec"]["containers"][index]["image"])
-            self.recorder.event(pod, "Normal", "Created", f"Created container: {cs.name}",
-                                f"spec.containers{{{cs.name}}}")
+            self.recorder.event(
+                pod, "Normal", "Created", f"Created container: {cs.name}", f"spec.containers{{{cs.name}}}"
+            )
             self._later(START_SECONDS, lambda: started(), st.timers)
 
         def started() -> None:
@@ -486,8 +586,9 @@ class Kubelet:
             cs = st.containers[index]
             cs.state, cs.reason, cs.message = "running", "", ""
             cs.started_at = self.server.timestamp()
-            self.recorder.event(pod, "Normal", "Started", f"Started container {cs.name}",
-                                f"spec.containers{{{cs.name}}}")
+            self.recorder.event(
+                pod, "Normal", "Started", f"Started container {cs.name}", f"spec.containers{{{cs.name}}}"
+            )
             self._next_container(key, index + 1)
 
         st = self.pods[key]
@@ -505,8 +606,9 @@ class Kubelet:
         st.cancel_timers()
         running = [c for c in st.containers if c.state == "running"]
         for c in running:
-            self.recorder.event(pod, "Normal", "Killing", f"Stopping container {c.name}",
-                                f"spec.containers{{{c.name}}}")
+            self.recorder.event(
+                pod, "Normal", "Killing", f"Stopping container {c.name}", f"spec.containers{{{c.name}}}"
+            )
 
         def stopped() -> None:
             s = self.pods.get(key)
@@ -517,7 +619,12 @@ class Kubelet:
                 if c.state == "running":
                     c.state, c.reason, c.exit_code, c.finished_at = "terminated", "Completed", 0, ts
                 elif c.state == "waiting":
-                    c.state, c.reason, c.exit_code, c.finished_at = "terminated", "ContainerStatusUnknown", 137, ts
+                    c.state, c.reason, c.exit_code, c.finished_at = (
+                        "terminated",
+                        "ContainerStatusUnknown",
+                        137,
+                        ts,
+                    )
             s.sandbox_ready = False
             self._report(key)
             p = self._pod(key)
@@ -528,23 +635,34 @@ class Kubelet:
         self._later(min(STOP_SECONDS, grace) if running else 0.0, stopped, st.timers)
 
     def _finalize(self, pod: Obj) -> None:
-        try:
-            self.server.delete(self.user, "pods", pod["metadata"]["name"], pod["metadata"]["namespace"],
-                               grace_period_seconds=0, uid_precondition=pod["metadata"]["uid"])
-        except ApiError:
-            pass
+        with contextlib.suppress(ApiError):
+            self.server.delete(
+                self.user,
+                "pods",
+                pod["metadata"]["name"],
+                pod["metadata"]["namespace"],
+                grace_period_seconds=0,
+                uid_precondition=pod["metadata"]["uid"],
+            )
 
     def _report(self, key: str) -> None:
         st, pod = self.pods.get(key), self._pod(key)
         if st is None or pod is None:
             return
-        status = build_status(pod, st, self.config.internal_ip, self.server.timestamp(),
-                              bool(pod["spec"].get("hostNetwork")))
+        status = build_status(
+            pod, st, self.config.internal_ip, self.server.timestamp(), bool(pod["spec"].get("hostNetwork"))
+        )
         if status == st.last_reported:
             return
         try:
-            self.server.patch(self.user, "pods", pod["metadata"]["name"], {"status": status},
-                              namespace=pod["metadata"]["namespace"], subresource="status")
+            self.server.patch(
+                self.user,
+                "pods",
+                pod["metadata"]["name"],
+                {"status": status},
+                namespace=pod["metadata"]["namespace"],
+                subresource="status",
+            )
             st.last_reported = status
         except ApiError:
             pass
@@ -566,11 +684,23 @@ class Kubelet:
             pod["metadata"]["name"] = name
             pod["metadata"]["namespace"] = "kube-system"
             config_hash = hashlib.md5(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-            pod["metadata"].setdefault("annotations", {}).update({
-                "kubernetes.io/config.hash": config_hash, "kubernetes.io/config.mirror": config_hash,
-                "kubernetes.io/config.seen": self.server.timestamp(), "kubernetes.io/config.source": "file"})
-            pod["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": self.name,
-                                                   "uid": node["metadata"]["uid"], "controller": True}]
+            pod["metadata"].setdefault("annotations", {}).update(
+                {
+                    "kubernetes.io/config.hash": config_hash,
+                    "kubernetes.io/config.mirror": config_hash,
+                    "kubernetes.io/config.seen": self.server.timestamp(),
+                    "kubernetes.io/config.source": "file",
+                }
+            )
+            pod["metadata"]["ownerReferences"] = [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Node",
+                    "name": self.name,
+                    "uid": node["metadata"]["uid"],
+                    "controller": True,
+                }
+            ]
             pod["spec"]["nodeName"] = self.name
             try:
                 self.server.create(self.user, pod)

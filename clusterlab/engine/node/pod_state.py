@@ -37,18 +37,30 @@ class ContainerState:
         if self.state == "running":
             state: Obj = {"running": {"startedAt": self.started_at}}
         elif self.state == "terminated":
-            state = {"terminated": {"exitCode": self.exit_code, "reason": self.reason,
-                                    "startedAt": self.started_at, "finishedAt": self.finished_at,
-                                    "containerID": self.container_id}}
+            state = {
+                "terminated": {
+                    "exitCode": self.exit_code,
+                    "reason": self.reason,
+                    "startedAt": self.started_at,
+                    "finishedAt": self.finished_at,
+                    "containerID": self.container_id,
+                }
+            }
         else:
             waiting: Obj = {"reason": self.reason}
             if self.message:
                 waiting["message"] = self.message
             state = {"waiting": waiting}
-        out: Obj = {"name": self.name, "state": state, "lastState": self.last_state,
-                    "ready": self.state == "running", "restartCount": self.restart_count,
-                    "image": self.image, "imageID": self.image_id or "",
-                    "started": self.state == "running"}
+        out: Obj = {
+            "name": self.name,
+            "state": state,
+            "lastState": self.last_state,
+            "ready": self.state == "running",
+            "restartCount": self.restart_count,
+            "image": self.image,
+            "imageID": self.image_id or "",
+            "started": self.state == "running",
+        }
         if self.container_id:
             out["containerID"] = self.container_id
         return out
@@ -73,8 +85,9 @@ class PodState:
         self.timers.clear()
 
 
-def _condition(ctype: str, status: bool, ts: str, previous: dict[str, Obj], reason: str = "",
-               message: str = "") -> Obj:
+def _condition(
+    ctype: str, status: bool, ts: str, previous: dict[str, Obj], reason: str = "", message: str = ""
+) -> Obj:
     value = "True" if status else "False"
     prev = previous.get(ctype)
     transition = prev["lastTransitionTime"] if prev and prev.get("status") == value else ts
@@ -103,14 +116,32 @@ def build_status(pod: Obj, state: PodState, host_ip: str, now_ts: str, host_netw
     unready = [c.name for c in containers if c.state != "running"]
     not_ready_msg = f"containers with unready status: [{' '.join(unready)}]"
     conditions = [
-        _condition("PodReadyToStartContainers", state.sandbox_ready and not state.terminating, now_ts, previous),
+        _condition(
+            "PodReadyToStartContainers", state.sandbox_ready and not state.terminating, now_ts, previous
+        ),
         _condition("Initialized", True, now_ts, previous),
-        _condition("Ready", all_ready, now_ts, previous,
-                   *(("", "") if all_ready else (("PodCompleted", "") if phase == "Succeeded"
-                                                  else ("ContainersNotReady", not_ready_msg)))),
-        _condition("ContainersReady", all_ready, now_ts, previous,
-                   *(("", "") if all_ready else (("PodCompleted", "") if phase == "Succeeded"
-                                                  else ("ContainersNotReady", not_ready_msg)))),
+        _condition(
+            "Ready",
+            all_ready,
+            now_ts,
+            previous,
+            *(
+                ("", "")
+                if all_ready
+                else (("PodCompleted", "") if phase == "Succeeded" else ("ContainersNotReady", not_ready_msg))
+            ),
+        ),
+        _condition(
+            "ContainersReady",
+            all_ready,
+            now_ts,
+            previous,
+            *(
+                ("", "")
+                if all_ready
+                else (("PodCompleted", "") if phase == "Succeeded" else ("ContainersNotReady", not_ready_msg))
+            ),
+        ),
     ]
     for c in old.get("conditions") or ():
         if c["type"] not in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"):

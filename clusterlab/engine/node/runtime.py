@@ -99,6 +99,7 @@ class Runtime:
     rng: random.Random
     images: dict[str, int] = field(default_factory=dict)  # normalized ref → size
     busy_until: float = 0.0
+    in_flight: dict[str, float] = field(default_factory=dict)  # normalized ref → when its pull ends
 
     def has_image(self, image: str) -> bool:
         return normalize(image) in self.images
@@ -117,20 +118,33 @@ class Runtime:
             done = start + REGISTRY_LATENCY + self.rng.uniform(0.2, 0.8)
             self.busy_until = done
             ref = normalize(image)
-            return PullResult(False, done, done - start, error=(
-                f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
-                f"{ref}: not found"))
-        if normalize(image) in self.images:
+            return PullResult(
+                False,
+                done,
+                done - start,
+                error=(
+                    f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
+                    f"{ref}: not found"
+                ),
+            )
+        ref = normalize(image)
+        if ref in self.images or self.in_flight.get(ref, -1.0) > now:
+            # Already here, or arriving with a pull queued ahead of this one: only the
+            # registry round-trip remains; the layers are (or will be) on disk.
             seconds = REGISTRY_LATENCY * self.rng.uniform(0.8, 1.6)
         else:
             seconds = REGISTRY_LATENCY + size / (BANDWIDTH_BYTES_PER_S * self.rng.uniform(0.8, 1.2))
         seconds = round(seconds, 3)
         done = start + seconds
         self.busy_until = done
+        self.in_flight[ref] = max(done, self.in_flight.get(ref, done))
         return PullResult(True, done, seconds, size)
 
     def finish_pull(self, image: str, size: int) -> None:
-        self.images[normalize(image)] = size
+        ref = normalize(image)
+        self.images[ref] = size
+        if self.in_flight.get(ref, 0.0) <= self.clock.now:
+            self.in_flight.pop(ref, None)
 
     def new_container_id(self) -> str:
         return "containerd://" + "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))

@@ -48,6 +48,11 @@ def load(name: str) -> Scenario:
         raise NotFound(f'scenario "{name}" not found (available: {", ".join(available())})')
     data = yaml.safe_load(resources.files(__package__).joinpath(f"{name}.yaml").read_text())
     nodes = [NodeSpec(**n) for n in data.get("nodes") or []]
-    return Scenario(name=data.get("name", name), title=data.get("title", name),
-                    description=data.get("description", ""), epoch=str(data.get("epoch", DEFAULT_EPOCH)),
-                    nodes=nodes, objects=list(data.get("objects") or []))
+    return Scenario(
+        name=data.get("name", name),
+        title=data.get("title", name),
+        description=data.get("description", ""),
+        epoch=str(data.get("epoch", DEFAULT_EPOCH)),
+        nodes=nodes,
+        objects=list(data.get("objects") or []),
+    )

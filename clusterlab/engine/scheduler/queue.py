@@ -138,7 +138,9 @@ class SchedulingQueue:
     def _flush(self) -> None:
         self._flush_timer = self.clock.call_later(FLUSH_PERIOD, self._flush)
         now = self.clock.now
-        stale = [qp for qp in self.unschedulable.values() if now - qp.unschedulable_since >= MAX_IN_UNSCHEDULABLE]
+        stale = [
+            qp for qp in self.unschedulable.values() if now - qp.unschedulable_since >= MAX_IN_UNSCHEDULABLE
+        ]
         for qp in stale:
             del self.unschedulable[qp.key]
             self._to_backoff_or_active(qp)

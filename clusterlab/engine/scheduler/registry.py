@@ -31,14 +31,18 @@ REGISTRY: dict[str, type[Plugin]] = {
 class Profile:
     scheduler_name: str = "default-scheduler"
     pre_filter: list[str] = field(default_factory=lambda: ["NodeResourcesFit"])
-    filter: list[str] = field(default_factory=lambda: ["NodeUnschedulable", "TaintToleration", "NodeResourcesFit"])
+    filter: list[str] = field(
+        default_factory=lambda: ["NodeUnschedulable", "TaintToleration", "NodeResourcesFit"]
+    )
     post_filter: list[str] = field(default_factory=lambda: ["DefaultPreemption"])
     pre_score: list[str] = field(default_factory=lambda: ["NodeResourcesBalancedAllocation"])
-    score: dict[str, int] = field(default_factory=lambda: {
-        "TaintToleration": 3,
-        "NodeResourcesFit": 1,
-        "NodeResourcesBalancedAllocation": 1,
-    })
+    score: dict[str, int] = field(
+        default_factory=lambda: {
+            "TaintToleration": 3,
+            "NodeResourcesFit": 1,
+            "NodeResourcesBalancedAllocation": 1,
+        }
+    )
     percentage_of_nodes_to_score: int = 0  # 0 = the adaptive default
 
 

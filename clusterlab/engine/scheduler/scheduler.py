@@ -17,6 +17,7 @@ help. Every attempt's Diagnosis is kept for the UI's "why is my pod Pending?".
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import OrderedDict
 from typing import Any
@@ -65,8 +66,9 @@ def _is_terminal(pod: Obj) -> bool:
 
 
 class Scheduler:
-    def __init__(self, server: APIServer, clock: Clock, rng: random.Random,
-                 profile: Profile = DEFAULT_PROFILE) -> None:
+    def __init__(
+        self, server: APIServer, clock: Clock, rng: random.Random, profile: Profile = DEFAULT_PROFILE
+    ) -> None:
         self.server = server
         self.clock = clock
         self.rng = rng
@@ -125,8 +127,11 @@ class Scheduler:
 
     def _node_updated(self, old: Obj, new: Obj) -> None:
         self._node_added_quiet(new)
-        if (old.get("spec") != new.get("spec") or old["metadata"].get("labels") != new["metadata"].get("labels")
-                or old.get("status", {}).get("allocatable") != new.get("status", {}).get("allocatable")):
+        if (
+            old.get("spec") != new.get("spec")
+            or old["metadata"].get("labels") != new["metadata"].get("labels")
+            or old.get("status", {}).get("allocatable") != new.get("status", {}).get("allocatable")
+        ):
             self.queue.move_all_to_active_or_backoff()
 
     def _node_added_quiet(self, node: Obj) -> None:
@@ -155,8 +160,11 @@ class Scheduler:
             self.pod_node[key] = node
 
     def _responsible(self, pod: Obj) -> bool:
-        return (pod["spec"].get("schedulerName", "default-scheduler") == self.profile.scheduler_name
-                and not pod["spec"].get("nodeName") and not pod["metadata"].get("deletionTimestamp"))
+        return (
+            pod["spec"].get("schedulerName", "default-scheduler") == self.profile.scheduler_name
+            and not pod["spec"].get("nodeName")
+            and not pod["metadata"].get("deletionTimestamp")
+        )
 
     def _pod_added(self, pod: Obj) -> None:
         key = key_of(pod)
@@ -169,7 +177,11 @@ class Scheduler:
         key = key_of(new)
         if new["spec"].get("nodeName"):
             self.queue.delete(key)
-            if old["spec"] != new["spec"] or _is_terminal(new) != _is_terminal(old) or key not in self.pod_node:
+            if (
+                old["spec"] != new["spec"]
+                or _is_terminal(new) != _is_terminal(old)
+                or key not in self.pod_node
+            ):
                 self._account(key, new)
             if _is_terminal(new) and not _is_terminal(old):
                 self.queue.move_all_to_active_or_backoff()
@@ -211,7 +223,9 @@ class Scheduler:
             self.diagnoses.popitem(last=False)
         ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         if diagnosis.selected is None:
-            message = diagnosis.fit_error() if diagnosis.num_all_nodes else "no nodes available to schedule pods"
+            message = (
+                diagnosis.fit_error() if diagnosis.num_all_nodes else "no nodes available to schedule pods"
+            )
             self.recorder.event(pod, "Warning", "FailedScheduling", message)
             self._set_unschedulable(pod, message)
             self.queue.unschedulable_pod(key)
@@ -236,14 +250,24 @@ class Scheduler:
         for c in pod.get("status", {}).get("conditions") or ():
             if c.get("type") == "PodScheduled" and c.get("status") == "False" and c.get("message") == message:
                 return
-        cond = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-                "lastTransitionTime": self.server.timestamp(), "reason": "Unschedulable", "message": message}
+        cond = {
+            "type": "PodScheduled",
+            "status": "False",
+            "lastProbeTime": None,
+            "lastTransitionTime": self.server.timestamp(),
+            "reason": "Unschedulable",
+            "message": message,
+        }
         others = [c for c in pod.get("status", {}).get("conditions") or () if c.get("type") != "PodScheduled"]
-        try:
-            self.server.patch(self.user, "pods", pod["metadata"]["name"], {"status": {"conditions": others + [cond]}},
-                              namespace=pod["metadata"]["namespace"], subresource="status")
-        except ApiError:
-            pass
+        with contextlib.suppress(ApiError):  # the next attempt writes it again
+            self.server.patch(
+                self.user,
+                "pods",
+                pod["metadata"]["name"],
+                {"status": {"conditions": [*others, cond]}},
+                namespace=pod["metadata"]["namespace"],
+                subresource="status",
+            )
 
     def find_node(self, pod: Obj) -> Diagnosis:
         """Run the profile for one pod against the current cache; pure apart from the rng."""

@@ -40,8 +40,10 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         req = state[STATE_KEY]
         fractions = []
-        for used, cap in ((node.requested.milli_cpu + req.milli_cpu, node.allocatable.milli_cpu),
-                          (node.requested.memory + req.memory, node.allocatable.memory)):
+        for used, cap in (
+            (node.requested.milli_cpu + req.milli_cpu, node.allocatable.milli_cpu),
+            (node.requested.memory + req.memory, node.allocatable.memory),
+        ):
             if cap <= 0:
                 continue
             fractions.append(min(used / cap, 1.0))

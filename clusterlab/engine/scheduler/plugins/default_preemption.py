@@ -25,8 +25,9 @@ NO_VICTIMS = "No preemption victims found for incoming pod"
 class DefaultPreemption(PostFilterPlugin):
     name = "DefaultPreemption"
 
-    def post_filter(self, state: CycleState, pod: dict[str, Any], diagnosis: Diagnosis,
-                    nodes: list[NodeInfo]) -> str:
+    def post_filter(
+        self, state: CycleState, pod: dict[str, Any], diagnosis: Diagnosis, nodes: list[NodeInfo]
+    ) -> str:
         total = diagnosis.num_all_nodes
         if pod["spec"].get("preemptionPolicy") == "Never":
             return "preemption: not eligible due to preemptionPolicy=Never."

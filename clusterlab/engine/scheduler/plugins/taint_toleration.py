@@ -11,7 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...taints import taint_text, tolerated_by_any
-from ..framework import MAX_NODE_SCORE, SUCCESS, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, ScorePlugin, Status
+from ..framework import (
+    MAX_NODE_SCORE,
+    SUCCESS,
+    UNRESOLVABLE,
+    CycleState,
+    FilterPlugin,
+    NodeInfo,
+    ScorePlugin,
+    Status,
+)
 
 
 class TaintToleration(FilterPlugin, ScorePlugin):
@@ -27,10 +36,16 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         return Status(SUCCESS)
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
-        tolerations = [t for t in pod["spec"].get("tolerations") or ()
-                       if not t.get("effect") or t.get("effect") == "PreferNoSchedule"]
-        return sum(1 for taint in node.node.get("spec", {}).get("taints") or ()
-                   if taint.get("effect") == "PreferNoSchedule" and not tolerated_by_any(taint, tolerations))
+        tolerations = [
+            t
+            for t in pod["spec"].get("tolerations") or ()
+            if not t.get("effect") or t.get("effect") == "PreferNoSchedule"
+        ]
+        return sum(
+            1
+            for taint in node.node.get("spec", {}).get("taints") or ()
+            if taint.get("effect") == "PreferNoSchedule" and not tolerated_by_any(taint, tolerations)
+        )
 
     def normalize(self, state: CycleState, pod: dict[str, Any], scores: dict[str, int]) -> None:
         """`helper.DefaultNormalizeScore(MaxNodeScore, reverse=true, scores)`."""

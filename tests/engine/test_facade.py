@@ -1,0 +1,108 @@
+"""The facade others rely on (DESIGN.md §3): its names and their behaviour at the edges."""
+
+import pytest
+
+import clusterlab.engine as engine
+from clusterlab.engine import BadRequest, Cluster, NotFound
+
+
+def test_public_api_is_pinned():
+    assert sorted(engine.__all__) == [
+        "AlreadyExists",
+        "ApiCall",
+        "ApiError",
+        "BadRequest",
+        "Cluster",
+        "Conflict",
+        "Forbidden",
+        "Gone",
+        "Invalid",
+        "NotFound",
+        "ServiceUnavailable",
+    ]
+    for name in (
+        "from_scenario",
+        "apply",
+        "advance",
+        "now",
+        "get",
+        "list",
+        "update",
+        "delete",
+        "add_node",
+        "remove_node",
+        "kill_node",
+        "restore_node",
+        "events",
+        "scale",
+        "api_calls",
+        "components",
+    ):
+        assert hasattr(Cluster, name), name
+
+
+def test_default_scenario_shape(cluster):
+    nodes = cluster.list("nodes")
+    assert [n["metadata"]["name"] for n in nodes] == ["control-plane", "worker-1", "worker-2", "worker-3"]
+    cp = nodes[0]
+    assert cp["spec"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    assert [(c["name"], c["running"]) for c in cluster.components()] == [
+        ("kube-apiserver", True),
+        ("etcd", True),
+        ("kube-scheduler", True),
+        ("kube-controller-manager", True),
+    ]
+    assert sorted(n["metadata"]["name"] for n in cluster.list("namespaces")) == [
+        "default",
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+    ]
+
+
+def test_names_plurals_and_short_names_resolve(cluster):
+    assert cluster.get("no", "worker-1", None)["kind"] == "Node"
+    assert cluster.get("nodes", "worker-1", None)["kind"] == "Node"
+    assert cluster.list("ns") == cluster.list("Namespace")
+    with pytest.raises(NotFound, match='the server doesn\'t have a resource type "widgets"'):
+        cluster.list("widgets")
+
+
+def test_unknown_scenario_and_bad_input_are_clear_errors():
+    with pytest.raises(NotFound, match='scenario "nope" not found'):
+        Cluster.from_scenario("nope")
+    c = Cluster()
+    with pytest.raises(BadRequest, match="error parsing manifest at line 2"):
+        c.apply("kind: Pod\n  bad: [indent")
+    with pytest.raises(BadRequest, match='no matches for kind "Widget" in version "v1"'):
+        c.apply({"apiVersion": "v1", "kind": "Widget", "metadata": {"name": "w"}})
+    with pytest.raises(BadRequest, match="Object 'kind' is missing"):
+        c.apply({"apiVersion": "v1", "metadata": {"name": "w"}})
+    with pytest.raises(ValueError):
+        c.advance(-1)
+    with pytest.raises(BadRequest):
+        c.scale("deployment", "web", -3)
+    with pytest.raises(NotFound):
+        c.kill_node("worker-9")
+
+
+def test_multi_document_apply_applies_every_valid_document():
+    c = Cluster()
+    text = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-a}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: Bad_Name}
+spec: {containers: [{name: a, image: nginx}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-b}
+"""
+    with pytest.raises(engine.Invalid) as exc:
+        c.apply(text)
+    assert [o["metadata"]["name"] for o in exc.value.applied] == ["team-a", "team-b"]
+    assert {"team-a", "team-b"} <= {n["metadata"]["name"] for n in c.list("namespaces")}
