@@ -331,7 +331,16 @@ class APIServer:
             lambda: copy_json(self._update(kind, ns, name, obj, subresource)),
         )
 
-    def _update(self, kind: Kind, ns: str | None, name: str, incoming: Obj, subresource: str | None) -> Obj:
+    def _update(
+        self,
+        kind: Kind,
+        ns: str | None,
+        name: str,
+        incoming: Obj,
+        subresource: str | None,
+        owned: bool = False,
+    ) -> Obj:
+        """`owned`: `incoming` is already a private copy the store may keep."""
         current = self._must_get(kind, ns, name)
         rv = (incoming.get("metadata") or {}).get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
@@ -341,7 +350,7 @@ class APIServer:
             if "status" in incoming:
                 new["status"] = copy_json(incoming["status"])
         else:
-            new = copy_json(incoming)
+            new = incoming if owned else copy_json(incoming)
             new_meta = new.setdefault("metadata", {})
             cur_meta = current["metadata"]
             for f in (
@@ -411,7 +420,7 @@ class APIServer:
             if "resourceVersion" not in (patch.get("metadata") or {}):
                 merged_meta["resourceVersion"] = current["metadata"]["resourceVersion"]
             merged["apiVersion"], merged["kind"] = kind.api_version, kind.kind
-            return copy_json(self._update(kind, ns, name, merged, subresource))
+            return copy_json(self._update(kind, ns, name, merged, subresource, owned=True))
 
         return self._audited(user, "patch", res, ns, name, run)
 

@@ -6,13 +6,16 @@ concurrently and never misses a change. `add_after` delays on the virtual clock;
 `add_rate_limited` backs off per item exponentially (5 ms doubling to 1000 s, client-go's
 default controller rate limiter) until `forget`.
 
-Processing happens on the clock at the instant work arrives (zero virtual latency): each
-drain handles the keys present when it started, so work created meanwhile runs in a later
-drain at the same instant, keeping event order fair and deterministic.
+Work takes time: `workers` keys are processed at once (like `--concurrent-replicaset-syncs`),
+and each sync keeps its worker busy for the virtual time `process` returns (a fraction of a
+millisecond plus a microsecond per object it examined — what a Go controller spends). Events
+that arrive meanwhile collapse into one re-sync, which is what keeps a real ReplicaSet
+controller from syncing 30,000 times while 30,000 pods start.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from .clock import Clock, Timer
@@ -22,15 +25,17 @@ MAX_DELAY = 1000.0
 
 
 class WorkQueue:
-    def __init__(self, clock: Clock, process: Callable[[str], None]) -> None:
+    def __init__(self, clock: Clock, process: Callable[[str], float], workers: int = 1) -> None:
         self.clock = clock
         self.process = process
-        self._queue: list[str] = []
+        self.workers = workers
+        self._queue: deque[str] = deque()
         self._queued: set[str] = set()
         self._processing: set[str] = set()
         self._dirty: set[str] = set()
         self._waiting: dict[str, Timer] = {}
         self._failures: dict[str, int] = {}
+        self._busy = 0
         self._drain_timer: Timer | None = None
         self.paused = False
 
@@ -76,22 +81,32 @@ class WorkQueue:
         return self._failures.get(key, 0)
 
     def _schedule(self) -> None:
-        if self._drain_timer is None and not self.paused:
+        if self._drain_timer is None and not self.paused and self._busy < self.workers and self._queue:
             self._drain_timer = self.clock.call_soon(self._drain)
 
     def _drain(self) -> None:
         self._drain_timer = None
-        batch, self._queue = self._queue, []
-        for key in batch:
+        while self._queue and self._busy < self.workers and not self.paused:
+            key = self._queue.popleft()
             self._queued.discard(key)
             self._processing.add(key)
+            self._busy += 1
+            cost = 0.0
             try:
-                self.process(key)
+                cost = self.process(key)
             finally:
-                self._processing.discard(key)
-                if key in self._dirty:
-                    self._dirty.discard(key)
-                    self.add(key)
+                if cost > 0:
+                    self.clock.call_later(cost, lambda k=key: self._done(k))
+                else:
+                    self._done(key)
+
+    def _done(self, key: str) -> None:
+        self._busy -= 1
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._dirty.discard(key)
+            self.add(key)
+        self._schedule()
 
     def pause(self) -> None:
         self.paused = True
@@ -101,5 +116,4 @@ class WorkQueue:
 
     def resume(self) -> None:
         self.paused = False
-        if self._queue:
-            self._schedule()
+        self._schedule()

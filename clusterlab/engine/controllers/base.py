@@ -7,7 +7,8 @@ resource (the SharedInformerFactory) and each acts as its own service account
 
 A controller is level-triggered: informer handlers only enqueue keys; `sync(key)` reads the
 current state from the caches and converges it. A sync that fails with an API error is
-retried with per-item exponential backoff on the virtual clock.
+retried with per-item exponential backoff on the virtual clock. A sync returns how many
+objects it examined; the work queue turns that into the virtual time the worker is busy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from ..recorder import EventRecorder
 from ..workqueue import WorkQueue
 
 Obj = dict[str, Any]
+
+# What a sync costs a Go controller: a fixed overhead plus a little per object it looks at.
+SYNC_BASE_SECONDS = 0.0002
+SYNC_PER_OBJECT_SECONDS = 0.000001
 
 
 class InformerFactory:
@@ -65,6 +70,7 @@ class Controller:
     """Base class: subclasses set `name`, register handlers in `__init__`, implement `sync`."""
 
     name = "controller"
+    workers = 1  # kube-controller-manager's --concurrent-<name>-syncs
 
     def __init__(self, ctx: ControllerContext) -> None:
         self.ctx = ctx
@@ -74,7 +80,7 @@ class Controller:
             f"system:serviceaccount:kube-system:{self.name}", f"kube-controller-manager/{self.name}"
         )
         self.recorder = EventRecorder(ctx.server, self.user, self.component_name())
-        self.queue = WorkQueue(ctx.clock, self._process)
+        self.queue = WorkQueue(ctx.clock, self._process, self.workers)
 
     def component_name(self) -> str:
         return self.name
@@ -85,15 +91,18 @@ class Controller:
     def stop(self) -> None:
         self.queue.pause()
 
-    def _process(self, key: str) -> None:
+    def _process(self, key: str) -> float:
+        examined = 0
         try:
-            self.sync(key)
+            examined = self.sync(key) or 0
         except ApiError:
             self.queue.add_rate_limited(key)
         else:
             self.queue.forget(key)
+        return SYNC_BASE_SECONDS + SYNC_PER_OBJECT_SECONDS * examined
 
-    def sync(self, key: str) -> None:
+    def sync(self, key: str) -> int | None:
+        """Converge one key; return the number of objects examined (for the sync's duration)."""
         raise NotImplementedError
 
 

@@ -52,6 +52,7 @@ def _available(rs: Obj) -> int:
 
 class DeploymentController(Controller):
     name = "deployment-controller"
+    workers = 5
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)

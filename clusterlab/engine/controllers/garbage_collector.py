@@ -29,6 +29,7 @@ def _all_owner_uids(obj: Obj) -> list[str]:
 
 class GarbageCollector(Controller):
     name = "generic-garbage-collector"
+    workers = 20
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
@@ -50,6 +51,10 @@ class GarbageCollector(Controller):
     def _check(self, resource: str, obj: Obj) -> None:
         if obj["metadata"].get("ownerReferences"):
             self.queue.add(f"{resource}|{key_of(obj)}")
+
+    def _owners_changed(self, resource: str, old: Obj, new: Obj) -> None:
+        if old["metadata"].get("ownerReferences") != new["metadata"].get("ownerReferences"):
+            self._check(resource, new)
 
     def _owner_deleted(self, owner: Obj) -> None:
         uid = owner["metadata"].get("uid")

@@ -100,6 +100,7 @@ def zone_of(node: Obj) -> str:
 
 class NodeLifecycleController(Controller):
     name = "node-controller"
+    workers = 8  # NoSchedule tainting workers (UpdateWorkerSize)
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)

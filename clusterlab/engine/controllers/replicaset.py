@@ -30,7 +30,6 @@ from .base import (
     is_pod_active,
     is_pod_ready,
     owner_reference,
-    owner_uid_index,
 )
 
 Obj = dict[str, Any]
@@ -102,15 +101,38 @@ def _delete_rank(pod: Obj, epoch: Any) -> tuple[Any, ...]:
     )
 
 
+@dataclass(slots=True)
+class PodFacts:
+    """What a sync needs to know of one owned pod, kept current by the informer handlers."""
+
+    pod: Obj
+    active: bool
+    ready_since: float | None  # None while not Ready
+    labels: frozenset[tuple[str, str]]
+
+
+def pod_facts(pod: Obj, epoch: Any) -> PodFacts:
+    ready_since = None
+    for c in pod.get("status", {}).get("conditions") or ():
+        if c.get("type") == "Ready":
+            if c.get("status") == "True":
+                since = c.get("lastTransitionTime")
+                ready_since = seconds_since(epoch, since) if since else 0.0
+            break
+    labels = frozenset((pod["metadata"].get("labels") or {}).items())
+    return PodFacts(pod, is_pod_active(pod), ready_since, labels)
+
+
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
+    workers = 5
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.expectations = Expectations()
         self.rs_informer = ctx.informers.get("replicasets")
         self.pod_informer = ctx.informers.get("pods")
-        self.pod_informer.add_index("controller-uid", owner_uid_index)
+        self.owned: dict[str, dict[str, PodFacts]] = {}  # ReplicaSet uid → pod key → facts
         self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new), self._on_rs_delete)
         self.pod_informer.add_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
 
@@ -124,6 +146,7 @@ class ReplicaSetController(Controller):
 
     def _on_rs_delete(self, rs: Obj) -> None:
         self.expectations.forget(key_of(rs))
+        self.owned.pop(rs["metadata"].get("uid", ""), None)
 
     def _owner_key(self, pod: Obj) -> str | None:
         ref = controller_of(pod)
@@ -131,7 +154,20 @@ class ReplicaSetController(Controller):
             return None
         return f"{pod['metadata']['namespace']}/{ref['name']}"
 
+    def _track(self, pod: Obj, old: Obj | None = None, gone: bool = False) -> None:
+        """Keep `owned` in step with the cache (an index, as an informer indexer would be)."""
+        key = key_of(pod)
+        for o in (pod,) if old is None else (old, pod):
+            ref = controller_of(o)
+            if ref is not None and ref.get("uid") in self.owned:
+                self.owned[ref["uid"]].pop(key, None)
+        ref = controller_of(pod)
+        if gone or ref is None or ref.get("kind") != "ReplicaSet":
+            return
+        self.owned.setdefault(ref["uid"], {})[key] = pod_facts(pod, self.server.epoch)
+
     def _on_pod_add(self, pod: Obj) -> None:
+        self._track(pod)
         key = self._owner_key(pod)
         if key is None:
             return
@@ -142,6 +178,7 @@ class ReplicaSetController(Controller):
         self.queue.add(key)
 
     def _on_pod_update(self, old: Obj, new: Obj) -> None:
+        self._track(new, old)
         key = self._owner_key(new)
         if key is None:
             return
@@ -155,6 +192,7 @@ class ReplicaSetController(Controller):
             self.queue.add_after(key, mrs + 1)
 
     def _on_pod_delete(self, pod: Obj) -> None:
+        self._track(pod, gone=True)
         key = self._owner_key(pod)
         if key is None:
             return
@@ -164,25 +202,40 @@ class ReplicaSetController(Controller):
 
     # -- sync -----------------------------------------------------------------------------
 
-    def sync(self, key: str) -> None:
+    def sync(self, key: str) -> int:
         rs = self.rs_informer.get(key)
         if rs is None:
             self.expectations.forget(key)
-            return
-        uid = rs["metadata"]["uid"]
-        selector = selector_from_spec(rs["spec"].get("selector"))
-        owned = [
-            p
-            for p in self.pod_informer.by_index("controller-uid", uid)
-            if selector.matches(p["metadata"].get("labels"))
-        ]
-        active = [p for p in owned if is_pod_active(p)]
+            return 0
+        owned = self.owned.get(rs["metadata"]["uid"], {})
+        sel_spec = rs["spec"].get("selector") or {}
+        match_labels = frozenset((sel_spec.get("matchLabels") or {}).items())
+        selector = selector_from_spec(sel_spec) if sel_spec.get("matchExpressions") else None
+        tmeta = rs["spec"]["template"].get("metadata") or {}
+        template_labels = frozenset((tmeta.get("labels") or {}).items())
+        mrs = int(rs["spec"].get("minReadySeconds", 0) or 0)
+        now = self.clock.now
+        active: list[Obj] = []
+        counts = {"labelled": 0, "ready": 0, "available": 0}
+        for f in owned.values():
+            if not f.active or not match_labels <= f.labels:
+                continue
+            if selector is not None and not selector.matches(f.pod["metadata"].get("labels")):
+                continue
+            active.append(f.pod)
+            if template_labels <= f.labels:
+                counts["labelled"] += 1
+            if f.ready_since is not None:
+                counts["ready"] += 1
+                if mrs <= 0 or f.ready_since + mrs <= now:
+                    counts["available"] += 1
         error: ApiError | None = None
-        if self.expectations.satisfied(key, self.clock.now) and not rs["metadata"].get("deletionTimestamp"):
+        if self.expectations.satisfied(key, now) and not rs["metadata"].get("deletionTimestamp"):
             error = self._manage_replicas(key, rs, active)
-        self._update_status(rs, active, error)
+        self._update_status(rs, len(active), counts, error)
         if error is not None:
             raise error
+        return len(owned)
 
     def _manage_replicas(self, key: str, rs: Obj, active: list[Obj]) -> ApiError | None:
         want = int(rs["spec"].get("replicas", 1))
@@ -238,19 +291,12 @@ class ReplicaSetController(Controller):
         created = self.server.create(self.user, pod)
         self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
 
-    def _update_status(self, rs: Obj, active: list[Obj], error: ApiError | None) -> None:
-        now, epoch = self.clock.now, self.server.epoch
-        mrs = int(rs["spec"].get("minReadySeconds", 0) or 0)
-        labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
+    def _update_status(self, rs: Obj, replicas: int, counts: dict[str, int], error: ApiError | None) -> None:
         status: Obj = {
-            "replicas": len(active),
-            "fullyLabeledReplicas": sum(
-                1
-                for p in active
-                if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
-            ),
-            "readyReplicas": sum(1 for p in active if is_pod_ready(p)),
-            "availableReplicas": sum(1 for p in active if pod_available(p, mrs, now, epoch)),
+            "replicas": replicas,
+            "fullyLabeledReplicas": counts["labelled"],
+            "readyReplicas": counts["ready"],
+            "availableReplicas": counts["available"],
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         conditions = [

@@ -29,6 +29,7 @@ Obj = dict[str, Any]
 
 class TaintEvictionController(Controller):
     name = "taint-eviction-controller"
+    workers = 8  # UpdateWorkerSize
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
@@ -40,7 +41,7 @@ class TaintEvictionController(Controller):
             )
         self.scheduled: dict[str, tuple[float, float, Timer]] = {}  # pod key → (created, fire at, timer)
         self.nodes.add_handler(self._on_node, lambda old, new: self._on_node(new), None)
-        self.pods.add_handler(self._on_pod, lambda old, new: self._on_pod(new), self._on_pod_delete)
+        self.pods.add_handler(self._on_pod, self._on_pod_update, self._on_pod_delete)
 
     def component_name(self) -> str:
         return "taint-eviction-controller"
@@ -52,6 +53,13 @@ class TaintEvictionController(Controller):
     def _on_pod(self, pod: Obj) -> None:
         if pod["spec"].get("nodeName"):
             self.queue.add(key_of(pod))
+
+    def _on_pod_update(self, old: Obj, new: Obj) -> None:
+        # Only a new node or new tolerations can change a pod's fate (podUpdated upstream).
+        if old["spec"].get("nodeName") != new["spec"].get("nodeName") or old["spec"].get(
+            "tolerations"
+        ) != new["spec"].get("tolerations"):
+            self._on_pod(new)
 
     def _on_pod_delete(self, pod: Obj) -> None:
         self._cancel(key_of(pod), event=None)

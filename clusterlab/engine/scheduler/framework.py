@@ -43,6 +43,10 @@ class Status:
         return ", ".join(self.reasons)
 
 
+# Plugins return this shared instance for success (never mutate it).
+OK = Status()
+
+
 @dataclass(slots=True)
 class Resources:
     milli_cpu: int = 0
@@ -80,7 +84,17 @@ def pod_requests(pod: Obj, non_zero: bool = False) -> Resources:
 class NodeInfo:
     """The scheduler's view of one node: the Node and what its pods request."""
 
-    __slots__ = ("allocatable", "allowed_pods", "name", "node", "non_zero_requested", "pods", "requested")
+    __slots__ = (
+        "allocatable",
+        "allowed_pods",
+        "name",
+        "node",
+        "non_zero_requested",
+        "pods",
+        "requested",
+        "taints",
+        "unschedulable",
+    )
 
     def __init__(self, node: Obj) -> None:
         self.name = node["metadata"]["name"]
@@ -91,6 +105,9 @@ class NodeInfo:
 
     def set_node(self, node: Obj) -> None:
         self.node = node
+        spec = node.get("spec") or {}
+        self.taints: list[Obj] = spec.get("taints") or []
+        self.unschedulable = bool(spec.get("unschedulable"))
         alloc = node.get("status", {}).get("allocatable") or {}
         self.allocatable = Resources(milli_value(alloc.get("cpu", 0)), int_value(alloc.get("memory", 0)))
         self.allowed_pods = int_value(alloc.get("pods", 110))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..framework import (
     MAX_NODE_SCORE,
+    OK,
     SUCCESS,
     UNSCHEDULABLE,
     CycleState,
@@ -55,7 +56,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
             reasons.append("Insufficient memory")
         if reasons:
             return Status(UNSCHEDULABLE, reasons, self.name)
-        return Status(SUCCESS)
+        return OK
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         _, nz = state[STATE_KEY]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...taints import UNSCHEDULABLE as UNSCHEDULABLE_TAINT
 from ...taints import tolerated_by_any
-from ..framework import SUCCESS, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
+from ..framework import OK, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
 
 REASON = "node(s) were unschedulable"
 
@@ -20,9 +20,9 @@ class NodeUnschedulable(FilterPlugin):
     name = "NodeUnschedulable"
 
     def filter(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> Status:
-        if not node.node.get("spec", {}).get("unschedulable"):
-            return Status(SUCCESS)
+        if not node.unschedulable:
+            return OK
         taint = {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
         if tolerated_by_any(taint, pod["spec"].get("tolerations") or []):
-            return Status(SUCCESS)
+            return OK
         return Status(UNRESOLVABLE, [REASON], self.name)

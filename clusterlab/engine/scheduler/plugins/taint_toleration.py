@@ -13,7 +13,7 @@ from typing import Any
 from ...taints import taint_text, tolerated_by_any
 from ..framework import (
     MAX_NODE_SCORE,
-    SUCCESS,
+    OK,
     UNRESOLVABLE,
     CycleState,
     FilterPlugin,
@@ -27,15 +27,19 @@ class TaintToleration(FilterPlugin, ScorePlugin):
     name = "TaintToleration"
 
     def filter(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> Status:
+        if not node.taints:
+            return OK
         tolerations = pod["spec"].get("tolerations") or []
-        for taint in node.node.get("spec", {}).get("taints") or ():
+        for taint in node.taints:
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
             if not tolerated_by_any(taint, tolerations):
                 return Status(UNRESOLVABLE, [f"node(s) had untolerated taint {taint_text(taint)}"], self.name)
-        return Status(SUCCESS)
+        return OK
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
+        if not node.taints:
+            return 0
         tolerations = [
             t
             for t in pod["spec"].get("tolerations") or ()
@@ -43,7 +47,7 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         ]
         return sum(
             1
-            for taint in node.node.get("spec", {}).get("taints") or ()
+            for taint in node.taints
             if taint.get("effect") == "PreferNoSchedule" and not tolerated_by_any(taint, tolerations)
         )
 
