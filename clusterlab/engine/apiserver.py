@@ -453,6 +453,15 @@ class APIServer:
                 raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
             grace = _grace_period(kind.kind, current, grace_period_seconds)
             meta = current["metadata"]
+            if kind.kind == "Namespace" and (current.get("spec") or {}).get("finalizers"):
+                if meta.get("deletionTimestamp"):
+                    return copy_json(current)
+                new = copy_json(current)
+                new["metadata"]["deletionTimestamp"] = self.timestamp()
+                new["status"] = {"phase": "Terminating"}
+                change = self.store.put(kind.plural, new, self.clock.now)
+                self._fanout(change)
+                return copy_json(new)
             if grace > 0 or meta.get("finalizers"):
                 if meta.get("deletionTimestamp") and (grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
                     return copy_json(current)  # already terminating; nothing shortens
@@ -470,6 +479,28 @@ class APIServer:
             return copy_json(change.object)
 
         return self._audited(user, "delete", kind.plural, ns, name, run)
+
+    def finalize_namespace(self, user: User, name: str, finalizers: list[str]) -> Obj:
+        """PUT namespaces/<name>/finalize: a Terminating namespace with no finalizers left goes."""
+
+        def run() -> Obj:
+            kind = resolve("namespaces")
+            current = self._must_get(kind, None, name)
+            new = copy_json(current)
+            new.setdefault("spec", {})["finalizers"] = finalizers
+            if (
+                new["metadata"].get("deletionTimestamp")
+                and not finalizers
+                and not new["metadata"].get("finalizers")
+            ):
+                change = self.store.remove(kind.plural, None, name, self.clock.now)
+            else:
+                change = self.store.put(kind.plural, new, self.clock.now)
+            assert change is not None
+            self._fanout(change)
+            return copy_json(change.object)
+
+        return self._audited(user, "update", "namespaces/finalize", None, name, run)
 
     def bind(self, user: User, namespace: str, pod_name: str, node_name: str) -> Obj:
         """POST pods/<name>/binding: what the scheduler does to place a pod."""

@@ -24,11 +24,12 @@ from .clock import Clock
 from .controllers.base import ControllerContext, InformerFactory
 from .controllers.deployment import DeploymentController
 from .controllers.garbage_collector import GarbageCollector
+from .controllers.namespace import NamespaceController
 from .controllers.node_lifecycle import NodeLifecycleController
 from .controllers.podgc import PodGCController
 from .controllers.replicaset import ReplicaSetController
 from .controllers.taint_eviction import TaintEvictionController
-from .errors import ApiError, BadRequest, NotFound
+from .errors import AlreadyExists, ApiError, BadRequest, NotFound
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
 from .manifests import load_documents
@@ -81,6 +82,7 @@ class ControllerManager:
             DeploymentController(ctx),
             GarbageCollector(ctx),
             NodeLifecycleController(ctx),
+            NamespaceController(ctx),
             TaintEvictionController(ctx),
             PodGCController(ctx),
         ]
@@ -274,7 +276,7 @@ class Cluster:
     ) -> None:
         """A new machine joins: its kubelet starts and registers the Node."""
         if name in self.kubelets:
-            raise ApiError(f'nodes "{name}" already exists')
+            raise AlreadyExists(f'nodes "{name}" already exists')
         from .validation import name_causes
 
         if name_causes(name):

@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+
+from clusterlab.engine import Forbidden, NotFound
 from clusterlab.engine.printers import pod_status
 
 from .conftest import events_for, pods_of, web
@@ -143,3 +146,20 @@ def test_new_template_rolls_out_through_a_new_replicaset(cluster):
         f"Scaled up replica set {new} from 0 to 1",
         f"Scaled down replica set {old} from 4 to 3",
     ]
+
+
+def test_deleting_a_namespace_empties_it_first(cluster):
+    cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    cluster.apply(web(replicas=2), namespace="team")
+    cluster.advance(20)
+    cluster.delete("namespace", "team", None)
+    ns = cluster.get("namespace", "team", None)
+    assert ns["status"]["phase"] == "Terminating"
+    with pytest.raises(Forbidden, match="because it is being terminated"):
+        cluster.apply(web(name="late"), namespace="team")
+    cluster.advance(0.01)
+    assert cluster.list("deployments", "team") == []
+    cluster.advance(10)  # pods take a moment to stop
+    assert cluster.list("pods", "team") == []
+    with pytest.raises(NotFound):
+        cluster.get("namespace", "team", None)
