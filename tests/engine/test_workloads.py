@@ -163,3 +163,24 @@ def test_deleting_a_namespace_empties_it_first(cluster):
     assert cluster.list("pods", "team") == []
     with pytest.raises(NotFound):
         cluster.get("namespace", "team", None)
+
+
+def test_going_back_to_an_old_template_reuses_its_replicaset_as_the_newest_revision(cluster):
+    cluster.apply(web(replicas=2))
+    cluster.advance(20)
+    cluster.apply(web(replicas=2, image="nginx:1.28"))
+    cluster.advance(30)
+    assert (
+        cluster.get("deployment", "web")["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        == "2"
+    )
+    first = min(cluster.list("replicasets", "default"), key=lambda r: r["metadata"]["creationTimestamp"])
+    cluster.apply(web(replicas=2))
+    cluster.advance(30)
+    again = cluster.get("replicaset", first["metadata"]["name"])
+    assert again["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "3"
+    assert again["spec"]["replicas"] == 2 and len(cluster.list("replicasets", "default")) == 2
+    assert (
+        cluster.get("deployment", "web")["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        == "3"
+    )

@@ -89,6 +89,9 @@ class DeploymentController(Controller):
         if new_rs is None:
             new_rs = self._create_new(d, old)
             created_msg = new_rs["metadata"]["name"]
+        else:
+            new_rs = self._sync_revision(new_rs, old)
+        self._annotate_revision(d, new_rs)
         if d["spec"]["strategy"]["type"] == "Recreate":
             self._recreate(d, old, new_rs)
         else:
@@ -101,6 +104,27 @@ class DeploymentController(Controller):
             if _template_without_hash(rs["spec"]["template"]) == want:
                 return rs
         return None
+
+    @staticmethod
+    def _revision(rs: Obj) -> int:
+        return int((rs["metadata"].get("annotations") or {}).get(REVISION, 0) or 0)
+
+    def _sync_revision(self, new_rs: Obj, old: list[Obj]) -> Obj:
+        """A template that returns to an older ReplicaSet makes it the newest revision again."""
+        newest = max((self._revision(r) for r in old), default=0)
+        if self._revision(new_rs) > newest:
+            return new_rs
+        rs = copy_json(new_rs)
+        rs["metadata"].setdefault("annotations", {})[REVISION] = str(newest + 1)
+        return self.server.update(self.user, rs)
+
+    def _annotate_revision(self, d: Obj, new_rs: Obj) -> None:
+        """The Deployment carries its current revision too (`kubectl describe` shows it)."""
+        revision = str(self._revision(new_rs))
+        if (d["metadata"].get("annotations") or {}).get(REVISION) == revision:
+            return
+        patch = {"metadata": {"annotations": {REVISION: revision}}}
+        self.server.patch(self.user, "deployments", d["metadata"]["name"], patch, d["metadata"]["namespace"])
 
     def _create_new(self, d: Obj, old: list[Obj]) -> Obj:
         meta = d["metadata"]
