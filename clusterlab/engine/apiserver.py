@@ -225,13 +225,20 @@ class APIServer:
 
     # -- verbs ----------------------------------------------------------------------------
 
-    def create(self, user: User, obj: Obj, namespace: str | None = None) -> Obj:
+    def create(self, user: User, obj: Obj, namespace: str | None = None, *, copy: bool = True) -> Obj:
+        """`copy=False`: the caller promises not to mutate the returned (stored) object."""
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
         ns = self._namespace_for(kind, namespace, obj)
         label = meta.get("name") or meta.get("generateName") or ""
         return self._audited(
-            user, "create", kind.plural, ns, label, lambda: copy_json(self._create(user, kind, obj, ns)), 201
+            user,
+            "create",
+            kind.plural,
+            ns,
+            label,
+            lambda: _maybe_copy(self._create(user, kind, obj, ns), copy),
+            201,
         )
 
     def _create(self, user: User, kind: Kind, manifest: Obj, ns: str | None) -> Obj:
@@ -316,7 +323,7 @@ class APIServer:
 
         return self._audited(user, "list", kind.plural, namespace if kind.namespaced else None, "", run)
 
-    def update(self, user: User, obj: Obj, subresource: str | None = None) -> Obj:
+    def update(self, user: User, obj: Obj, subresource: str | None = None, *, copy: bool = True) -> Obj:
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
         ns = self._namespace_for(kind, None, obj)
@@ -328,7 +335,7 @@ class APIServer:
             resource,
             ns,
             name,
-            lambda: copy_json(self._update(kind, ns, name, obj, subresource)),
+            lambda: _maybe_copy(self._update(kind, ns, name, obj, subresource), copy),
         )
 
     def _update(
@@ -401,6 +408,8 @@ class APIServer:
         patch: Obj,
         namespace: str | None = None,
         subresource: str | None = None,
+        *,
+        copy: bool = True,
     ) -> Obj:
         """JSON merge patch (RFC 7386) of an existing object (strategic merge arrives with kubectl)."""
         kind = resolve(resource)
@@ -420,7 +429,7 @@ class APIServer:
             if "resourceVersion" not in (patch.get("metadata") or {}):
                 merged_meta["resourceVersion"] = current["metadata"]["resourceVersion"]
             merged["apiVersion"], merged["kind"] = kind.api_version, kind.kind
-            return copy_json(self._update(kind, ns, name, merged, subresource, owned=True))
+            return _maybe_copy(self._update(kind, ns, name, merged, subresource, owned=True), copy)
 
         return self._audited(user, "patch", res, ns, name, run)
 
@@ -608,6 +617,10 @@ class APIServer:
                 self._fanout(change)
 
         self._event_expiry[key] = self.clock.call_later(EVENT_TTL_SECONDS, expire)
+
+
+def _maybe_copy(obj: Obj, copy: bool) -> Obj:
+    return copy_json(obj) if copy else obj
 
 
 def _name_of(result: Any) -> str:

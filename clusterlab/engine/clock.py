@@ -16,25 +16,29 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Virtual times are rounded to the microsecond so that sums of periods stay exact enough to
 # compare: 10 renewals of 10 s land on 100.0, not 99.99999999999999.
 _RESOLUTION = 6
 
 
-@dataclass(order=True)
+@dataclass(slots=True)
 class Timer:
     """A scheduled callback; `cancel()` makes it a no-op when its time comes."""
 
     when: float
     phase: int  # 0: normal; 1: late (after all normal work at the same instant)
     seq: int
-    callback: Callable[[], None] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    callback: Callable[[], None]
+    cancelled: bool = False
 
     def cancel(self) -> None:
         self.cancelled = True
+
+
+# Heap entries are (when, phase, seq, timer): tuples compare in C, and seq is unique.
+_Entry = tuple[float, int, int, Timer]
 
 
 class Clock:
@@ -43,7 +47,7 @@ class Clock:
     def __init__(self) -> None:
         self._now = 0.0
         self._seq = 0
-        self._heap: list[Timer] = []
+        self._heap: list[_Entry] = []
 
     @property
     def now(self) -> float:
@@ -53,8 +57,9 @@ class Clock:
         """Run `callback` at virtual time `when` (never in the past)."""
         when = round(max(when, self._now), _RESOLUTION)
         self._seq += 1
-        timer = Timer(when, 1 if late else 0, self._seq, callback)
-        heapq.heappush(self._heap, timer)
+        phase = 1 if late else 0
+        timer = Timer(when, phase, self._seq, callback)
+        heapq.heappush(self._heap, (when, phase, self._seq, timer))
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None], late: bool = False) -> Timer:
@@ -67,15 +72,15 @@ class Clock:
     def next_time(self) -> float | None:
         """When the next live event fires, or None if nothing is scheduled."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
-        return heap[0].when if heap else None
+        return heap[0][0] if heap else None
 
     def step(self) -> bool:
         """Fire the next event (and move time to it). False when nothing is scheduled."""
         heap = self._heap
         while heap:
-            timer = heapq.heappop(heap)
+            timer = heapq.heappop(heap)[3]
             if timer.cancelled:
                 continue
             self._now = timer.when
@@ -88,8 +93,8 @@ class Clock:
         until = round(until, _RESOLUTION)
         heap = self._heap
         pop = heapq.heappop
-        while heap and heap[0].when <= until:
-            timer = pop(heap)
+        while heap and heap[0][0] <= until:
+            timer = pop(heap)[3]
             if timer.cancelled:
                 continue
             self._now = timer.when
@@ -98,4 +103,4 @@ class Clock:
             self._now = until
 
     def pending(self) -> int:
-        return sum(1 for t in self._heap if not t.cancelled)
+        return sum(1 for e in self._heap if not e[3].cancelled)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
@@ -56,11 +57,13 @@ def parse_quantity(value: str | int | float) -> Fraction:
     return base * Fraction(10) ** int(suffix[1:])
 
 
+@lru_cache(maxsize=4096)
 def milli_value(value: str | int | float) -> int:
     """Millicores (or milli-units), rounded up like `Quantity.MilliValue()`."""
     return math.ceil(parse_quantity(value) * 1000)
 
 
+@lru_cache(maxsize=4096)
 def int_value(value: str | int | float) -> int:
     """Whole units (bytes for memory), rounded up like `Quantity.Value()`."""
     return math.ceil(parse_quantity(value))

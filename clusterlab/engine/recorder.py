@@ -73,6 +73,7 @@ class EventRecorder:
                         existing,
                         {"count": int(current.get("count", 1)) + 1, "lastTimestamp": now},
                         namespace=namespace,
+                        copy=False,
                     )
                     return
             nanos = self._epoch_ns + round(self.server.clock.now * 1e9)
@@ -101,6 +102,7 @@ class EventRecorder:
                     "reportingComponent": self.component,
                     "reportingInstance": self.host or "",
                 },
+                copy=False,
             )
             self._seen[key] = name
             if len(self._seen) > CACHE_SIZE:

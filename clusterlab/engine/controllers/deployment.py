@@ -355,6 +355,6 @@ class DeploymentController(Controller):
         new = copy_json(d)
         new["status"] = status
         try:
-            self.server.update(self.user, new, subresource="status")
+            self.server.update(self.user, new, subresource="status", copy=False)
         except ApiError:
             self.queue.add_rate_limited(key_of(d))

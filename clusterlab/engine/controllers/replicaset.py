@@ -323,6 +323,6 @@ class ReplicaSetController(Controller):
         new = copy_json(rs)
         new["status"] = status
         try:
-            self.server.update(self.user, new, subresource="status")
+            self.server.update(self.user, new, subresource="status", copy=False)
         except ApiError:
             self.queue.add_rate_limited(key_of(rs))

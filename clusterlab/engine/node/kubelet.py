@@ -662,6 +662,7 @@ class Kubelet:
                 {"status": status},
                 namespace=pod["metadata"]["namespace"],
                 subresource="status",
+                copy=False,
             )
             st.last_reported = status
         except ApiError:

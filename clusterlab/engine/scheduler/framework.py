@@ -168,10 +168,21 @@ class ScorePlugin(Plugin):
 
 @dataclass
 class NodeScore:
+    """One node's row of the score table: per plugin raw, normalised and weighted scores."""
+
     raw: dict[str, int] = field(default_factory=dict)
     normalized: dict[str, int] = field(default_factory=dict)
     weighted: dict[str, int] = field(default_factory=dict)
     total: int = 0
+
+
+@dataclass
+class PluginScores:
+    """One score plugin's column: raw and normalised score per node, and its weight."""
+
+    weight: int
+    raw: dict[str, int]
+    normalized: dict[str, int]
 
 
 @dataclass
@@ -183,12 +194,25 @@ class Diagnosis:
     num_all_nodes: int = 0
     node_status: dict[str, Status] = field(default_factory=dict)  # filter verdicts (failures)
     feasible: list[str] = field(default_factory=list)
-    scores: dict[str, NodeScore] = field(default_factory=dict)
+    plugin_scores: dict[str, PluginScores] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
     skipped_score_plugins: list[str] = field(default_factory=list)
     pre_filter_msg: str = ""
     post_filter_msg: str = ""
     selected: str | None = None
     nodes_evaluated: int = 0
+
+    @property
+    def scores(self) -> dict[str, NodeScore]:
+        """The score table by node (built on demand; the scheduler stores it by plugin)."""
+        table = {name: NodeScore(total=total) for name, total in self.totals.items()}
+        for plugin, col in self.plugin_scores.items():
+            for name, raw in col.raw.items():
+                row = table[name]
+                row.raw[plugin] = raw
+                row.normalized[plugin] = col.normalized[name]
+                row.weighted[plugin] = col.normalized[name] * col.weight
+        return table
 
     def fit_error(self) -> str:
         """`FitError.Error()`: `0/4 nodes are available: <sorted histogram>. <postfilter>.`"""

@@ -35,7 +35,7 @@ from .framework import (
     Diagnosis,
     FilterPlugin,
     NodeInfo,
-    NodeScore,
+    PluginScores,
     PostFilterPlugin,
     PreFilterPlugin,
     PreScorePlugin,
@@ -267,6 +267,7 @@ class Scheduler:
                 {"status": {"conditions": [*others, cond]}},
                 namespace=pod["metadata"]["namespace"],
                 subresource="status",
+                copy=False,
             )
 
     def find_node(self, pod: Obj) -> Diagnosis:
@@ -318,30 +319,29 @@ class Scheduler:
             if st.code == SKIP:
                 skipped.add(plugin.name)
         diagnosis.skipped_score_plugins = sorted(skipped)
-        table = {info.name: NodeScore() for info in feasible}
+        names = [info.name for info in feasible]
+        totals = [0] * len(feasible)
         for plugin, weight in self.scores:
             if plugin.name in skipped:
                 continue
-            raw = {info.name: plugin.score(state, pod, info) for info in feasible}
+            score = plugin.score
+            raw = {info.name: score(state, pod, info) for info in feasible}
             normalized = dict(raw)
             plugin.normalize(state, pod, normalized)
-            for name, s in raw.items():
-                row = table[name]
-                row.raw[plugin.name] = s
-                row.normalized[plugin.name] = normalized[name]
-                row.weighted[plugin.name] = normalized[name] * weight
-                row.total += normalized[name] * weight
-        diagnosis.scores = table
+            diagnosis.plugin_scores[plugin.name] = PluginScores(weight, raw, normalized)
+            for i, name in enumerate(names):
+                totals[i] += normalized[name] * weight
+        diagnosis.totals = dict(zip(names, totals, strict=True))
         # selectHost: the best total; ties broken by reservoir sampling, as kube-scheduler does.
         best: str | None = None
         best_score = -1
         ties = 0
-        for info in feasible:
-            total = table[info.name].total
+        rand = self.rng.random
+        for name, total in zip(names, totals, strict=True):
             if total > best_score:
-                best, best_score, ties = info.name, total, 1
+                best, best_score, ties = name, total, 1
             elif total == best_score:
                 ties += 1
-                if self.rng.randrange(ties) == 0:
-                    best = info.name
+                if rand() * ties < 1.0:
+                    best = name
         diagnosis.selected = best
