@@ -19,7 +19,8 @@ from typing import Any
 from ..apiserver import APIServer, User
 from ..clock import Clock
 from ..errors import ApiError
-from ..informers import Informer
+from ..informers import Informer, key_of
+from ..jsonutil import copy_json
 from ..recorder import EventRecorder
 from ..workqueue import WorkQueue
 
@@ -100,6 +101,17 @@ class Controller:
         else:
             self.queue.forget(key)
         return SYNC_BASE_SECONDS + SYNC_PER_OBJECT_SECONDS * examined
+
+    def write_status(self, obj: Obj, status: Obj) -> None:
+        """PUT the status subresource if it changed; a conflict (stale cache) retries the key."""
+        if status == obj.get("status"):
+            return
+        new = copy_json(obj)
+        new["status"] = status
+        try:
+            self.server.update(self.user, new, subresource="status", copy=False)
+        except ApiError:
+            self.queue.add_rate_limited(key_of(obj))
 
     def sync(self, key: str) -> int | None:
         """Converge one key; return the number of objects examined (for the sync's duration)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError
 from ..informers import key_of
 from ..jsonutil import copy_json
 from ..names import pod_template_hash
@@ -350,11 +349,4 @@ class DeploymentController(Controller):
         status["conditions"] = [c for c in (available_cond, progressing) if c]
         if d.get("status", {}).get("collisionCount"):
             status["collisionCount"] = d["status"]["collisionCount"]
-        if status == d.get("status"):
-            return
-        new = copy_json(d)
-        new["status"] = status
-        try:
-            self.server.update(self.user, new, subresource="status", copy=False)
-        except ApiError:
-            self.queue.add_rate_limited(key_of(d))
+        self.write_status(d, status)

@@ -318,11 +318,4 @@ class ReplicaSetController(Controller):
         status = {
             k: v for k, v in status.items() if v not in (0, None) or k in ("replicas", "observedGeneration")
         }
-        if status == rs.get("status"):
-            return
-        new = copy_json(rs)
-        new["status"] = status
-        try:
-            self.server.update(self.user, new, subresource="status", copy=False)
-        except ApiError:
-            self.queue.add_rate_limited(key_of(rs))
+        self.write_status(rs, status)

@@ -115,33 +115,19 @@ def build_status(pod: Obj, state: PodState, host_ip: str, now_ts: str, host_netw
     all_ready = bool(containers) and len(running) == len(containers)
     unready = [c.name for c in containers if c.state != "running"]
     not_ready_msg = f"containers with unready status: [{' '.join(unready)}]"
+    if all_ready:
+        why: tuple[str, str] = ("", "")
+    elif phase == "Succeeded":
+        why = ("PodCompleted", "")
+    else:
+        why = ("ContainersNotReady", not_ready_msg)
     conditions = [
         _condition(
             "PodReadyToStartContainers", state.sandbox_ready and not state.terminating, now_ts, previous
         ),
         _condition("Initialized", True, now_ts, previous),
-        _condition(
-            "Ready",
-            all_ready,
-            now_ts,
-            previous,
-            *(
-                ("", "")
-                if all_ready
-                else (("PodCompleted", "") if phase == "Succeeded" else ("ContainersNotReady", not_ready_msg))
-            ),
-        ),
-        _condition(
-            "ContainersReady",
-            all_ready,
-            now_ts,
-            previous,
-            *(
-                ("", "")
-                if all_ready
-                else (("PodCompleted", "") if phase == "Succeeded" else ("ContainersNotReady", not_ready_msg))
-            ),
-        ),
+        _condition("Ready", all_ready, now_ts, previous, *why),
+        _condition("ContainersReady", all_ready, now_ts, previous, *why),
     ]
     for c in old.get("conditions") or ():
         if c["type"] not in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"):
