@@ -11,14 +11,14 @@ pods/s (wall), the virtual seconds it took, and API requests served.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
-import resource
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clusterlab.engine import Cluster  # noqa: E402
+from clusterlab.engine import Cluster
 
 SIZES = [(100, 3_000), (1_000, 30_000)]
 
@@ -66,11 +66,7 @@ def run(nodes: int, pods: int) -> dict[str, float]:
         if c.now - start_virtual > 3600:
             raise SystemExit(f"not converged after an hour of virtual time: {status}")
     wall = time.perf_counter() - t1
-    running = sum(
-        1
-        for p in c.store.iter("pods", "default")
-        if p.get("status", {}).get("phase") == "Running"
-    )
+    running = sum(1 for p in c.store.iter("pods", "default") if p.get("status", {}).get("phase") == "Running")
     assert running == pods, (running, pods)
     return {
         "nodes": nodes,
@@ -85,15 +81,19 @@ def run(nodes: int, pods: int) -> dict[str, float]:
 
 def main() -> None:
     sizes = SIZES if len(sys.argv) < 3 else [(int(sys.argv[1]), int(sys.argv[2]))]
-    print(f"{'nodes':>6} {'pods':>7} {'setup s':>8} {'wall s':>8} {'pods/s':>8} {'virtual s':>9} "
-          f"{'API reqs':>9} {'max RSS MiB':>8}")
+    print(
+        f"{'nodes':>6} {'pods':>7} {'setup s':>8} {'wall s':>8} {'pods/s':>8} {'virtual s':>9} "
+        f"{'API reqs':>9} {'max RSS MiB':>8}"
+    )
     for nodes, pods in sizes:
-
         r = run(nodes, pods)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-        print(f"{r['nodes']:>6} {r['pods']:>7} {r['setup_s']:>8.1f} {r['wall_s']:>8.1f} {r['pods_per_s']:>8.0f} "
-              f"{r['virtual_s']:>9.0f} {r['api_requests']:>9} {peak:>8.0f}", flush=True)
+        print(
+            f"{r['nodes']:>6} {r['pods']:>7} {r['setup_s']:>8.1f} {r['wall_s']:>8.1f} "
+            f"{r['pods_per_s']:>8.0f} {r['virtual_s']:>9.0f} {r['api_requests']:>9} {peak:>11.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

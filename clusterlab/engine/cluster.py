@@ -226,6 +226,11 @@ class Cluster:
         items, _ = self.server.list(LEARNER, kind, namespace, selector, field_selector)
         return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
 
+    def observe(self, kind: str, namespace: str | None = None) -> list[Obj]:
+        """What an onlooker sees of a kind, straight from storage: not an API request (so not
+        in the API-call stream) and not copied. For displays only: never mutate the result."""
+        return list(self.store.iter(resolve(kind).plural, namespace))
+
     def update(self, obj: Obj) -> Obj:
         return self.server.update(LEARNER, obj)
 

@@ -1,7 +1,7 @@
 import pytest
 
 from clusterlab.engine.errors import BadRequest
-from clusterlab.engine.quantity import QuantityError, int_value, milli_value
+from clusterlab.engine.quantity import QuantityError, format_bytes, format_cpu, int_value, milli_value
 from clusterlab.engine.selectors import parse_label_selector, selector_from_spec
 
 
@@ -18,6 +18,11 @@ def test_cpu_quantities(text, millis):
 )
 def test_memory_quantities(text, n):
     assert int_value(text) == n
+
+
+def test_quantities_print_as_kubectl_prints_them():
+    assert [format_cpu(m) for m in (1500, 2000, 250)] == ["1500m", "2", "250m"]
+    assert [format_bytes(n) for n in (768 * 2**20, 4 * 2**30, 1000)] == ["768Mi", "4Gi", "1000"]
 
 
 def test_bad_quantity_is_rejected():

@@ -1,0 +1,1 @@
+"""ClusterLab: learn how Kubernetes works on a live, simulated cluster."""

@@ -1,0 +1,354 @@
+"""The lab board: a cluster turned into plain dicts for the lab page's templates.
+
+Everything here is a pure function of the cluster's objects (and, for the clock, the runner's
+state). Values are plain ``dict``/``list``/``str``/``int`` so two boards compare with ``==``,
+which is how the runner finds the fragments that changed.
+
+The board stays readable at a few nodes and a few dozen pods, and degrades to counts at
+hundreds of nodes and thousands of pods: each node card shows at most ``POD_CHIPS_PER_NODE``
+pod chips plus a count per status word, above ``COMPACT_ABOVE_NODES`` nodes the cards show only
+the counts, and long lists are capped with a "N more" count.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from clusterlab.engine import Cluster, NotFound
+from clusterlab.engine.printers import node_status, pod_ready, pod_restarts, pod_status
+from clusterlab.engine.quantity import format_bytes, format_cpu, int_value, milli_value
+from clusterlab.engine.scheduler.framework import Resources, pod_requests
+from clusterlab.engine.taints import taint_string
+from clusterlab.engine.timefmt import seconds_since
+from clusterlab.labs.commands import MAX_REPLICAS
+from clusterlab.labs.models import SPEEDS
+
+POD_CHIPS_PER_NODE = 24
+#: Above this many nodes, node cards drop their pod chips and show counts per status word.
+COMPACT_ABOVE_NODES = 12
+MAX_PENDING_SHOWN = 30
+MAX_EVENTS = 50
+MAX_API_CALLS = 50
+
+CONTROL_PLANE_TITLES = {
+    "kube-apiserver": "API server",
+    "etcd": "etcd",
+    "kube-scheduler": "Scheduler",
+    "kube-controller-manager": "Controller manager",
+}
+CONTROL_PLANE_ROLE_LABELS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+_TERMINAL_PHASES = ("Succeeded", "Failed")
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def clock_text(seconds: float) -> str:
+    """Virtual seconds as ``HH:MM:SS`` (hours keep counting past 24)."""
+    whole = max(0, int(seconds))
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole-number percentage, 0 when ``whole`` is 0."""
+    return part * 100 // whole if whole else 0
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    return obj.get("metadata", {}).get("labels") or {}
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str(obj.get("metadata", {}).get("name", ""))
+
+
+def _timestamp_seconds(text: Any, epoch: datetime) -> float | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return seconds_since(epoch, text)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pods
+
+
+def status_class(word: str) -> str:
+    """A CSS modifier for a status word (the word itself is always shown too)."""
+    if word in ("Running", "Ready", "Completed", "Succeeded", "True"):
+        return "ok"
+    if word in ("Pending", "ContainerCreating", "PodInitializing", "Terminating", "Unknown") or (
+        word.startswith("Init:")
+    ):
+        return "progress"
+    return "bad"
+
+
+def pod_chip(pod: dict[str, Any]) -> dict[str, Any]:
+    """One pod as its chip on a node card (or a row in the pending list)."""
+    word = pod_status(pod)
+    return {
+        "name": _name(pod),
+        "namespace": pod.get("metadata", {}).get("namespace", "default"),
+        "status": word,
+        "tone": status_class(word),
+        "ready": pod_ready(pod),
+        "restarts": pod_restarts(pod),
+    }
+
+
+def scheduling_message(pod: dict[str, Any]) -> str:
+    """The scheduler's message on an unscheduled pod (``0/4 nodes are available: ...``), if any."""
+    for condition in pod.get("status", {}).get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
+            return str(condition.get("message") or condition.get("reason") or "")
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+
+def node_condition_word(node: dict[str, Any]) -> str:
+    """The Ready condition as one word: ``Ready``, ``NotReady`` or ``Unknown``."""
+    for condition in node.get("status", {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return {"True": "Ready", "False": "NotReady"}.get(condition.get("status"), "Unknown")
+    return "Unknown"
+
+
+def node_role(node: dict[str, Any]) -> str:
+    """``control-plane`` or ``worker``, from the node-role labels."""
+    labels = _labels(node)
+    return "control-plane" if any(key in labels for key in CONTROL_PLANE_ROLE_LABELS) else "worker"
+
+
+def node_card(
+    node: dict[str, Any], pods: list[dict[str, Any]], powered: bool, *, compact: bool = False
+) -> dict[str, Any]:
+    """One node's card: status words, taints, resources and its pods (only counts when compact)."""
+    allocatable = node.get("status", {}).get("allocatable") or node.get("status", {}).get("capacity") or {}
+    cpu_total = milli_value(allocatable.get("cpu", 0))
+    memory_total = int_value(allocatable.get("memory", 0))
+    used = Resources()
+    chips = []
+    for pod in sorted(pods, key=_name):
+        if pod.get("status", {}).get("phase") not in _TERMINAL_PHASES:
+            used.add(pod_requests(pod))
+        chips.append(pod_chip(pod))
+    word = node_status(node)
+    condition = node_condition_word(node)
+    counts = Counter(chip["status"] for chip in chips)
+    return {
+        "name": _name(node),
+        "dom_id": f"node-{_name(node)}",
+        "role": node_role(node),
+        "status": word,
+        "tone": status_class(word.split(",")[0]),
+        "condition": condition,
+        "powered": powered,
+        "unschedulable": bool(node.get("spec", {}).get("unschedulable")),
+        "taints": [taint_string(t) for t in node.get("spec", {}).get("taints") or []],
+        "cpu": {
+            "requested": format_cpu(used.milli_cpu),
+            "allocatable": format_cpu(cpu_total),
+            "percent": percent(used.milli_cpu, cpu_total),
+        },
+        "memory": {
+            "requested": format_bytes(used.memory),
+            "allocatable": format_bytes(memory_total),
+            "percent": percent(used.memory, memory_total),
+        },
+        "pod_count": len(chips),
+        "status_counts": sorted(counts.items()),
+        "compact": compact,
+        "pods": [] if compact else chips[:POD_CHIPS_PER_NODE],
+        "more_pods": len(chips) if compact else max(0, len(chips) - POD_CHIPS_PER_NODE),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployments, events, API calls
+
+
+def deployment_row(deployment: dict[str, Any]) -> dict[str, Any]:
+    """A deployment's kubectl-style counts."""
+    spec = deployment.get("spec", {})
+    status = deployment.get("status", {})
+    name = _name(deployment)
+    namespace = deployment.get("metadata", {}).get("namespace", "default")
+    desired = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
+    ready = int(status.get("readyReplicas") or 0)
+    return {
+        "name": name,
+        "namespace": namespace,
+        "dom_id": f"deploy-{namespace}-{name}",
+        "desired": desired,
+        "current": int(status.get("replicas") or 0),
+        "ready": ready,
+        "up_to_date": int(status.get("updatedReplicas") or 0),
+        "available": int(status.get("availableReplicas") or 0),
+        "tone": "ok" if ready >= desired else "progress",
+        "max_replicas": MAX_REPLICAS,
+    }
+
+
+def event_row(event: dict[str, Any], epoch: datetime) -> dict[str, Any]:
+    """A core/v1 Event as a feed row."""
+    involved = event.get("involvedObject") or {}
+    when = _timestamp_seconds(
+        event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp"), epoch
+    )
+    source = event.get("source") or {}
+    return {
+        "uid": event.get("metadata", {}).get("uid") or _name(event),
+        "time": clock_text(when) if when is not None else "",
+        "type": event.get("type", "Normal"),
+        "reason": event.get("reason", ""),
+        "object": f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
+        "message": event.get("message", ""),
+        "source": source.get("component") or event.get("reportingComponent") or "",
+        "count": int(event.get("count") or 1),
+    }
+
+
+def api_call_row(call: Any) -> dict[str, Any]:
+    """An engine ``ApiCall`` as a stream row."""
+    namespace = getattr(call, "namespace", None) or ""
+    name = getattr(call, "name", None) or ""
+    target = "/".join(part for part in (namespace, name) if part)
+    code = int(getattr(call, "code", 0) or 0)
+    return {
+        "seq": int(getattr(call, "seq", 0)),
+        "time": clock_text(float(getattr(call, "time", 0.0))),
+        "actor": str(getattr(call, "actor", "")),
+        "verb": str(getattr(call, "verb", "")),
+        "resource": str(getattr(call, "resource", "")),
+        "target": target,
+        "code": code,
+        "tone": "ok" if 200 <= code < 300 else "bad",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The board
+
+
+def control_plane(cluster: Cluster) -> list[dict[str, Any]]:
+    """The control-plane components with a status word each."""
+    rows = []
+    for component in cluster.components():
+        name = component.get("name", "")
+        running = bool(component.get("running"))
+        rows.append(
+            {
+                "name": name,
+                "title": CONTROL_PLANE_TITLES.get(name, name),
+                "node": component.get("node", ""),
+                "status": "Running" if running else "Stopped",
+                "tone": "ok" if running else "bad",
+            }
+        )
+    return rows
+
+
+def node_powered(cluster: Cluster, name: str) -> bool:
+    """Whether the node's machine is on (a Node object with no machine behind it counts as on)."""
+    try:
+        return cluster.node_powered(name)
+    except NotFound:
+        return True
+
+
+def _event_order(event: dict[str, Any]) -> tuple[str, int]:
+    version = str(event.get("metadata", {}).get("resourceVersion") or "0")
+    return (str(event.get("lastTimestamp") or ""), int(version) if version.isdigit() else 0)
+
+
+def read_objects(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
+    """The objects the board shows, oldest-first events cut to the last ``MAX_EVENTS``.
+
+    Drawing the page is not a request the learner should see in the API-call stream, so this
+    uses ``Cluster.observe`` (unaudited, uncopied, read-only) rather than ``Cluster.list``.
+    """
+    objects = cluster.observe
+    return {
+        "nodes": sorted(objects("nodes"), key=_name),
+        "pods": objects("pods"),
+        "deployments": sorted(
+            objects("deployments"),
+            key=lambda d: (d.get("metadata", {}).get("namespace", ""), _name(d)),
+        ),
+        "events": sorted(heapq.nlargest(MAX_EVENTS, objects("events"), key=_event_order), key=_event_order),
+    }
+
+
+def cluster_board(cluster: Cluster) -> dict[str, Any]:
+    """Everything on the lab page that depends only on the cluster's objects."""
+    objects = read_objects(cluster)
+    nodes = objects["nodes"]
+    pods = objects["pods"]
+    by_node: dict[str, list[dict[str, Any]]] = {_name(n): [] for n in nodes}
+    pending: list[dict[str, Any]] = []
+    for pod in pods:
+        node_name = pod.get("spec", {}).get("nodeName")
+        if node_name and node_name in by_node:
+            by_node[node_name].append(pod)
+        else:
+            pending.append(pod)
+    pending.sort(key=lambda p: (p.get("metadata", {}).get("creationTimestamp", ""), _name(p)))
+    # Pending pods grouped by the scheduler's message: 40 pods that do not fit say it once.
+    pending_groups: dict[str, list[dict[str, Any]]] = {}
+    for pod in pending[:MAX_PENDING_SHOWN]:
+        pending_groups.setdefault(scheduling_message(pod), []).append(pod_chip(pod))
+
+    compact = len(nodes) > COMPACT_ABOVE_NODES
+    cards = [
+        node_card(node, by_node[_name(node)], node_powered(cluster, _name(node)), compact=compact)
+        for node in nodes
+    ]
+    deployments = [deployment_row(d) for d in objects["deployments"]]
+    epoch = cluster.epoch
+    events = [event_row(e, epoch) for e in objects["events"][-MAX_EVENTS:]]
+    events.reverse()
+    pod_words = Counter(pod_status(p) for p in pods)
+    return {
+        "control_plane": control_plane(cluster),
+        "nodes": cards,
+        "pending": {
+            "groups": [{"message": message, "pods": chips} for message, chips in pending_groups.items()],
+            "total": len(pending),
+            "more": max(0, len(pending) - MAX_PENDING_SHOWN),
+        },
+        "deployments": deployments,
+        "events": events,
+        "summary": {
+            "nodes": len(cards),
+            "nodes_ready": sum(1 for c in cards if c["condition"] == "Ready"),
+            "pods": len(pods),
+            "pods_running": pod_words.get("Running", 0),
+        },
+    }
+
+
+def api_call_rows(calls: Iterable[Any]) -> list[dict[str, Any]]:
+    """The newest ``MAX_API_CALLS`` calls as rows, newest first."""
+    rows = [api_call_row(call) for call in calls]
+    return list(reversed(rows[-MAX_API_CALLS:]))
+
+
+def clock_board(now: float, *, paused: bool, speed: int) -> dict[str, Any]:
+    """The top bar's clock and the state of the clock controls."""
+    return {
+        "time": clock_text(now),
+        "seconds": int(now),
+        "paused": paused,
+        "speed": speed,
+        "speeds": list(SPEEDS),
+    }

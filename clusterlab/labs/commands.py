@@ -1,0 +1,95 @@
+"""Commands a learner sends to a lab, and their validation.
+
+A websocket message from an htmx ``ws-send`` form is a JSON object of the form's fields plus a
+``HEADERS`` key, e.g. ``{"action": "scale", "deployment": "web", "replicas": "4", "HEADERS": {...}}``.
+``parse_command`` turns it into a :class:`Command` or raises :class:`CommandError` with a message
+fit to show the learner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from clusterlab.labs.models import SPEEDS
+
+#: Commands that change the engine's state: logged, and replayed to rebuild a lab.
+ENGINE_ACTIONS = frozenset({"kill_node", "restore_node", "scale", "create_sample"})
+#: Commands about the clock only.
+CLOCK_ACTIONS = frozenset({"pause", "play", "step", "speed"})
+ACTIONS = ENGINE_ACTIONS | CLOCK_ACTIONS
+
+STEP_SECONDS = (1, 10)
+MAX_REPLICAS = 100
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+class CommandError(ValueError):
+    """A message that is not a valid command; the text is shown to the learner."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A validated command: an action and its (JSON-serialisable) arguments."""
+
+    action: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def affects_engine(self) -> bool:
+        """True when the command changes the cluster (so it is logged and replayed)."""
+        return self.action in ENGINE_ACTIONS
+
+
+def _name(raw: Any, what: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise CommandError(f"Missing {what} name.")
+    name = raw.strip()
+    if not _DNS_SUBDOMAIN.match(name):
+        raise CommandError(f"{name[:64]!r} is not a valid {what} name.")
+    return name
+
+
+def _int(raw: Any, what: str) -> int:
+    if isinstance(raw, bool):
+        raise CommandError(f"{what} must be a whole number.")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", raw):
+        return int(raw)
+    raise CommandError(f"{what} must be a whole number.")
+
+
+def parse_command(message: Any) -> Command:
+    """Validate a decoded websocket message and return the command it asks for."""
+    if not isinstance(message, dict):
+        raise CommandError("A command must be a JSON object.")
+    action = message.get("action")
+    if not isinstance(action, str) or action not in ACTIONS:
+        shown = action[:40] if isinstance(action, str) else action
+        raise CommandError(f"Unknown action {shown!r}.")
+
+    if action in ("kill_node", "restore_node"):
+        return Command(action, {"node": _name(message.get("node"), "node")})
+    if action == "scale":
+        replicas = _int(message.get("replicas"), "Replicas")
+        if not 0 <= replicas <= MAX_REPLICAS:
+            raise CommandError(f"Replicas must be between 0 and {MAX_REPLICAS}.")
+        args: dict[str, Any] = {"deployment": _name(message.get("deployment"), "deployment")}
+        if message.get("namespace") not in (None, ""):
+            args["namespace"] = _name(message.get("namespace"), "namespace")
+        args["replicas"] = replicas
+        return Command(action, args)
+    if action == "step":
+        seconds = _int(message.get("seconds"), "Step")
+        if seconds not in STEP_SECONDS:
+            raise CommandError("Step must be 1 or 10 seconds.")
+        return Command(action, {"seconds": seconds})
+    if action == "speed":
+        speed = _int(message.get("speed"), "Speed")
+        if speed not in SPEEDS:
+            raise CommandError("Speed must be one of " + ", ".join(str(s) for s in SPEEDS) + ".")
+        return Command(action, {"speed": speed})
+    return Command(action, {})

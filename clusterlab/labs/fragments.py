@@ -1,0 +1,111 @@
+"""The lab page's fragments: which template partial shows which part of the board.
+
+Each fragment is a top-level element with a DOM id, rendered by one ``{% partialdef %}`` in
+``labs/lab.html``. The first page render uses the same partials inline; websocket pushes render
+them alone and htmx's ws extension swaps each one into the page by its id.
+
+Some fragments contain others (the ``nodes`` panel contains one card per node). A container's
+``key`` only holds what decides its own markup (which children exist, in which order), so a pod
+changing status re-sends one node card, not the whole panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+
+TEMPLATE = "labs/lab.html"
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One swappable element: its DOM id, partial, template context and comparison key."""
+
+    dom_id: str
+    partial: str
+    context: dict[str, Any]
+    key: Any
+    parent: str | None = None
+
+    def render(self) -> str:
+        """Render this fragment's partial to HTML."""
+        return render_to_string(f"{TEMPLATE}#{self.partial}", self.context)
+
+
+def page_context(board: dict[str, Any]) -> dict[str, Any]:
+    """The context the whole lab page renders with (every partial finds its variables here)."""
+    return dict(board)
+
+
+def board_fragments(board: dict[str, Any]) -> list[Fragment]:
+    """All fragments of a board, containers before their children."""
+    clock = board["clock"]
+    fragments = [
+        Fragment("clock", "clock", {"clock": clock}, clock["time"]),
+        Fragment("controls", "controls", {"clock": clock}, (clock["paused"], clock["speed"])),
+        Fragment("summary", "summary", {"summary": board["summary"]}, board["summary"]),
+        Fragment(
+            "control-plane",
+            "control_plane",
+            {"control_plane": board["control_plane"]},
+            board["control_plane"],
+        ),
+        Fragment(
+            "nodes",
+            "nodes",
+            {"nodes": board["nodes"]},
+            [card["name"] for card in board["nodes"]],
+        ),
+    ]
+    fragments += [
+        Fragment(card["dom_id"], "node", {"node": card}, card, parent="nodes") for card in board["nodes"]
+    ]
+    fragments.append(Fragment("pending", "pending", {"pending": board["pending"]}, board["pending"]))
+    fragments.append(
+        Fragment(
+            "deployments",
+            "deployments",
+            {"deployments": board["deployments"]},
+            [(d["dom_id"], d["namespace"], d["name"], d["desired"]) for d in board["deployments"]],
+        )
+    )
+    fragments += [
+        Fragment(f"{d['dom_id']}-status", "deployment_status", {"deployment": d}, d, parent="deployments")
+        for d in board["deployments"]
+    ]
+    fragments.append(Fragment("events", "events", {"events": board["events"]}, board["events"]))
+    fragments.append(
+        Fragment("api-calls", "api_calls", {"api_calls": board["api_calls"]}, board["api_calls"])
+    )
+    return fragments
+
+
+def top_level(fragments: list[Fragment]) -> list[Fragment]:
+    """The fragments that are not inside another one (what a full refresh sends)."""
+    return [f for f in fragments if f.parent is None]
+
+
+class FragmentTracker:
+    """Remembers the keys last published, and picks out the fragments that changed since."""
+
+    def __init__(self) -> None:
+        self._sent: dict[str, Any] = {}
+
+    def changed(self, fragments: list[Fragment]) -> list[Fragment]:
+        """Fragments whose key differs from the last one sent (a changed container covers its children)."""
+        changed_ids = {f.dom_id for f in fragments if self._sent.get(f.dom_id, _MISSING) != f.key}
+        self._sent = {f.dom_id: f.key for f in fragments}
+        return [f for f in fragments if f.dom_id in changed_ids and f.parent not in changed_ids]
+
+
+def render_fragments(fragments: list[Fragment]) -> str:
+    """Concatenate the fragments' HTML: one websocket message, each top-level element swapped by id."""
+    return "\n".join(fragment.render() for fragment in fragments)
+
+
+def render_error(message: str) -> str:
+    """The error notice shown to one client (bad command, API error)."""
+    return render_to_string(f"{TEMPLATE}#lab_error", {"error": message})

@@ -1,0 +1,199 @@
+"""The runner: drives one lab's engine cluster against wall time and publishes what changed.
+
+``LabRunner`` is a plain, synchronous class so its logic is unit-testable without websockets or
+a database: ``tick(wall_dt)`` moves the virtual clock ``wall_dt * speed`` seconds forward (unless
+paused) and returns the fragments that changed since the last call; ``execute(command, actor)``
+applies a command at the current virtual time and returns the log entry to persist.
+
+The asyncio side (pacing ticks, the channel-layer group, persistence, the per-process registry)
+lives in :mod:`clusterlab.labs.live`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clusterlab.engine import ApiError, Cluster
+from clusterlab.labs import board as board_vm
+from clusterlab.labs.commands import ENGINE_ACTIONS, Command
+from clusterlab.labs.fragments import Fragment, FragmentTracker, board_fragments
+from clusterlab.labs.models import SPEEDS
+from clusterlab.labs.samples import SAMPLE_DEPLOYMENT
+
+#: Most wall time one tick will simulate: after a stall the clock slows rather than lurching.
+MAX_TICK_WALL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class LoggedCommand:
+    """One entry of a lab's command log (mirrors ``LabCommand``)."""
+
+    seq: int
+    virtual_time: float
+    actor: str
+    action: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> None:
+    """Apply one engine-affecting command to ``cluster``. Engine errors (``ApiError``) propagate."""
+    if action == "kill_node":
+        cluster.kill_node(args["node"])
+    elif action == "restore_node":
+        cluster.restore_node(args["node"])
+    elif action == "scale":
+        cluster.scale(
+            "deployment",
+            args["deployment"],
+            int(args["replicas"]),
+            namespace=args.get("namespace", "default"),
+        )
+    elif action == "create_sample":
+        cluster.apply(SAMPLE_DEPLOYMENT)
+    else:
+        raise ValueError(f"not an engine command: {action!r}")
+
+
+class LabRunner:
+    """One live lab: its cluster, clock pacing, and the fragments last published."""
+
+    def __init__(
+        self,
+        lab_id: str,
+        cluster: Cluster,
+        *,
+        speed: int = 1,
+        paused: bool = False,
+        next_seq: int = 1,
+    ) -> None:
+        self.lab_id = lab_id
+        self.cluster = cluster
+        self.speed = speed if speed in SPEEDS else 1
+        self.paused = paused
+        self.next_seq = next_seq
+        self._tracker = FragmentTracker()
+        self._cluster_board: dict[str, Any] | None = None
+        self._cluster_key: tuple[Any, ...] | None = None
+        self._api_calls: deque[Any] = deque(maxlen=board_vm.MAX_API_CALLS)
+        self._last_call_seq = 0
+        self._api_rows: list[dict[str, Any]] = []
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_log(
+        cls,
+        lab_id: str,
+        *,
+        scenario: str,
+        seed: int,
+        commands: Iterable[LoggedCommand],
+        virtual_time: float = 0.0,
+        speed: int = 1,
+        paused: bool = False,
+    ) -> LabRunner:
+        """Rebuild a lab by replaying its log: advance to each command's time and apply it, then
+        advance to ``virtual_time`` (where the lab's clock was last saved). The engine is
+        deterministic, so this is the cluster the learner left.
+        """
+        cluster = Cluster.from_scenario(scenario, seed=seed)
+        last_seq = 0
+        for entry in commands:
+            if entry.virtual_time > cluster.now:
+                cluster.advance(entry.virtual_time - cluster.now)
+            # Refused commands are never logged, so only a changed engine can refuse one here.
+            with contextlib.suppress(ApiError):
+                apply_to_cluster(cluster, entry.action, entry.args)
+            last_seq = max(last_seq, entry.seq)
+        if virtual_time > cluster.now:
+            cluster.advance(virtual_time - cluster.now)
+        return cls(lab_id, cluster, speed=speed, paused=paused, next_seq=last_seq + 1)
+
+    # -- the clock ----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """The cluster's virtual time in seconds."""
+        return float(self.cluster.now)
+
+    def advance_wall(self, wall_dt: float) -> float:
+        """Run virtual time forward for ``wall_dt`` seconds of wall time; returns virtual seconds run."""
+        if self.paused or wall_dt <= 0:
+            return 0.0
+        virtual = min(wall_dt, MAX_TICK_WALL_SECONDS) * self.speed
+        self.cluster.advance(virtual)
+        return virtual
+
+    def tick(self, wall_dt: float) -> list[Fragment]:
+        """Advance the clock for ``wall_dt`` wall seconds and return the fragments that changed."""
+        self.advance_wall(wall_dt)
+        return self.changed_fragments()
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def execute(self, command: Command, actor: str) -> LoggedCommand | None:
+        """Apply ``command`` now. Engine commands return their log entry; clock commands ``None``.
+
+        Raises the engine's ``ApiError`` when the cluster refuses (nothing is logged then).
+        """
+        if command.action in ENGINE_ACTIONS:
+            at = self.now
+            apply_to_cluster(self.cluster, command.action, command.args)
+            entry = LoggedCommand(self.next_seq, at, actor, command.action, dict(command.args))
+            self.next_seq += 1
+            return entry
+        if command.action == "pause":
+            self.paused = True
+        elif command.action == "play":
+            self.paused = False
+        elif command.action == "speed":
+            self.speed = int(command.args["speed"])
+        elif command.action == "step":
+            self.cluster.advance(float(command.args["seconds"]))
+        else:
+            raise ValueError(f"unknown command {command.action!r}")
+        return None
+
+    # -- what the page shows ------------------------------------------------------------------
+
+    def board(self) -> dict[str, Any]:
+        """The full view-model of the lab page right now."""
+        key = self._board_key()
+        if self._cluster_board is None or key != self._cluster_key:
+            self._cluster_board = board_vm.cluster_board(self.cluster)
+            self._cluster_key = key
+        self._collect_api_calls()
+        return {
+            **self._cluster_board,
+            "api_calls": self._api_rows,
+            "clock": board_vm.clock_board(self.now, paused=self.paused, speed=self.speed),
+        }
+
+    def _board_key(self) -> tuple[Any, ...]:
+        """What the cluster part of the board depends on: the store's revision, plus machine
+        state the store does not hold (a powered-off node, a stopped component)."""
+        names = [card["name"] for card in (self._cluster_board or {}).get("nodes", [])]
+        powered = tuple(board_vm.node_powered(self.cluster, name) for name in names)
+        components = tuple(
+            (c.get("name"), c.get("node"), c.get("running")) for c in self.cluster.components()
+        )
+        return (self.cluster.revision, powered, components)
+
+    def _collect_api_calls(self) -> None:
+        new = [c for c in self.cluster.api_calls(since=self._last_call_seq) if c.seq > self._last_call_seq]
+        if new:
+            self._api_calls.extend(new)
+            self._last_call_seq = new[-1].seq
+            self._api_rows = board_vm.api_call_rows(self._api_calls)
+
+    def fragments(self) -> list[Fragment]:
+        """Every fragment of the current board."""
+        return board_fragments(self.board())
+
+    def changed_fragments(self) -> list[Fragment]:
+        """The fragments that changed since the last call (all of them the first time)."""
+        return self._tracker.changed(self.fragments())

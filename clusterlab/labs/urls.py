@@ -1,0 +1,13 @@
+"""URL routes of the labs app."""
+
+from django.urls import path
+
+from clusterlab.labs import views
+
+app_name = "labs"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("labs/", views.create_lab, name="create"),
+    path("labs/<slug:lab_id>/", views.lab_page, name="lab"),
+]
