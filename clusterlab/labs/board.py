@@ -22,7 +22,7 @@ from clusterlab.engine import Cluster, NotFound
 from clusterlab.engine.printers import node_status, pod_ready, pod_restarts, pod_status
 from clusterlab.engine.quantity import format_bytes, format_cpu, int_value, milli_value
 from clusterlab.engine.scheduler.framework import Resources, pod_requests
-from clusterlab.engine.taints import taint_string
+from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
 from clusterlab.labs.commands import MAX_REPLICAS
 from clusterlab.labs.models import SPEEDS
@@ -129,10 +129,51 @@ def node_role(node: dict[str, Any]) -> str:
     return "control-plane" if any(key in labels for key in CONTROL_PLANE_ROLE_LABELS) else "worker"
 
 
+def eviction_clock(node: dict[str, Any], pods: list[dict[str, Any]], epoch: datetime) -> dict[str, Any]:
+    """The taint-eviction countdown on a tainted node: when its first pod will be evicted.
+
+    Read from the objects as the taint-eviction controller reads them: the NoExecute taint's
+    `timeAdded` plus the shortest `tolerationSeconds` of a pod there that tolerates it (a pod
+    that does not tolerate it goes at once; one that tolerates it forever never).
+    """
+    taint = next(
+        (t for t in node.get("spec", {}).get("taints") or [] if t.get("effect") == "NoExecute"), None
+    )
+    if taint is None or not taint.get("timeAdded"):
+        return {}
+    waits: list[float] = []
+    for pod in pods:
+        if pod.get("metadata", {}).get("deletionTimestamp"):
+            continue
+        matching = [t for t in pod.get("spec", {}).get("tolerations") or [] if tolerates(t, taint)]
+        if not matching:
+            waits.append(0.0)
+        seconds = [float(t["tolerationSeconds"]) for t in matching if t.get("tolerationSeconds") is not None]
+        if matching and seconds:
+            waits.append(min(seconds))
+    added = _timestamp_seconds(taint["timeAdded"], epoch)
+    if not waits or added is None:
+        return {}
+    wait = min(waits)
+    return {
+        "eviction_taint": f"{taint['key']}:NoExecute",
+        "tainted_at": clock_text(added),
+        "toleration_seconds": int(wait),
+        "eviction_at": clock_text(added + wait),
+    }
+
+
 def node_card(
-    node: dict[str, Any], pods: list[dict[str, Any]], powered: bool, *, compact: bool = False
+    node: dict[str, Any],
+    pods: list[dict[str, Any]],
+    powered: bool,
+    *,
+    compact: bool = False,
+    lease: dict[str, Any] | None = None,
+    epoch: datetime | None = None,
 ) -> dict[str, Any]:
-    """One node's card: status words, taints, resources and its pods (only counts when compact)."""
+    """One node's card: status words, taints, resources, its heartbeat and eviction clock, and its
+    pods (only counts when compact)."""
     allocatable = node.get("status", {}).get("allocatable") or node.get("status", {}).get("capacity") or {}
     cpu_total = milli_value(allocatable.get("cpu", 0))
     memory_total = int_value(allocatable.get("memory", 0))
@@ -144,6 +185,15 @@ def node_card(
         chips.append(pod_chip(pod))
     word = node_status(node)
     condition = node_condition_word(node)
+    lease_renewed = ""
+    clock: dict[str, Any] = {}
+    if epoch is not None:
+        # Only a silent node's heartbeat is news (a healthy one renews every 10 s, and showing
+        # that would redraw every card every 10 virtual seconds).
+        if not powered or condition != "Ready":
+            renewed = _timestamp_seconds((lease or {}).get("spec", {}).get("renewTime"), epoch)
+            lease_renewed = clock_text(renewed) if renewed is not None else ""
+        clock = eviction_clock(node, pods, epoch)
     counts = Counter(chip["status"] for chip in chips)
     return {
         "name": _name(node),
@@ -170,6 +220,8 @@ def node_card(
         "compact": compact,
         "pods": [] if compact else chips[:POD_CHIPS_PER_NODE],
         "more_pods": len(chips) if compact else max(0, len(chips) - POD_CHIPS_PER_NODE),
+        "lease_renewed": lease_renewed,
+        **clock,
     }
 
 
@@ -309,8 +361,16 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         pending_groups.setdefault(scheduling_message(pod), []).append(pod_chip(pod))
 
     compact = len(nodes) > COMPACT_ABOVE_NODES
+    leases = {_name(lease): lease for lease in cluster.observe("leases", "kube-node-lease")}
     cards = [
-        node_card(node, by_node[_name(node)], node_powered(cluster, _name(node)), compact=compact)
+        node_card(
+            node,
+            by_node[_name(node)],
+            node_powered(cluster, _name(node)),
+            compact=compact,
+            lease=leases.get(_name(node)),
+            epoch=cluster.epoch,
+        )
         for node in nodes
     ]
     deployments = [deployment_row(d) for d in objects["deployments"]]

@@ -194,3 +194,32 @@ def test_a_big_cluster_shows_counts_instead_of_chips() -> None:
         count for card in view["nodes"] for word, count in card["status_counts"] if word == "Running"
     )
     assert counted == view["summary"]["pods_running"] >= 6
+
+
+def test_a_dead_nodes_card_shows_its_silent_lease_and_the_eviction_clock() -> None:
+    cluster = Cluster.from_scenario("default", seed=3)
+    cluster.apply(SAMPLE_DEPLOYMENT)
+    cluster.advance(65)
+    victim = next(
+        c["name"] for c in board.cluster_board(cluster)["nodes"] if c["pod_count"] and c["role"] == "worker"
+    )
+    healthy = next(c for c in board.cluster_board(cluster)["nodes"] if c["name"] != victim)
+    assert healthy["lease_renewed"] == "" and "eviction_at" not in healthy
+
+    cluster.kill_node(victim)
+    card = next(c for c in board.cluster_board(cluster)["nodes"] if c["name"] == victim)
+    assert card["lease_renewed"] == "00:01:00" and card["status"] == "Ready"
+
+    cluster.advance(50)  # 50 s after the last renewal: NotReady and tainted at 00:01:50
+    card = next(c for c in board.cluster_board(cluster)["nodes"] if c["name"] == victim)
+    assert card["status"] == "NotReady"
+    assert (card["eviction_taint"], card["tainted_at"], card["toleration_seconds"], card["eviction_at"]) == (
+        "node.kubernetes.io/unreachable:NoExecute",
+        "00:01:50",
+        300,
+        "00:06:50",
+    )
+    cluster.advance(301)  # evicted: nothing left there to count down for
+    card = next(c for c in board.cluster_board(cluster)["nodes"] if c["name"] == victim)
+    assert "eviction_at" not in card
+    assert {chip["status"] for chip in card["pods"]} == {"Terminating"}
