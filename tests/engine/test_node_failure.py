@@ -181,3 +181,39 @@ def test_eviction_rate_limit_taints_one_node_per_ten_seconds(cluster):
         if t["effect"] == "NoExecute"
     )
     assert added == [110.0, 120.0]  # --node-eviction-rate 0.1/s, burst 1
+
+
+def test_removed_node_pods_are_garbage_collected_and_replaced(cluster):
+    """A deleted Node can never confirm its pods stopped: PodGC force-deletes them after its
+    40 s quarantine (checking every 20 s), and the ReplicaSet replaces them."""
+    c = cluster
+    c.apply(web(replicas=6))
+    c.advance(65)
+    victim = pods_of(c)[0]["spec"]["nodeName"]
+    doomed = {p["metadata"]["name"] for p in pods_of(c) if p["spec"]["nodeName"] == victim}
+    c.remove_node(victim)
+    assert victim not in {n["metadata"]["name"] for n in c.list("nodes")}
+    c.advance(39)
+    assert doomed <= {p["metadata"]["name"] for p in pods_of(c)}  # still quarantined
+    # PodGC passes at 80, 100, 120 s: first seen missing at 80, deleted at the pass 40 s later.
+    c.advance(120 - c.now - EPS)
+    assert doomed <= {p["metadata"]["name"] for p in pods_of(c)}
+    c.advance(EPS)
+    names = {p["metadata"]["name"] for p in pods_of(c)}
+    assert not (doomed & names)
+    c.advance(5)
+    assert len(pods_of(c)) == 6 and all(pod_status(p) == "Running" for p in pods_of(c))
+    gc = [a for a in c.api_calls() if a.component.endswith("pod-garbage-collector") and a.verb == "delete"]
+    assert {a.name for a in gc} == doomed
+
+
+def test_added_node_registers_ready_and_takes_pods(cluster):
+    c = cluster
+    c.add_node("worker-4", cpu="4", memory="8Gi", labels={"disk": "ssd"})
+    node = c.get("node", "worker-4", None)
+    assert node_status(node) == "Ready" and node["metadata"]["labels"]["disk"] == "ssd"
+    assert node["status"]["allocatable"]["cpu"] == "4"
+    c.apply(web(replicas=1, cpu="3"))  # fits only the new 4-CPU node
+    c.advance(10)
+    (pod,) = pods_of(c)
+    assert pod["spec"]["nodeName"] == "worker-4" and pod_status(pod) == "Running"
