@@ -54,7 +54,7 @@ def run(nodes: int, pods: int) -> dict[str, float]:
         c.add_node(f"worker-{i + 4}", cpu="8", memory="32Gi")
     c.advance(1)
     setup = time.perf_counter() - t0
-    calls_before = c.server.audit_seq
+    calls_before = c.server.audit.seq
     start_virtual = c.now
     t1 = time.perf_counter()
     c.apply(deployment(pods))
@@ -75,7 +75,7 @@ def run(nodes: int, pods: int) -> dict[str, float]:
         "wall_s": wall,
         "pods_per_s": pods / wall,
         "virtual_s": c.now - start_virtual,
-        "api_requests": c.server.audit_seq - calls_before,
+        "api_requests": c.server.audit.seq - calls_before,
     }
 
 

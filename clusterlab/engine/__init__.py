@@ -7,7 +7,7 @@
 The engine imports nothing from Django, asyncio or threads and never reads the wall clock.
 """
 
-from .apiserver import ApiCall
+from .audit import ApiCall
 from .cluster import Cluster
 from .errors import (
     AlreadyExists,

@@ -19,13 +19,12 @@ arrive with the API-semantics work; delete supports background propagation only.
 from __future__ import annotations
 
 import random
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from . import admission, validation
+from .audit import AuditLog, User
 from .clock import Clock, Timer
 from .defaulting import apply_defaults
 from .errors import (
@@ -33,7 +32,6 @@ from .errors import (
     BadRequest,
     Conflict,
     Forbidden,
-    Invalid,
     NotFound,
     already_exists,
     conflict,
@@ -43,102 +41,17 @@ from .errors import (
 from .jsonutil import copy_json, merge_patch
 from .kinds import Kind, for_object, resolve
 from .names import new_uid, random_suffix
-from .selectors import LabelSelector, parse_field_selector, parse_label_selector
-from .store import ADDED, DELETED, MODIFIED, Change, Store
+from .selectors import parse_field_selector, parse_label_selector
+from .store import Store
+from .strategy import grace_period, immutable_causes, prepare_for_create
 from .timefmt import rfc3339
+from .watch import Watch, WatchHandler, WatchHub
 
 Obj = dict[str, Any]
-WatchHandler = Callable[[str, Obj], None]
 
 # etcd keeps Events for --event-ttl (1 h) through a lease; they vanish without an API request.
 EVENT_TTL_SECONDS = 3600.0
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-AUDIT_LIMIT = 20000
-
-
-@dataclass(slots=True, frozen=True)
-class ApiCall:
-    """One request as the audit log records it."""
-
-    seq: int
-    time: float
-    actor: str  # the authenticated user, e.g. system:kube-scheduler
-    component: str  # who that is, for people: kube-scheduler, kubelet/worker-1, kubectl
-    verb: str  # get, list, watch, create, update, patch, delete
-    resource: str  # pods, deployments, pods/binding, pods/status
-    namespace: str
-    name: str
-    code: int
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    component: str
-
-
-class Watch:
-    """A watch connection: buffered events, delivered on the clock in order."""
-
-    def __init__(
-        self,
-        server: APIServer,
-        kind: Kind,
-        namespace: str | None,
-        labels: LabelSelector,
-        field_sel: Any,
-        handler: WatchHandler,
-        node_name: str | None,
-    ) -> None:
-        self.server = server
-        self.kind = kind
-        self.namespace = namespace
-        self.labels = labels
-        self.fields = field_sel
-        self.handler = handler
-        self.node_name = node_name
-        self.pending: list[tuple[str, Obj]] = []
-        self.timer: Timer | None = None
-        self.stopped = False
-
-    def matches(self, obj: Obj | None) -> bool:
-        if obj is None:
-            return False
-        meta = obj["metadata"]
-        if self.namespace is not None and meta.get("namespace") != self.namespace:
-            return False
-        if not self.labels.empty() and not self.labels.matches(meta.get("labels")):
-            return False
-        return not self.fields.requirements or self.fields.matches(obj, self.kind.fields)
-
-    def offer(self, change: Change) -> None:
-        old_in, new_in = self.matches(change.old), self.matches(change.new)
-        if new_in and old_in:
-            self.pending.append((MODIFIED, change.new))  # type: ignore[arg-type]
-        elif new_in:
-            self.pending.append((ADDED, change.new))  # type: ignore[arg-type]
-        elif old_in:
-            # Leaving the selection (or deletion) is a DELETED event for this watcher.
-            self.pending.append((DELETED, change.old if change.new is None else change.new))  # type: ignore[arg-type]
-        else:
-            return
-        if self.timer is None:
-            self.timer = self.server.clock.call_soon(self._deliver)
-
-    def _deliver(self) -> None:
-        self.timer = None
-        events, self.pending = self.pending, []
-        for etype, obj in events:
-            if self.stopped:
-                return
-            self.handler(etype, obj)
-
-    def stop(self) -> None:
-        self.stopped = True
-        self.server._unregister(self)
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
 
 
 class APIServer:
@@ -147,35 +60,15 @@ class APIServer:
         self.store = store
         self.rng = rng
         self.epoch = epoch
-        self.audit: deque[ApiCall] = deque(maxlen=AUDIT_LIMIT)
-        self.audit_seq = 0
+        self.audit = AuditLog(clock)
         self.available = True
-        self._watches: dict[str, list[Watch]] = {}
-        self._node_watches: dict[str, dict[str, list[Watch]]] = {}
+        self.watches = WatchHub(clock)
         self._event_expiry: dict[tuple[str, str], Timer] = {}
 
     # -- helpers --------------------------------------------------------------------------
 
     def timestamp(self) -> str:
         return rfc3339(self.epoch, self.clock.now)
-
-    def _record(
-        self, user: User, verb: str, resource: str, namespace: str | None, name: str | None, code: int
-    ) -> None:
-        self.audit_seq += 1
-        self.audit.append(
-            ApiCall(
-                self.audit_seq,
-                self.clock.now,
-                user.name,
-                user.component,
-                verb,
-                resource,
-                namespace or "",
-                name or "",
-                code,
-            )
-        )
 
     def _audited(
         self,
@@ -194,9 +87,9 @@ class APIServer:
         try:
             result = fn()
         except ApiError as exc:
-            self._record(user, verb, resource, namespace, name, exc.code)
+            self.audit.record(user, verb, resource, namespace, name, exc.code)
             raise
-        self._record(user, verb, resource, namespace, name or _name_of(result), ok_code)
+        self.audit.record(user, verb, resource, namespace, name or _name_of(result), ok_code)
         return result
 
     def _namespace_for(self, kind: Kind, namespace: str | None, obj: Obj | None = None) -> str | None:
@@ -274,9 +167,9 @@ class APIServer:
         meta["creationTimestamp"] = self.timestamp()
         if kind.kind in ("Deployment", "ReplicaSet"):
             meta["generation"] = 1
-        _prepare_status_on_create(kind.kind, obj)
+        prepare_for_create(kind.kind, obj)
         change = self.store.put(kind.plural, obj, self.clock.now)
-        self._fanout(change)
+        self.watches.fanout(change)
         if kind.kind == "Event":
             self._expire_event_later(ns or "", name)
         return obj
@@ -381,7 +274,7 @@ class APIServer:
                     new.pop("status", None)
             apply_defaults(kind.kind, new)
             causes = validation.validate(kind.kind, new, namespaced=kind.namespaced)
-            causes += _immutable_causes(kind.kind, current, new)
+            causes += immutable_causes(kind.kind, current, new)
             if causes:
                 raise invalid(kind.kind, kind.group, name, causes)
             if "generation" in cur_meta and new.get("spec") != current.get("spec"):
@@ -392,10 +285,10 @@ class APIServer:
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
             change = self.store.remove(kind.plural, ns, name, self.clock.now)
             assert change is not None
-            self._fanout(change)
+            self.watches.fanout(change)
             return change.object
         change = self.store.put(kind.plural, new, self.clock.now)
-        self._fanout(change)
+        self.watches.fanout(change)
         if kind.kind == "Event":
             self._expire_event_later(ns or "", name)
         return new
@@ -460,7 +353,7 @@ class APIServer:
                 )
             if kind.kind == "Namespace" and name in SYSTEM_NAMESPACES[:3]:
                 raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
-            grace = _grace_period(kind.kind, current, grace_period_seconds)
+            grace = grace_period(kind.kind, current, grace_period_seconds)
             meta = current["metadata"]
             if kind.kind == "Namespace" and (current.get("spec") or {}).get("finalizers"):
                 if meta.get("deletionTimestamp"):
@@ -469,7 +362,7 @@ class APIServer:
                 new["metadata"]["deletionTimestamp"] = self.timestamp()
                 new["status"] = {"phase": "Terminating"}
                 change = self.store.put(kind.plural, new, self.clock.now)
-                self._fanout(change)
+                self.watches.fanout(change)
                 return copy_json(new)
             if grace > 0 or meta.get("finalizers"):
                 if meta.get("deletionTimestamp") and (grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
@@ -480,11 +373,11 @@ class APIServer:
                 if "generation" in meta:
                     new["metadata"]["generation"] = meta["generation"] + 1
                 change = self.store.put(kind.plural, new, self.clock.now)
-                self._fanout(change)
+                self.watches.fanout(change)
                 return copy_json(new)
             change = self.store.remove(kind.plural, ns, name, self.clock.now)
             assert change is not None
-            self._fanout(change)
+            self.watches.fanout(change)
             return copy_json(change.object)
 
         return self._audited(user, "delete", kind.plural, ns, name, run)
@@ -506,7 +399,7 @@ class APIServer:
             else:
                 change = self.store.put(kind.plural, new, self.clock.now)
             assert change is not None
-            self._fanout(change)
+            self.watches.fanout(change)
             return copy_json(change.object)
 
         return self._audited(user, "update", "namespaces/finalize", None, name, run)
@@ -541,7 +434,7 @@ class APIServer:
             )
             new["status"]["conditions"] = conditions
             change = self.store.put("pods", new, self.clock.now)
-            self._fanout(change)
+            self.watches.fanout(change)
             binding = {
                 "kind": "Binding",
                 "apiVersion": "v1",
@@ -568,41 +461,18 @@ class APIServer:
             labels = parse_label_selector(label_selector)
             fields = parse_field_selector(field_selector, kind.fields, kind.kind)
             node = fields.equals("spec.nodeName") if kind.kind == "Pod" else None
-            w = Watch(self, kind, namespace if kind.namespaced else None, labels, fields, handler, node)
+            history = []
             if resource_version not in (None, "", "0"):
-                for change in self.store.changes_since(int(resource_version), kind.plural):
-                    w.offer(change)
-            if node is not None:
-                self._node_watches.setdefault(kind.plural, {}).setdefault(node, []).append(w)
-            else:
-                self._watches.setdefault(kind.plural, []).append(w)
+                history = self.store.changes_since(int(resource_version), kind.plural)
+            w = Watch(
+                self.watches, kind, namespace if kind.namespaced else None, labels, fields, handler, node
+            )
+            for change in history:
+                w.offer(change)
+            self.watches.register(w)
             return w
 
         return self._audited(user, "watch", kind.plural, namespace if kind.namespaced else None, "", run)
-
-    # -- fan-out --------------------------------------------------------------------------
-
-    def _fanout(self, change: Change) -> None:
-        for w in self._watches.get(change.plural, ()):
-            w.offer(change)
-        by_node = self._node_watches.get(change.plural)
-        if by_node:
-            nodes = []
-            for obj in (change.old, change.new):
-                n = obj["spec"].get("nodeName") if obj is not None else None
-                if n and n not in nodes:
-                    nodes.append(n)
-            for n in nodes:
-                for w in by_node.get(n, ()):
-                    w.offer(change)
-
-    def _unregister(self, w: Watch) -> None:
-        if w.node_name is not None:
-            lst = self._node_watches.get(w.kind.plural, {}).get(w.node_name, [])
-        else:
-            lst = self._watches.get(w.kind.plural, [])
-        if w in lst:
-            lst.remove(w)
 
     def _expire_event_later(self, ns: str, name: str) -> None:
         key = (ns, name)
@@ -614,7 +484,7 @@ class APIServer:
             self._event_expiry.pop(key, None)
             change = self.store.remove("events", ns, name, self.clock.now)
             if change is not None:
-                self._fanout(change)
+                self.watches.fanout(change)
 
         self._event_expiry[key] = self.clock.call_later(EVENT_TTL_SECONDS, expire)
 
@@ -627,82 +497,3 @@ def _name_of(result: Any) -> str:
     if isinstance(result, dict):
         return str((result.get("metadata") or {}).get("name") or "")
     return ""
-
-
-def _grace_period(kind: str, obj: Obj, requested: int | None) -> int:
-    """Pods terminate gracefully (30 s default) unless unscheduled or already finished."""
-    if kind != "Pod":
-        return 0
-    if not obj["spec"].get("nodeName") or obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
-        return 0
-    if requested is not None:
-        return max(0, int(requested))
-    return int(obj["spec"].get("terminationGracePeriodSeconds", 30))
-
-
-def qos_class(spec: Obj) -> str:
-    """`qos.GetPodQOS`: Guaranteed, Burstable or BestEffort from requests and limits."""
-    containers = (spec.get("containers") or []) + (spec.get("initContainers") or [])
-    any_set = False
-    guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        if req or lim:
-            any_set = True
-        for r in ("cpu", "memory"):
-            if r not in lim or str(req.get(r, lim.get(r))) != str(lim[r]):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
-
-
-def _prepare_status_on_create(kind: str, obj: Obj) -> None:
-    if kind == "Pod":
-        obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
-    elif kind in ("Deployment", "ReplicaSet"):
-        obj["status"] = {}
-    elif kind == "Namespace":
-        obj["status"] = {"phase": "Active"}
-
-
-_POD_MUTABLE_MSG = (
-    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
-    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
-    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
-    "to 1 if it was previously negative)"
-)
-
-
-def _immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
-    if kind == "Pod":
-        a, b = copy_json(old["spec"]), copy_json(new["spec"])
-        for spec in (a, b):
-            for c in spec.get("containers", []) + spec.get("initContainers", []):
-                c.pop("image", None)
-            spec.pop("activeDeadlineSeconds", None)
-            spec.pop("tolerations", None)
-        if a != b:
-            return [("spec", _POD_MUTABLE_MSG)]
-        old_tols = old["spec"].get("tolerations") or []
-        new_tols = new["spec"].get("tolerations") or []
-        if any(t not in new_tols for t in old_tols):
-            return [("spec", _POD_MUTABLE_MSG)]
-    if kind in ("Deployment", "ReplicaSet") and old["spec"].get("selector") != new["spec"].get("selector"):
-        return [
-            (
-                "spec.selector",
-                f"Invalid value: {_selector_text(new['spec'].get('selector'))}: field is immutable",
-            )
-        ]
-    return []
-
-
-def _selector_text(sel: Any) -> str:
-    from .selectors import format_selector
-
-    return "v1.LabelSelector{" + format_selector(sel) + "}"
-
-
-__all__ = ["ADDED", "DELETED", "MODIFIED", "APIServer", "ApiCall", "Invalid", "User", "Watch"]

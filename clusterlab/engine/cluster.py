@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import scenarios
-from .apiserver import ApiCall, APIServer, User
+from .apiserver import APIServer
+from .audit import ApiCall, User
 from .clock import Clock
 from .controllers.base import ControllerContext, InformerFactory
 from .controllers.deployment import DeploymentController
@@ -33,7 +34,8 @@ from .errors import AlreadyExists, ApiError, BadRequest, NotFound
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
 from .manifests import load_documents
-from .node.kubelet import BOOT_SECONDS, Kubelet, NodeConfig
+from .node.kubelet import BOOT_SECONDS, Kubelet
+from .node.node_status import NodeConfig
 from .scheduler.framework import Diagnosis
 from .scheduler.scheduler import Scheduler
 from .store import Store
@@ -258,7 +260,7 @@ class Cluster:
     def api_calls(self, since: int = 0) -> list[ApiCall]:
         """Recorded API requests with sequence number greater than `since` (the audit log keeps
         the most recent 20,000)."""
-        return [c for c in self.server.audit if c.seq > since]
+        return self.server.audit.since(since)
 
     @property
     def revision(self) -> int:

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .apiserver import APIServer, User, Watch
+from .apiserver import APIServer
+from .audit import User
 from .store import DELETED
+from .watch import Watch
 
 Obj = dict[str, Any]
 IndexFunc = Callable[[Obj], list[str]]

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from .apiserver import APIServer, User
+from .apiserver import APIServer
+from .audit import User
 from .errors import ApiError
 from .timefmt import parse_epoch
 

@@ -57,3 +57,13 @@ def human_duration(seconds: float) -> str:
     if days < 365 * 2:
         return f"{days}d"
     return f"{days // 365}y{days % 365}d"
+
+
+def go_duration(seconds: float) -> str:
+    """Go's `time.Duration.String()` for a millisecond-truncated duration: `412ms`, `2.345s`, `1m5.2s`."""
+    ms = round(seconds * 1000)
+    if ms < 1000:
+        return f"{ms}ms"
+    minutes, rem_ms = divmod(ms, 60_000)
+    secs = f"{rem_ms / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"

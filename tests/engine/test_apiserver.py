@@ -5,7 +5,7 @@ import re
 import pytest
 
 from clusterlab.engine import AlreadyExists, Conflict, Forbidden, Gone, Invalid, NotFound
-from clusterlab.engine.apiserver import User
+from clusterlab.engine.audit import User
 
 from .conftest import web
 

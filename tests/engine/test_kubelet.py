@@ -1,8 +1,7 @@
 """The kubelet: a pod's way from bound to Running on the virtual clock, heartbeats, deletion."""
 
-from clusterlab.engine.node.kubelet import go_duration
 from clusterlab.engine.printers import pod_ready, pod_status
-from clusterlab.engine.timefmt import seconds_since
+from clusterlab.engine.timefmt import go_duration, seconds_since
 
 from .conftest import events_for, pods_of, run_until, web
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from clusterlab.engine.apiserver import User
+from clusterlab.engine.audit import User
 from clusterlab.engine.printers import pod_status
 from clusterlab.engine.scheduler.framework import NodeInfo
 from clusterlab.engine.scheduler.plugins.balanced_allocation import NodeResourcesBalancedAllocation

@@ -16,7 +16,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..apiserver import APIServer, User
+from ..apiserver import APIServer
+from ..audit import User
 from ..clock import Clock
 from ..errors import ApiError
 from ..informers import Informer, key_of

@@ -203,6 +203,9 @@ class NodeLifecycleController(Controller):
             lease = self.leases.get(f"kube-node-lease/{name}")
             health.lease_renew = (lease or {}).get("spec", {}).get("renewTime")
             self.health[name] = health
+            self.recorder.event(
+                node, "Normal", "RegisteredNode", f"Node {name} event: Registered Node {name} in Controller"
+            )
         lease = self.leases.get(f"kube-node-lease/{name}")
         renew = (lease or {}).get("spec", {}).get("renewTime")
         if renew is not None and renew != health.lease_renew:

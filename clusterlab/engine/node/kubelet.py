@@ -27,22 +27,23 @@ Simplified: no probes, restarts of exited containers, volumes, or resource enfor
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..apiserver import APIServer, User
+from ..apiserver import APIServer
+from ..audit import User
 from ..clock import Clock, Timer
 from ..errors import ApiError
 from ..informers import Informer, key_of
 from ..jsonutil import copy_json
 from ..names import new_uid
-from ..quantity import format_bytes, int_value
 from ..recorder import EventRecorder
-from ..timefmt import micro_time
+from ..timefmt import go_duration, micro_time
+from .ipam import HostLocalIPAM
+from .lease import LEASE_RENEW_INTERVAL, node_lease
+from .mirror_pods import mirror_pod
+from .node_status import NodeConfig, capacity, node_conditions, node_images, node_info, node_object
 from .pod_state import ContainerState, PodState, build_status
 from .runtime import (
     CREATE_SECONDS,
@@ -57,50 +58,11 @@ from .runtime import (
 
 Obj = dict[str, Any]
 
-LEASE_DURATION = 40
-LEASE_RENEW_INTERVAL = 10.0
 STATUS_UPDATE_FREQUENCY = 10.0
 STATUS_REPORT_FREQUENCY = 300.0
 IMAGE_BACKOFF_INITIAL = 10.0
 IMAGE_BACKOFF_MAX = 300.0
 BOOT_SECONDS = 10.0
-KUBELET_VERSION = "v1.32.0"
-# kubeadm's default hard eviction threshold: allocatable memory = capacity - 100Mi.
-EVICTION_HARD_MEMORY = 100 * 1024 * 1024
-
-
-@dataclass
-class NodeConfig:
-    """The machine a kubelet runs on, as a scenario describes it."""
-
-    name: str
-    index: int
-    cpu: str = "2"
-    memory: str = "4Gi"
-    pods: int = 110
-    role: str = "worker"
-    labels: dict[str, str] = field(default_factory=dict)
-    taints: list[Obj] = field(default_factory=list)
-    static_pods: list[Obj] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-
-    @property
-    def internal_ip(self) -> str:
-        return f"172.18.{self.index // 250}.{self.index % 250 + 2}"
-
-    @property
-    def pod_cidr(self) -> str:
-        return f"10.244.{self.index}.0/24"
-
-
-def go_duration(seconds: float) -> str:
-    """Go's `time.Duration.String()` for a millisecond-truncated duration: `412ms`, `2.345s`, `1m5.2s`."""
-    ms = round(seconds * 1000)
-    if ms < 1000:
-        return f"{ms}ms"
-    minutes, rem_ms = divmod(ms, 60_000)
-    secs = f"{rem_ms / 1000:.3f}".rstrip("0").rstrip(".")
-    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
 
 
 class Kubelet:
@@ -123,8 +85,7 @@ class Kubelet:
         self.last_status_report = -1e18
         self.last_reported_conditions: list[Obj] | None = None
         self.boot_id = ""
-        self._next_ip = 2
-        self._used_ips: set[int] = set()
+        self.ipam = HostLocalIPAM(config.pod_cidr)
         self._timers: list[Timer] = []
 
     # -- timers that die with the process --------------------------------------------------
@@ -149,7 +110,7 @@ class Kubelet:
         self.boot_id = new_uid(self.rng)
         self._timers = []
         self.pods = {}
-        self._next_ip, self._used_ips = 2, set()
+        self.ipam = HostLocalIPAM(self.config.pod_cidr)  # the node's CNI state is gone with it
         self._register()
         self._renew_lease()
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
@@ -175,130 +136,16 @@ class Kubelet:
 
     # -- node object ----------------------------------------------------------------------
 
-    def _capacity(self) -> tuple[Obj, Obj]:
-        mem = int_value(self.config.memory)
-        alloc = {
-            "cpu": self.config.cpu,
-            "ephemeral-storage": "95491088Ki",
-            "hugepages-1Gi": "0",
-            "hugepages-2Mi": "0",
-            "memory": format_bytes(mem) if mem % 1024 == 0 else str(mem),
-            "pods": str(self.config.pods),
-        }
-        cap_mem = mem + EVICTION_HARD_MEMORY
-        cap = {**alloc, "ephemeral-storage": "103609120Ki", "memory": format_bytes(cap_mem)}
-        return cap, alloc
-
-    def _conditions(self, previous: list[Obj] | None) -> list[Obj]:
-        ts = self.server.timestamp()
-        prev = {c["type"]: c for c in previous or ()}
-        spec = [
-            (
-                "MemoryPressure",
-                "False",
-                "KubeletHasSufficientMemory",
-                "kubelet has sufficient memory available",
-            ),
-            ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-        ]
-        out = []
-        for ctype, status, reason, message in spec:
-            p = prev.get(ctype)
-            transition = p["lastTransitionTime"] if p and p.get("status") == status else ts
-            out.append(
-                {
-                    "type": ctype,
-                    "status": status,
-                    "lastHeartbeatTime": ts,
-                    "lastTransitionTime": transition,
-                    "reason": reason,
-                    "message": message,
-                }
-            )
-        return out
-
-    def _node_object(self) -> Obj:
-        cfg = self.config
-        cap, alloc = self._capacity()
-        labels = {
-            "beta.kubernetes.io/arch": "amd64",
-            "beta.kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "amd64",
-            "kubernetes.io/hostname": cfg.name,
-            "kubernetes.io/os": "linux",
-        }
-        if cfg.role == "control-plane":
-            labels["node-role.kubernetes.io/control-plane"] = ""
-            labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
-        labels.update(cfg.labels)
-        spec: Obj = {"podCIDR": cfg.pod_cidr, "podCIDRs": [cfg.pod_cidr]}
-        if cfg.taints:
-            spec["taints"] = copy_json(cfg.taints)
-        return {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": cfg.name,
-                "labels": labels,
-                "annotations": {
-                    "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
-                    "node.alpha.kubernetes.io/ttl": "0",
-                    "volumes.kubernetes.io/controller-managed-attach-detach": "true",
-                },
-            },
-            "spec": spec,
-            "status": {
-                "capacity": cap,
-                "allocatable": alloc,
-                "conditions": self._conditions(None),
-                "addresses": [
-                    {"type": "InternalIP", "address": cfg.internal_ip},
-                    {"type": "Hostname", "address": cfg.name},
-                ],
-                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-                "nodeInfo": self._node_info(),
-                "images": self._images(),
-            },
-        }
-
-    def _node_info(self) -> Obj:
-        machine = f"{self.config.index:032x}"
-        return {
-            "machineID": machine,
-            "systemUUID": f"{machine[:8]}-{machine[8:12]}-{machine[12:16]}-{machine[16:20]}-{machine[20:]}",
-            "bootID": self.boot_id,
-            "kernelVersion": "6.8.0-49-generic",
-            "osImage": "Ubuntu 24.04.1 LTS",
-            "containerRuntimeVersion": "containerd://1.7.24",
-            "kubeletVersion": KUBELET_VERSION,
-            "kubeProxyVersion": KUBELET_VERSION,
-            "operatingSystem": "linux",
-            "architecture": "amd64",
-        }
-
-    def _images(self) -> list[Obj]:
-        out = []
-        for ref, size in sorted(self.runtime.images.items()):
-            repo = ref.rpartition(":")[0]
-            out.append({"names": [f"{repo}@{image_id(ref).split('@', 1)[1]}", ref], "sizeBytes": size})
-        return out
-
     def _register(self) -> None:
         try:
             existing = self.server.get(self.user, "nodes", self.name)
         except ApiError as exc:
             if exc.code != 404:
                 return
-            node = self.server.create(self.user, self._node_object())
-            self.recorder.event(node, "Normal", "Starting", "Starting kubelet.")
-            self.recorder.event(
-                node,
-                "Normal",
-                "RegisteredNode",
-                f"Node {self.name} event: Registered Node {self.name} in Controller",
+            node = self.server.create(
+                self.user, node_object(self.config, self.runtime, self.boot_id, self.server.timestamp())
             )
+            self.recorder.event(node, "Normal", "Starting", "Starting kubelet.")
             self.last_reported_conditions = node["status"]["conditions"]
             self.last_status_report = self.clock.now
             return
@@ -314,20 +161,20 @@ class Kubelet:
         self._post_status(existing.get("status", {}).get("conditions"), force=True)
 
     def _post_status(self, previous: list[Obj] | None, force: bool = False) -> None:
-        conditions = self._conditions(previous)
+        conditions = node_conditions(previous, self.server.timestamp())
         changed = [(c["type"], c["status"]) for c in conditions] != [
             (c["type"], c["status"]) for c in self.last_reported_conditions or ()
         ]
         if not force and not changed and self.clock.now - self.last_status_report < STATUS_REPORT_FREQUENCY:
             return
-        cap, alloc = self._capacity()
+        cap, alloc = capacity(self.config)
         patch = {
             "status": {
                 "conditions": conditions,
                 "capacity": cap,
                 "allocatable": alloc,
-                "nodeInfo": self._node_info(),
-                "images": self._images(),
+                "nodeInfo": node_info(self.config, self.boot_id),
+                "images": node_images(self.runtime),
             }
         }
         try:
@@ -357,30 +204,8 @@ class Kubelet:
                     if exc.code != 404:
                         raise
                     node = self.server.get(self.user, "nodes", self.name)
-                    self.lease = self.server.create(
-                        self.user,
-                        {
-                            "apiVersion": "coordination.k8s.io/v1",
-                            "kind": "Lease",
-                            "metadata": {
-                                "name": self.name,
-                                "namespace": "kube-node-lease",
-                                "ownerReferences": [
-                                    {
-                                        "apiVersion": "v1",
-                                        "kind": "Node",
-                                        "name": self.name,
-                                        "uid": node["metadata"]["uid"],
-                                    }
-                                ],
-                            },
-                            "spec": {
-                                "holderIdentity": self.name,
-                                "leaseDurationSeconds": LEASE_DURATION,
-                                "renewTime": now,
-                            },
-                        },
-                    )
+                    lease = node_lease(self.name, node["metadata"]["uid"], now)
+                    self.lease = self.server.create(self.user, lease)
                     return
             lease = copy_json(self.lease)
             lease["spec"]["renewTime"] = now
@@ -389,21 +214,6 @@ class Kubelet:
             self.lease = None  # re-read on the next attempt
 
     # -- pods -----------------------------------------------------------------------------
-
-    def _allocate_ip(self) -> str:
-        """host-local IPAM: the next free address after the last one handed out, wrapping."""
-        base = self.config.pod_cidr.rsplit(".", 1)[0]
-        for _ in range(253):
-            n = self._next_ip
-            self._next_ip = 2 if n >= 254 else n + 1
-            if n not in self._used_ips:
-                self._used_ips.add(n)
-                return f"{base}.{n}"
-        raise ApiError("failed to allocate for range 0: no IP addresses available in range set")
-
-    def _release_ip(self, ip: str | None) -> None:
-        if ip:
-            self._used_ips.discard(int(ip.rsplit(".", 1)[1]))
 
     def _pod_seen(self, pod: Obj) -> None:
         key = key_of(pod)
@@ -418,7 +228,7 @@ class Kubelet:
         st = self.pods.pop(key_of(pod), None)
         if st is not None:
             st.cancel_timers()
-            self._release_ip(st.pod_ip)
+            self.ipam.release(st.pod_ip)
 
     def _start_pod(self, pod: Obj) -> None:
         key = key_of(pod)
@@ -467,7 +277,7 @@ class Kubelet:
             return
         if not pod["spec"].get("hostNetwork"):
             try:
-                st.pod_ip = self._allocate_ip()
+                st.pod_ip = self.ipam.allocate()
             except ApiError as exc:
                 self.recorder.event(
                     pod, "Warning", "FailedCreatePodSandBox", f"Failed to create pod sandbox: {exc.message}"
@@ -573,7 +383,8 @@ class Kubelet:
             cs = st.containers[index]
             cs.container_id = self.runtime.new_container_id()
             cs.image_id = image_id(pod["spec"]["containers"][index]["image"])
-            cs.image = _display_image(pod["spec"]["containers"][index]["image"])
+            # containerd reports the resolved reference: docker.io/library/nginx:1.27
+            cs.image = normalize(pod["spec"]["containers"][index]["image"])
             self.recorder.event(
                 pod, "Normal", "Created", f"Created container: {cs.name}", f"spec.containers{{{cs.name}}}"
             )
@@ -680,35 +491,9 @@ class Kubelet:
         for manifest in self.config.static_pods:
             name = f"{manifest['metadata']['name']}-{self.name}"
             if self.informer is not None and self.informer.get(f"kube-system/{name}") is not None:
-                continue
-            pod = copy_json(manifest)
-            pod["metadata"]["name"] = name
-            pod["metadata"]["namespace"] = "kube-system"
-            config_hash = hashlib.md5(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-            pod["metadata"].setdefault("annotations", {}).update(
-                {
-                    "kubernetes.io/config.hash": config_hash,
-                    "kubernetes.io/config.mirror": config_hash,
-                    "kubernetes.io/config.seen": self.server.timestamp(),
-                    "kubernetes.io/config.source": "file",
-                }
-            )
-            pod["metadata"]["ownerReferences"] = [
-                {
-                    "apiVersion": "v1",
-                    "kind": "Node",
-                    "name": self.name,
-                    "uid": node["metadata"]["uid"],
-                    "controller": True,
-                }
-            ]
-            pod["spec"]["nodeName"] = self.name
+                continue  # the mirror pod survived the reboot
+            pod = mirror_pod(manifest, self.name, node["metadata"]["uid"], self.server.timestamp())
             try:
                 self.server.create(self.user, pod)
             except ApiError:
                 continue
-
-
-def _display_image(image: str) -> str:
-    """containerd reports the resolved reference: `docker.io/library/nginx:1.27`."""
-    return normalize(image)

@@ -22,7 +22,8 @@ import random
 from collections import OrderedDict
 from typing import Any
 
-from ..apiserver import APIServer, User
+from ..apiserver import APIServer
+from ..audit import User
 from ..clock import Clock, Timer
 from ..controllers.base import InformerFactory
 from ..errors import ApiError

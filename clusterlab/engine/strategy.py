@@ -1,0 +1,90 @@
+"""Per-kind rules the API server applies on create, update and delete (its registry "strategies").
+
+In Kubernetes each resource's REST storage has a strategy: `PrepareForCreate` (a new pod's
+status is reset to Pending with its QoS class), `ValidateUpdate` (most of a pod's spec, and a
+Deployment's selector, are immutable), and for pods a graceful-deletion period (30 s unless the
+pod never ran anywhere or already finished).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .jsonutil import copy_json
+from .selectors import format_selector
+
+Obj = dict[str, Any]
+
+
+def grace_period(kind: str, obj: Obj, requested: int | None) -> int:
+    """Pods terminate gracefully (30 s default) unless unscheduled or already finished."""
+    if kind != "Pod":
+        return 0
+    if not obj["spec"].get("nodeName") or obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    if requested is not None:
+        return max(0, int(requested))
+    return int(obj["spec"].get("terminationGracePeriodSeconds", 30))
+
+
+def qos_class(spec: Obj) -> str:
+    """`qos.GetPodQOS`: Guaranteed, Burstable or BestEffort from requests and limits."""
+    containers = (spec.get("containers") or []) + (spec.get("initContainers") or [])
+    any_set = False
+    guaranteed = True
+    for c in containers:
+        res = c.get("resources") or {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        if req or lim:
+            any_set = True
+        for r in ("cpu", "memory"):
+            if r not in lim or str(req.get(r, lim.get(r))) != str(lim[r]):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def prepare_for_create(kind: str, obj: Obj) -> None:
+    if kind == "Pod":
+        obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
+    elif kind in ("Deployment", "ReplicaSet"):
+        obj["status"] = {}
+    elif kind == "Namespace":
+        obj["status"] = {"phase": "Active"}
+
+
+_POD_MUTABLE_MSG = (
+    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
+    "to 1 if it was previously negative)"
+)
+
+
+def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
+    if kind == "Pod":
+        a, b = copy_json(old["spec"]), copy_json(new["spec"])
+        for spec in (a, b):
+            for c in spec.get("containers", []) + spec.get("initContainers", []):
+                c.pop("image", None)
+            spec.pop("activeDeadlineSeconds", None)
+            spec.pop("tolerations", None)
+        if a != b:
+            return [("spec", _POD_MUTABLE_MSG)]
+        old_tols = old["spec"].get("tolerations") or []
+        new_tols = new["spec"].get("tolerations") or []
+        if any(t not in new_tols for t in old_tols):
+            return [("spec", _POD_MUTABLE_MSG)]
+    if kind in ("Deployment", "ReplicaSet") and old["spec"].get("selector") != new["spec"].get("selector"):
+        return [
+            (
+                "spec.selector",
+                f"Invalid value: {_selector_text(new['spec'].get('selector'))}: field is immutable",
+            )
+        ]
+    return []
+
+
+def _selector_text(sel: Any) -> str:
+    return "v1.LabelSelector{" + format_selector(sel) + "}"
