@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("labs/", views.create_lab, name="create"),
     path("labs/<slug:lab_id>/", views.lab_page, name="lab"),
+    path("labs/<slug:lab_id>/manifest/check/", views.check_manifest_view, name="check-manifest"),
 ]

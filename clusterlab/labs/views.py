@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from clusterlab.engine.manifest_check import check_manifest
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.fragments import page_context
 from clusterlab.labs.live import get_live_lab
@@ -47,3 +48,25 @@ async def lab_page(request: HttpRequest, lab_id: str) -> HttpResponse:
     context = page_context(live.runner.board())
     context["lab"] = lab
     return render(request, "labs/lab.html", context)
+
+
+@require_POST
+async def check_manifest_view(request: HttpRequest, lab_id: str) -> HttpResponse:
+    """The YAML editor's live check: every problem of the manifest, each with its line."""
+    user = await request.auser()
+    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
+    if lab is None:
+        raise Http404("No such lab.")
+    text = request.POST.get("manifest", "")
+    problems = check_manifest(text) if text.strip() else []
+    return render(
+        request,
+        "labs/editor.html#problems",
+        {"problems": problems, "checked": bool(text.strip()), "documents": _document_count(text)},
+    )
+
+
+def _document_count(text: str) -> int:
+    """How many non-empty documents a manifest has (for "2 objects, no problems")."""
+    parts = [p for p in text.replace("\r\n", "\n").split("\n---") if p.strip() and p.strip() != "---"]
+    return len(parts)
