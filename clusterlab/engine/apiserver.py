@@ -7,6 +7,12 @@ validate, apply optimistic concurrency, persist, fan the change out to watchers.
 request is recorded (who, verb, resource, name, result code, virtual time): the UI's API-call
 stream and the lessons' "who did this?" come from that record.
 
+Every write also records who set which fields (`metadata.managedFields`, `managed_fields.py`):
+`create`/`update`/`patch` as an `Update` by their field manager, server-side apply as an
+`Apply` that can conflict (`server_side_apply.py`). PATCH bodies are JSON merge, strategic
+merge or JSON patches (`patching.py`); subresources live in `subresources.py`, chunked lists in
+`paging.py`.
+
 Watches are delivered asynchronously on the virtual clock (never inside the writer's call),
 like events arriving over a real watch connection. Watchers receive the stored object,
 which is never mutated in place; anything that wants to change it must copy it first
@@ -37,13 +43,19 @@ from .errors import (
     conflict,
     invalid,
     not_found,
+    unsupported_media_type,
 )
-from .jsonutil import copy_json, merge_patch
+from .jsonutil import copy_json
 from .kinds import Kind, for_object, resolve
+from .managed_fields import record_update
 from .names import new_uid, random_suffix
+from .paging import ListVerbs
+from .patching import PATCH_TYPES, apply_patch
 from .selectors import parse_field_selector, parse_label_selector
+from .server_side_apply import apply_to
 from .store import Store
 from .strategy import grace_period, immutable_causes, prepare_for_create
+from .subresources import LogSource, SubresourceVerbs
 from .timefmt import rfc3339
 from .watch import Watch, WatchHandler, WatchHub
 
@@ -52,9 +64,11 @@ Obj = dict[str, Any]
 # etcd keeps Events for --event-ttl (1 h) through a lease; they vanish without an API request.
 EVENT_TTL_SECONDS = 3600.0
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+REQUIRED_FOR_APPLY = "Required value: is required for apply patch"
+FORBIDDEN_FORCE = "Forbidden: may not be specified for non-apply patch"
 
 
-class APIServer:
+class APIServer(ListVerbs, SubresourceVerbs):
     def __init__(self, clock: Clock, store: Store, rng: random.Random, epoch: datetime) -> None:
         self.clock = clock
         self.store = store
@@ -64,6 +78,7 @@ class APIServer:
         self.available = True
         self.watches = WatchHub(clock)
         self._event_expiry: dict[tuple[str, str], Timer] = {}
+        self.log_source: LogSource | None = None  # node → its kubelet's runtime (for pods/log)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -92,6 +107,20 @@ class APIServer:
         self.audit.record(user, verb, resource, namespace, name or _name_of(result), ok_code)
         return result
 
+    def _manager(self, user: User, field_manager: str | None) -> str:
+        """The field manager: `?fieldManager=`, else the user agent's name as kube-apiserver takes it."""
+        return field_manager or user.component.split("/")[0]
+
+    def _put(self, plural: str, obj: Obj) -> Obj:
+        self.watches.fanout(self.store.put(plural, obj, self.clock.now))
+        return obj
+
+    def _remove(self, plural: str, ns: str | None, name: str) -> Obj:
+        change = self.store.remove(plural, ns, name, self.clock.now)
+        assert change is not None
+        self.watches.fanout(change)
+        return change.object
+
     def _namespace_for(self, kind: Kind, namespace: str | None, obj: Obj | None = None) -> str | None:
         if not kind.namespaced:
             return None
@@ -118,7 +147,15 @@ class APIServer:
 
     # -- verbs ----------------------------------------------------------------------------
 
-    def create(self, user: User, obj: Obj, namespace: str | None = None, *, copy: bool = True) -> Obj:
+    def create(
+        self,
+        user: User,
+        obj: Obj,
+        namespace: str | None = None,
+        *,
+        copy: bool = True,
+        field_manager: str | None = None,
+    ) -> Obj:
         """`copy=False`: the caller promises not to mutate the returned (stored) object."""
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
@@ -130,11 +167,12 @@ class APIServer:
             kind.plural,
             ns,
             label,
-            lambda: _maybe_copy(self._create(user, kind, obj, ns), copy),
+            lambda: _maybe_copy(self._create(kind, obj, ns, self._manager(user, field_manager)), copy),
             201,
         )
 
-    def _create(self, user: User, kind: Kind, manifest: Obj, ns: str | None) -> Obj:
+    def _create(self, kind: Kind, manifest: Obj, ns: str | None, manager: str | None) -> Obj:
+        """`manager` None: the manifest's managedFields are already what they should be (apply)."""
         obj = copy_json(manifest)
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
@@ -147,14 +185,8 @@ class APIServer:
         else:
             meta.pop("namespace", None)
         self._check_namespace(kind, ns, name, creating=True)
-        for f in (
-            "resourceVersion",
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-        ):
+        stripped = ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "generation")
+        for f in (*stripped, "deletionGracePeriodSeconds", *(("managedFields",) if manager else ())):
             meta.pop(f, None)
         apply_defaults(kind.kind, obj)
         admission.admit_create(kind.kind, obj)
@@ -167,9 +199,10 @@ class APIServer:
         meta["creationTimestamp"] = self.timestamp()
         if kind.kind in ("Deployment", "ReplicaSet"):
             meta["generation"] = 1
+        if manager:
+            record_update(None, obj, manager, kind.api_version, self.timestamp())
         prepare_for_create(kind.kind, obj)
-        change = self.store.put(kind.plural, obj, self.clock.now)
-        self.watches.fanout(change)
+        self._put(kind.plural, obj)
         if kind.kind == "Event":
             self._expire_event_later(ns or "", name)
         return obj
@@ -187,48 +220,28 @@ class APIServer:
             raise not_found(kind.plural, kind.group, name)
         return obj
 
-    def list(
+    def update(
         self,
         user: User,
-        resource: str,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        obj: Obj,
+        subresource: str | None = None,
         *,
         copy: bool = True,
-    ) -> tuple[list[Obj], str]:
-        """Returns (items, resourceVersion of the list). `namespace=None`: all namespaces."""
-        kind = resolve(resource)
-
-        def run() -> tuple[list[Obj], str]:
-            labels = parse_label_selector(label_selector)
-            fields = parse_field_selector(field_selector, kind.fields, kind.kind)
-            ns = namespace if kind.namespaced else None
-            items = [
-                o
-                for o in self.store.iter(kind.plural, ns)
-                if (labels.empty() or labels.matches(o["metadata"].get("labels")))
-                and (not fields.requirements or fields.matches(o, kind.fields))
-            ]
-            if copy:
-                items = [copy_json(o) for o in items]
-            return items, str(self.store.revision)
-
-        return self._audited(user, "list", kind.plural, namespace if kind.namespaced else None, "", run)
-
-    def update(self, user: User, obj: Obj, subresource: str | None = None, *, copy: bool = True) -> Obj:
+        field_manager: str | None = None,
+    ) -> Obj:
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
         ns = self._namespace_for(kind, None, obj)
         name = meta.get("name") or ""
         resource = f"{kind.plural}/{subresource}" if subresource else kind.plural
+        manager = self._manager(user, field_manager)
         return self._audited(
             user,
             "update",
             resource,
             ns,
             name,
-            lambda: _maybe_copy(self._update(kind, ns, name, obj, subresource), copy),
+            lambda: _maybe_copy(self._update(kind, ns, name, obj, subresource, manager=manager), copy),
         )
 
     def _update(
@@ -239,8 +252,12 @@ class APIServer:
         incoming: Obj,
         subresource: str | None,
         owned: bool = False,
+        *,
+        manager: str | None = None,
+        managed_sub: str | None = None,
     ) -> Obj:
-        """`owned`: `incoming` is already a private copy the store may keep."""
+        """`owned`: `incoming` is already a private copy the store may keep. `manager` None: the
+        incoming managedFields are kept as they are (server-side apply computed them)."""
         current = self._must_get(kind, ns, name)
         rv = (incoming.get("metadata") or {}).get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
@@ -253,15 +270,8 @@ class APIServer:
             new = incoming if owned else copy_json(incoming)
             new_meta = new.setdefault("metadata", {})
             cur_meta = current["metadata"]
-            for f in (
-                "uid",
-                "creationTimestamp",
-                "namespace",
-                "name",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "generation",
-            ):
+            kept = ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "generation")
+            for f in (*kept, "deletionGracePeriodSeconds", *(("managedFields",) if manager else ())):
                 if f in cur_meta:
                     new_meta[f] = cur_meta[f]
                 else:
@@ -282,13 +292,12 @@ class APIServer:
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if new == current:
             return current  # a no-op update writes nothing and keeps the resourceVersion
+        if manager:
+            sub = managed_sub or subresource
+            record_update(current, new, manager, kind.api_version, self.timestamp(), sub)
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
-            change = self.store.remove(kind.plural, ns, name, self.clock.now)
-            assert change is not None
-            self.watches.fanout(change)
-            return change.object
-        change = self.store.put(kind.plural, new, self.clock.now)
-        self.watches.fanout(change)
+            return self._remove(kind.plural, ns, name)
+        self._put(kind.plural, new)
         if kind.kind == "Event":
             self._expire_event_later(ns or "", name)
         return new
@@ -298,33 +307,44 @@ class APIServer:
         user: User,
         resource: str,
         name: str,
-        patch: Obj,
+        patch: Any,
         namespace: str | None = None,
         subresource: str | None = None,
         *,
+        patch_type: str = "merge",
+        field_manager: str | None = None,
+        force: bool = False,
         copy: bool = True,
     ) -> Obj:
-        """JSON merge patch (RFC 7386) of an existing object (strategic merge arrives with kubectl)."""
+        """PATCH: `patch_type` is `merge` (RFC 7386), `strategic`, `json` (RFC 6902) or `apply`
+        (server-side apply, which creates a missing object). `subresource`: `status` or `scale`."""
         kind = resolve(resource)
         ns = self._namespace_for(kind, namespace)
         res = f"{kind.plural}/{subresource}" if subresource else kind.plural
+        creating = patch_type == "apply" and self.store.get(kind.plural, ns, name) is None
 
         def run() -> Obj:
-            if not isinstance(patch, dict):
-                raise BadRequest(
-                    "the body of the request was in an unknown format - accepted media types "
-                    "include: application/json-patch+json, application/merge-patch+json, "
-                    "application/apply-patch+yaml"
-                )
+            if patch_type not in PATCH_TYPES:
+                raise unsupported_media_type()
+            if patch_type == "apply" and not field_manager:
+                raise invalid("PatchOptions", "meta.k8s.io", "", [("fieldManager", REQUIRED_FOR_APPLY)])
+            if patch_type != "apply" and force:
+                raise invalid("PatchOptions", "meta.k8s.io", "", [("force", FORBIDDEN_FORCE)])
+            if subresource == "scale":
+                return self._patch_scale(user, kind, ns, name, patch, patch_type, field_manager)
+            if patch_type == "apply":
+                return _maybe_copy(apply_to(self, kind, ns, name, patch, field_manager or "", force), copy)
             current = self._must_get(kind, ns, name)
-            merged = merge_patch(current, patch)
+            merged = apply_patch(patch_type, current, patch)
             merged_meta = merged.setdefault("metadata", {})
-            if "resourceVersion" not in (patch.get("metadata") or {}):
-                merged_meta["resourceVersion"] = current["metadata"]["resourceVersion"]
+            if current["metadata"].get("resourceVersion") == merged_meta.get("resourceVersion"):
+                merged_meta.pop("resourceVersion")  # only a patch that names a resourceVersion checks it
             merged["apiVersion"], merged["kind"] = kind.api_version, kind.kind
-            return _maybe_copy(self._update(kind, ns, name, merged, subresource, owned=True), copy)
+            manager = self._manager(user, field_manager)
+            stored = self._update(kind, ns, name, merged, subresource, owned=True, manager=manager)
+            return _maybe_copy(stored, copy)
 
-        return self._audited(user, "patch", res, ns, name, run)
+        return self._audited(user, "patch", res, ns, name, run, 201 if creating else 200)
 
     def delete(
         self,
@@ -340,110 +360,51 @@ class APIServer:
         ns = self._namespace_for(kind, namespace)
 
         def run() -> Obj:
-            if propagation_policy not in (None, "Background"):
-                raise BadRequest(
-                    f"propagationPolicy {propagation_policy} is not supported yet in this lab; use Background"
-                )
-            current = self._must_get(kind, ns, name)
-            if uid_precondition and current["metadata"].get("uid") != uid_precondition:
-                raise Conflict(
-                    f'Operation cannot be fulfilled on {kind.qualified} "{name}": Precondition failed: '
-                    f"UID in precondition: {uid_precondition}, UID in object meta: "
-                    f"{current['metadata'].get('uid')}"
-                )
-            if kind.kind == "Namespace" and name in SYSTEM_NAMESPACES[:3]:
-                raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
-            grace = grace_period(kind.kind, current, grace_period_seconds)
-            meta = current["metadata"]
-            if kind.kind == "Namespace" and (current.get("spec") or {}).get("finalizers"):
-                if meta.get("deletionTimestamp"):
-                    return copy_json(current)
-                new = copy_json(current)
-                new["metadata"]["deletionTimestamp"] = self.timestamp()
-                new["status"] = {"phase": "Terminating"}
-                change = self.store.put(kind.plural, new, self.clock.now)
-                self.watches.fanout(change)
-                return copy_json(new)
-            if grace > 0 or meta.get("finalizers"):
-                if meta.get("deletionTimestamp") and (grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
-                    return copy_json(current)  # already terminating; nothing shortens
-                new = copy_json(current)
-                new["metadata"]["deletionTimestamp"] = rfc3339(self.epoch, self.clock.now + grace)
-                new["metadata"]["deletionGracePeriodSeconds"] = grace
-                if "generation" in meta:
-                    new["metadata"]["generation"] = meta["generation"] + 1
-                change = self.store.put(kind.plural, new, self.clock.now)
-                self.watches.fanout(change)
-                return copy_json(new)
-            change = self.store.remove(kind.plural, ns, name, self.clock.now)
-            assert change is not None
-            self.watches.fanout(change)
-            return copy_json(change.object)
+            return self._delete(kind, ns, name, grace_period_seconds, propagation_policy, uid_precondition)
 
         return self._audited(user, "delete", kind.plural, ns, name, run)
 
-    def finalize_namespace(self, user: User, name: str, finalizers: list[str]) -> Obj:
-        """PUT namespaces/<name>/finalize: a Terminating namespace with no finalizers left goes."""
-
-        def run() -> Obj:
-            kind = resolve("namespaces")
-            current = self._must_get(kind, None, name)
-            new = copy_json(current)
-            new.setdefault("spec", {})["finalizers"] = finalizers
-            if (
-                new["metadata"].get("deletionTimestamp")
-                and not finalizers
-                and not new["metadata"].get("finalizers")
-            ):
-                change = self.store.remove(kind.plural, None, name, self.clock.now)
-            else:
-                change = self.store.put(kind.plural, new, self.clock.now)
-            assert change is not None
-            self.watches.fanout(change)
-            return copy_json(change.object)
-
-        return self._audited(user, "update", "namespaces/finalize", None, name, run)
-
-    def bind(self, user: User, namespace: str, pod_name: str, node_name: str) -> Obj:
-        """POST pods/<name>/binding: what the scheduler does to place a pod."""
-
-        def run() -> Obj:
-            kind = resolve("pods")
-            pod = self._must_get(kind, namespace, pod_name)
-            if pod["metadata"].get("deletionTimestamp"):
-                raise Conflict(
-                    f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
-                    "being deleted, cannot be assigned to a host"
-                )
-            assigned = pod["spec"].get("nodeName")
-            if assigned:
-                raise Conflict(
-                    f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
-                    f'already assigned to node "{assigned}"'
-                )
-            new = copy_json(pod)
-            new["spec"]["nodeName"] = node_name
-            conditions = [c for c in new["status"].get("conditions", []) if c["type"] != "PodScheduled"]
-            conditions.append(
-                {
-                    "type": "PodScheduled",
-                    "status": "True",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": self.timestamp(),
-                }
+    def _delete(
+        self,
+        kind: Kind,
+        ns: str | None,
+        name: str,
+        grace_period_seconds: int | None,
+        propagation_policy: str | None,
+        uid_precondition: str | None,
+    ) -> Obj:
+        if propagation_policy not in (None, "Background"):
+            raise BadRequest(
+                f"propagationPolicy {propagation_policy} is not supported yet in this lab; use Background"
             )
-            new["status"]["conditions"] = conditions
-            change = self.store.put("pods", new, self.clock.now)
-            self.watches.fanout(change)
-            binding = {
-                "kind": "Binding",
-                "apiVersion": "v1",
-                "metadata": {"name": pod_name, "namespace": namespace},
-                "target": {"kind": "Node", "apiVersion": "v1", "name": node_name},
-            }
-            return binding
-
-        return self._audited(user, "create", "pods/binding", namespace, pod_name, run, 201)
+        current = self._must_get(kind, ns, name)
+        if uid_precondition and current["metadata"].get("uid") != uid_precondition:
+            raise Conflict(
+                f'Operation cannot be fulfilled on {kind.qualified} "{name}": Precondition failed: '
+                f"UID in precondition: {uid_precondition}, UID in object meta: "
+                f"{current['metadata'].get('uid')}"
+            )
+        if kind.kind == "Namespace" and name in SYSTEM_NAMESPACES[:3]:
+            raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+        grace = grace_period(kind.kind, current, grace_period_seconds)
+        meta = current["metadata"]
+        if kind.kind == "Namespace" and (current.get("spec") or {}).get("finalizers"):
+            if meta.get("deletionTimestamp"):
+                return copy_json(current)
+            new = copy_json(current)
+            new["metadata"]["deletionTimestamp"] = self.timestamp()
+            new["status"] = {"phase": "Terminating"}
+            return copy_json(self._put(kind.plural, new))
+        if grace > 0 or meta.get("finalizers"):
+            if meta.get("deletionTimestamp") and (grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
+                return copy_json(current)  # already terminating; nothing shortens
+            new = copy_json(current)
+            new["metadata"]["deletionTimestamp"] = rfc3339(self.epoch, self.clock.now + grace)
+            new["metadata"]["deletionGracePeriodSeconds"] = grace
+            if "generation" in meta:
+                new["metadata"]["generation"] = meta["generation"] + 1
+            return copy_json(self._put(kind.plural, new))
+        return copy_json(self._remove(kind.plural, ns, name))
 
     def watch(
         self,

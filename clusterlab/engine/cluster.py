@@ -44,6 +44,7 @@ from .timefmt import parse_epoch
 Obj = dict[str, Any]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 LEARNER = User("kubernetes-admin", "kubectl")
+CLIENT_SIDE_APPLY = "kubectl-client-side-apply"  # kubectl apply's fieldManager
 APISERVER_SELF = User("system:apiserver", "kube-apiserver")
 BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
@@ -114,6 +115,7 @@ class Cluster:
             )
         self.kubelets: dict[str, Kubelet] = {}
         self.powered: dict[str, bool] = {}
+        self.server.log_source = self._node_runtime
         self.control_plane_nodes: list[str] = []
         for spec in self.scenario.nodes:
             images = list(spec.images)
@@ -146,6 +148,11 @@ class Cluster:
     @classmethod
     def from_scenario(cls, name: str, seed: int = 0) -> Cluster:
         return cls(name, seed)
+
+    def _node_runtime(self, node: str) -> Any:
+        """What kube-apiserver reaches for `pods/log`: the node's kubelet, if it answers."""
+        kubelet = self.kubelets.get(node)
+        return kubelet.runtime if kubelet is not None and kubelet.running else None
 
     def _start_kubelet(self, config: NodeConfig) -> None:
         kubelet = Kubelet(self.server, self.clock, self.rng, config)
@@ -205,14 +212,14 @@ class Cluster:
         try:
             live = self.server.get(LEARNER, kind.plural, meta["name"], ns)
         except NotFound:
-            return self.server.create(LEARNER, manifest)
+            return self.server.create(LEARNER, manifest, field_manager=CLIENT_SIDE_APPLY)
         previous = json.loads((live["metadata"].get("annotations") or {}).get(LAST_APPLIED, "{}") or "{}")
         patch = _three_way(previous, json.loads(last_applied))
         patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
         merged = merge_patch(live, patch)
         if merged == live:
             return live
-        return self.server.update(LEARNER, merged)
+        return self.server.update(LEARNER, merged, field_manager=CLIENT_SIDE_APPLY)
 
     def get(self, kind: str, name: str, namespace: str | None = "default") -> Obj:
         return self.server.get(LEARNER, kind, name, namespace)

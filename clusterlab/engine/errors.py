@@ -15,6 +15,8 @@ class ApiError(Exception):
 
     code: int = 500
     reason: str = "InternalError"
+    list_continue: str | None = None  # a 410 on a paged list offers a token to go on with
+    patch_error: str | None = None  # why a JSON patch failed (kube-apiserver does not say)
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -26,7 +28,7 @@ class ApiError(Exception):
         out: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": {"continue": self.list_continue} if self.list_continue else {},
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
@@ -127,4 +129,26 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> 
             "kind": kind,
             "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes],
         },
+    )
+
+
+class UnsupportedMediaType(ApiError):
+    """A PATCH with a Content-Type the server does not accept (415)."""
+
+    code, reason = 415, "UnsupportedMediaType"
+
+
+PATCH_MEDIA_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+)
+
+
+def unsupported_media_type() -> UnsupportedMediaType:
+    """`negotiation.NewUnsupportedMediaTypeError` as kube-apiserver's PATCH handler raises it."""
+    return UnsupportedMediaType(
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(PATCH_MEDIA_TYPES)
     )

@@ -101,6 +101,11 @@ class Store:
         while history and history[0].time < horizon:
             self._compacted = history.popleft().revision + 1
 
+    @property
+    def compacted(self) -> int:
+        """The oldest revision whose history is still kept (etcd's compaction point + 1)."""
+        return self._compacted
+
     def changes_since(self, revision: int, plural: str) -> list[Change]:
         """Changes to `plural` after `revision`; 410 Gone if that history was compacted."""
         if revision + 1 < self._compacted:

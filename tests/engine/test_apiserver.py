@@ -163,3 +163,12 @@ def test_callers_cannot_mutate_stored_state(cluster):
     pod = cluster.server.create(ADMIN, POD)
     pod["spec"]["containers"][0]["image"] = "evil"
     assert cluster.get("pod", "solo")["spec"]["containers"][0]["image"] == "nginx:1.27"
+
+
+def test_managed_fields_of_returned_objects_are_copies_too(cluster):
+    pod = cluster.server.create(ADMIN, POD)
+    assert pod["metadata"]["managedFields"]
+    pod["metadata"]["managedFields"][0]["manager"] = "evil"
+    pod["metadata"]["managedFields"].append({"manager": "more evil"})
+    stored = cluster.get("pod", "solo")["metadata"]["managedFields"]
+    assert [m["manager"] for m in stored] == ["kubectl"]

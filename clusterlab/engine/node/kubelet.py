@@ -2,11 +2,10 @@
 
 What the real kubelet does, on the virtual clock:
 - **Registration and status.** On start it creates its Node (capacity, allocatable, conditions,
-  addresses, nodeInfo) or, after a reboot, reports it Ready again. It recomputes node status
-  every 10 s (`nodeStatusUpdateFrequency`) and posts it when something changed or 5 minutes
-  passed (`nodeStatusReportFrequency`).
+  addresses, nodeInfo) or, after a reboot, reports it Ready again. It recomputes node status every
+  10 s (`nodeStatusUpdateFrequency`), posting it on change or after 5 min (`...ReportFrequency`).
 - **Heartbeat.** It renews its Lease in `kube-node-lease` every 10 s (a quarter of the 40 s
-  lease duration). The node lifecycle controller judges liveness from this.
+  lease duration), from which the node lifecycle controller judges liveness.
 - **Pods.** It watches pods with `spec.nodeName` = itself. For a new pod: report it Pending
   (`ContainerCreating`), create the sandbox and get an IP, then per container pull the image
   (events `Pulling`/`Pulled`, or `already present on machine`; a missing image gives
@@ -14,14 +13,13 @@ What the real kubelet does, on the virtual clock:
   container: x`) and start (`Started container x`); once every container runs, Running and
   Ready. A pod being deleted has its containers stopped (`Killing`) and is then removed with
   grace period 0. Static pods (the control plane on a control-plane node) run from manifests,
-  with mirror pods in the API.
+  with mirror pods in the API. A started container's output is kept for `kubectl logs`.
 - **Power.** A powered-off node's kubelet is simply gone: no heartbeats, no status, nothing
   stops its pods in the API. Powered on, it re-registers, finishes deletions that were
   pending, and restarts the rest (restart count +1, last state `Unknown`, exit code 255).
 
-Simplified: no probes, restarts of exited containers, volumes, or resource enforcement yet
-(the workloads work adds them); the pod IP comes from a per-node CIDR the scenario assigns
-(the node-IPAM controller's job, arriving with networking).
+Simplified: no probes, restarts of exited containers, volumes or resource enforcement yet; the
+pod IP comes from a per-node CIDR the scenario assigns (node IPAM arrives with networking).
 """
 
 from __future__ import annotations
@@ -397,6 +395,8 @@ class Kubelet:
             cs = st.containers[index]
             cs.state, cs.reason, cs.message = "running", "", ""
             cs.started_at = self.server.timestamp()
+            ip, cpu = st.pod_ip or self.config.internal_ip, self.config.cpu
+            self.runtime.start_container(cs.container_id or "", cs.image, self.server.epoch, ip, cpu)
             self.recorder.event(
                 pod, "Normal", "Started", f"Started container {cs.name}", f"spec.containers{{{cs.name}}}"
             )

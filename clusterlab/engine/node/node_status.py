@@ -14,7 +14,7 @@ from typing import Any
 
 from ..jsonutil import copy_json
 from ..quantity import format_bytes, int_value
-from .runtime import Runtime, image_id
+from .runtime import KERNEL_VERSION, Runtime, image_id
 
 Obj = dict[str, Any]
 
@@ -147,7 +147,7 @@ def node_info(config: NodeConfig, boot_id: str) -> Obj:
         "machineID": machine,
         "systemUUID": f"{machine[:8]}-{machine[8:12]}-{machine[12:16]}-{machine[16:20]}-{machine[20:]}",
         "bootID": boot_id,
-        "kernelVersion": "6.8.0-49-generic",
+        "kernelVersion": KERNEL_VERSION,
         "osImage": "Ubuntu 24.04.1 LTS",
         "containerRuntimeVersion": "containerd://1.7.24",
         "kubeletVersion": KUBELET_VERSION,

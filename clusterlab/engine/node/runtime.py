@@ -14,7 +14,8 @@ The image cache lives on the node's disk: it survives a reboot; running containe
 
 Simplified: images are a small catalogue of well-known ones with their real compressed sizes;
 what each image *does* when it runs (busybox commands, crashes, OOM) arrives with the
-workloads work — here every image runs as a long-lived server.
+workloads work — here every image runs as a long-lived server. Each container's output is kept
+with virtual timestamps (`container_logs.py`) for `kubectl logs`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..clock import Clock
+from .container_logs import LogLine, startup_output
 
 REGISTRY_LATENCY = 0.3
 BANDWIDTH_BYTES_PER_S = 25 * 1024 * 1024
@@ -32,6 +35,7 @@ CREATE_SECONDS = 0.1
 START_SECONDS = 0.2
 STOP_SECONDS = 0.2
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+KERNEL_VERSION = "6.8.0-49-generic"  # the nodes' Ubuntu 24.04 kernel
 
 # repository → (known tags, compressed size in bytes). "latest" is always a known tag.
 CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
@@ -100,6 +104,8 @@ class Runtime:
     images: dict[str, int] = field(default_factory=dict)  # normalized ref → size
     busy_until: float = 0.0
     in_flight: dict[str, float] = field(default_factory=dict)  # normalized ref → when its pull ends
+    # container ID → its output; on the node's disk (/var/log/pods), so it survives a reboot
+    logs: dict[str, list[LogLine]] = field(default_factory=dict)
 
     def has_image(self, image: str) -> bool:
         return normalize(image) in self.images
@@ -145,6 +151,17 @@ class Runtime:
         self.images[ref] = size
         if self.in_flight.get(ref, 0.0) <= self.clock.now:
             self.in_flight.pop(ref, None)
+
+    def start_container(self, container_id: str, image: str, epoch: datetime, pod_ip: str, cpu: str) -> None:
+        """The container's process starts now and writes its start-up output."""
+        self.logs[container_id] = startup_output(
+            normalize(image), self.clock.now, epoch, pod_ip, cpu, KERNEL_VERSION
+        )
+
+    def container_log(self, container_id: str) -> list[LogLine]:
+        """What the container has written so far (the kubelet's containerLogs endpoint)."""
+        now = self.clock.now
+        return [line for line in self.logs.get(container_id, ()) if line[0] <= now]
 
     def new_container_id(self) -> str:
         return "containerd://" + "".join(f"{self.rng.getrandbits(32):08x}" for _ in range(8))
