@@ -28,7 +28,7 @@ from clusterlab.labs.commandlog import append_command, load_commands, save_clock
 from clusterlab.labs.commands import Command
 from clusterlab.labs.fragments import Fragment, render_error, render_fragments
 from clusterlab.labs.models import Lab
-from clusterlab.labs.runner import LabRunner
+from clusterlab.labs.runner import LabRunner, LoggedCommand
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,12 @@ class LiveLab:
     def detach(self) -> None:
         """A socket showing this lab went away."""
         self.clients = max(0, self.clients - 1)
+        if self.clients == 0:
+            self._idle_since = self._loop.time()
+
+    def touch(self) -> None:
+        """Someone used this lab without a socket (a Kubernetes API request): with no page
+        open, it stays live for another ``LAB_IDLE_SECONDS`` from now."""
         if self.clients == 0:
             self._idle_since = self._loop.time()
 
@@ -152,6 +158,18 @@ class LiveLab:
             return "The command ran, but saving it failed: a restart may lose it."
         await self.publish_changes()
         return None
+
+    async def record(self, entry: LoggedCommand) -> bool:
+        """Persist a log entry the caller already applied (``LabRunner.log_applied``) and push
+        what changed. Returns False when saving failed (the change stands until a restart)."""
+        saved = True
+        try:
+            await append_command(self.lab_id, entry, self.runner.now)
+        except Exception:
+            logger.exception("lab %s: could not save %s", self.lab_id, entry.action)
+            saved = False
+        await self.publish_changes()
+        return saved
 
     async def save_clock(self) -> None:
         """Persist the virtual time, speed and pause state."""

@@ -22,6 +22,11 @@ def new_lab_id() -> str:
     return "".join(secrets.choice(LAB_ID_ALPHABET) for _ in range(LAB_ID_LENGTH))
 
 
+def new_api_key() -> str:
+    """Return a fresh secret for a lab's Kubernetes API URL (``/k8s/<api_key>/``, 256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 def new_seed() -> int:
     """Return a fresh random seed for a lab's engine."""
     return secrets.randbelow(2**31)
@@ -45,6 +50,13 @@ class Lab(models.Model):
     paused = models.BooleanField(default=False)
     virtual_time = models.FloatField(
         default=0.0, help_text="Last saved virtual time (seconds); replay advances the cluster to it."
+    )
+    api_key = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_api_key,
+        editable=False,
+        help_text="Secret in the lab's Kubernetes API URL (/k8s/<api_key>/): whoever has it drives the lab.",
     )
     created = models.DateTimeField(auto_now_add=True)
 

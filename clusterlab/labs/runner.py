@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,16 @@ class LoggedCommand:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+#: Engine-affecting actions that other apps add to the log, by name: how to re-apply one to a
+#: cluster on replay (the Kubernetes API's ``api`` requests, registered by ``kubeapi``'s app config).
+EXTRA_ACTIONS: dict[str, Callable[[Cluster, dict[str, Any]], None]] = {}
+
+
+def register_action(action: str, apply: Callable[[Cluster, dict[str, Any]], None]) -> None:
+    """Teach replay a logged action another app writes (see ``LabRunner.log_applied``)."""
+    EXTRA_ACTIONS[action] = apply
+
+
 def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> None:
     """Apply one engine-affecting command to ``cluster``. Engine errors (``ApiError``) propagate."""
     if action == "kill_node":
@@ -54,6 +64,8 @@ def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> Non
         )
     elif action == "create_sample":
         cluster.apply(SAMPLE_DEPLOYMENT)
+    elif action in EXTRA_ACTIONS:
+        EXTRA_ACTIONS[action](cluster, args)
     else:
         raise ValueError(f"not an engine command: {action!r}")
 
@@ -157,6 +169,13 @@ class LabRunner:
         else:
             raise ValueError(f"unknown command {command.action!r}")
         return None
+
+    def log_applied(self, action: str, args: dict[str, Any], actor: str, at: float) -> LoggedCommand:
+        """The log entry for an engine-affecting ``action`` that its caller already applied at
+        virtual time ``at`` (replay re-applies it there through ``EXTRA_ACTIONS``)."""
+        entry = LoggedCommand(self.next_seq, at, actor, action, dict(args))
+        self.next_seq += 1
+        return entry
 
     # -- what the page shows ------------------------------------------------------------------
 

@@ -1,0 +1,324 @@
+"""Answer one Kubernetes API request against a cluster: discovery, then resources.
+
+`dispatch(cluster, request)` is synchronous and touches only the engine, so the server runs it
+on the event loop that owns the lab's cluster, and replay runs the very same function on a
+cluster being rebuilt. Watches are served by `watch.py` (they stream); everything else is here
+(subresources in `subresources.py`). Every failure is a Kubernetes `Status`; an unexpected
+exception is logged and answered as a 500 Status, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from clusterlab.engine import Cluster
+from clusterlab.engine.errors import ApiError, BadRequest
+from clusterlab.engine.jsonutil import copy_json
+from clusterlab.kubeapi import compat, decoding, discovery, negotiation, reviews, subresources
+from clusterlab.kubeapi.errors import method_not_allowed
+from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
+from clusterlab.kubeapi.routing import Route, resolve_route
+from clusterlab.kubeapi.tables import table_for
+
+logger = logging.getLogger(__name__)
+Obj = dict[str, Any]
+
+HEALTH_PATHS = {"healthz", "livez", "readyz"}
+#: Kinds whose DELETE answers with the deleted object (kube-apiserver's `ReturnDeletedObject`).
+RETURN_DELETED_OBJECT = frozenset({"Pod", "Service"})
+
+
+class _Trace:
+    """Whether a write got as far as the engine (then it belongs in the command log), and the
+    warnings for the client (unknown fields dropped)."""
+
+    def __init__(self) -> None:
+        self.wrote = False
+        self.warnings: list[str] = []
+
+
+def dispatch(cluster: Cluster, req: ApiRequest, *, prefix: str = "", server_address: str = "") -> ApiResponse:
+    """The answer to ``req``. ``prefix`` is the lab API's URL path (`/k8s/<key>`)."""
+    trace = _Trace()
+    try:
+        resp = _dispatch(cluster, req, trace, prefix, server_address)
+        resp.wrote = trace.wrote
+        resp.warnings = trace.warnings
+        return resp
+    except ApiError as error:
+        return ApiResponse.error(error, wrote=trace.wrote)
+    except Exception:
+        logger.exception("kube API: %s %s failed", req.method, req.path)
+        internal = ApiError("an error on the server has prevented the request from succeeding")
+        return ApiResponse.error(internal, wrote=trace.wrote)
+
+
+def _dispatch(
+    cluster: Cluster, req: ApiRequest, trace: _Trace, prefix: str, server_address: str
+) -> ApiResponse:
+    parts = [p for p in req.path.split("/") if p]
+    if req.method in ("GET", "HEAD"):
+        if not parts:
+            return ApiResponse(body={"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version"]})
+        if len(parts) == 1 and parts[0] in HEALTH_PATHS:
+            return ApiResponse(text="ok", content_type="text/plain; charset=utf-8")
+        doc = discovery.openapi_document(req.path, prefix)
+        if doc is None:
+            aggregated = negotiation.wants_aggregated_discovery(req.accept)
+            doc = discovery.discovery_document(
+                req.path, aggregated_wanted=aggregated, server_address=server_address
+            )
+            if doc is not None and aggregated and parts in (["api"], ["apis"]):
+                return ApiResponse(body=doc, content_type=negotiation.AGGREGATED_CONTENT_TYPE)
+        if doc is not None:
+            return ApiResponse(body=doc)
+    review = reviews.find(req.path)
+    if review is not None:
+        return reviews.handle(review, req)
+    route = resolve_route(req.path)
+    if route.subresource is not None:
+        return subresources.handle(cluster, route, req, trace)
+    if route.is_collection:
+        return _collection(cluster, route, req, trace)
+    return _item(cluster, route, req, trace)
+
+
+# -- collections -------------------------------------------------------------------------------
+
+
+def _collection(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    server, kind = cluster.server, route.kind
+    if req.method in ("GET", "HEAD"):
+        table = negotiation.wants_table(req.accept)
+        items, rv, cont, remaining = compat.list_page(
+            server,
+            req.user,
+            kind,
+            route.namespace,
+            req.query.get("labelSelector") or None,
+            req.query.get("fieldSelector") or None,
+            limit=req.int_param("limit"),
+            continue_token=req.query.get("continue") or None,
+        )
+        if table:
+            body = table_for(cluster, kind, items, req.query.get("includeObject"), rv, cont, remaining)
+            return ApiResponse(body=body, content_type=negotiation.TABLE_CONTENT_TYPE)
+        meta: Obj = {"resourceVersion": rv}
+        if cont:
+            meta["continue"] = cont
+        if remaining is not None:
+            meta["remainingItemCount"] = remaining
+        return ApiResponse(
+            body={
+                "kind": f"{kind.kind}List",
+                "apiVersion": kind.api_version,
+                "metadata": meta,
+                "items": items,
+            }
+        )
+    if req.method == "POST":
+        if kind.namespaced and route.namespace is None:
+            raise method_not_allowed()
+        _no_dry_run(req)
+        obj = checked_body(route, req, trace, naming=False)
+        trace.wrote = True
+        created = server.create(req.user, obj, route.namespace, field_manager=_manager(req))
+        return ApiResponse(201, created)
+    if req.method == "DELETE":
+        _no_dry_run(req)
+        items, _rv = server.list(
+            req.user,
+            kind.plural,
+            route.namespace,
+            req.query.get("labelSelector") or None,
+            req.query.get("fieldSelector") or None,
+        )
+        grace, policy, _uid = delete_options(req)
+        trace.wrote = True
+        deleted = [
+            server.delete(
+                req.user,
+                kind.plural,
+                o["metadata"]["name"],
+                o["metadata"].get("namespace"),
+                grace_period_seconds=grace,
+                propagation_policy=policy,
+            )
+            for o in items
+        ]
+        rv = str(cluster.revision)
+        return ApiResponse(
+            body={
+                "kind": f"{kind.kind}List",
+                "apiVersion": kind.api_version,
+                "metadata": {"resourceVersion": rv},
+                "items": deleted,
+            }
+        )
+    raise method_not_allowed()
+
+
+# -- items -------------------------------------------------------------------------------------
+
+
+def _item(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    server, kind, name = cluster.server, route.kind, route.name or ""
+    if req.method in ("GET", "HEAD"):
+        table = negotiation.wants_table(req.accept)
+        obj = server.get(req.user, kind.plural, name, route.namespace)
+        if table:
+            body = table_for(
+                cluster, kind, [obj], req.query.get("includeObject"), obj["metadata"].get("resourceVersion")
+            )
+            return ApiResponse(body=body, content_type=negotiation.TABLE_CONTENT_TYPE)
+        return ApiResponse(body=obj)
+    _no_dry_run(req)
+    if req.method == "PUT":
+        obj = checked_body(route, req, trace, naming=True)
+        trace.wrote = True
+        return ApiResponse(body=server.update(req.user, obj, field_manager=_manager(req)))
+    if req.method == "PATCH":
+        ptype = negotiation.patch_type(req.content_type)
+        if req.body is None:
+            raise BadRequest("the body of the request was empty")
+        creating = ptype == "apply" and not compat.exists(server, kind, name, route.namespace)
+        if ptype == "apply":
+            req_body = checked_body(route, req, trace, naming=True)
+        else:
+            req_body = req.body
+            current = compat.stored(server, kind, name, route.namespace)
+            strict = decoding.strict(req.query)
+            for field in decoding.check_patch(current, kind, ptype, req_body, strict=strict):
+                trace.warnings.append(f'unknown field "{field}"')
+        trace.wrote = True
+        obj = compat.patch(
+            server,
+            req.user,
+            kind,
+            name,
+            req_body,
+            route.namespace,
+            None,
+            patch_type=ptype,
+            field_manager=req.query.get("fieldManager") or None,
+            force=req.flag("force"),
+        )
+        return ApiResponse(201 if creating else 200, obj)
+    if req.method == "DELETE":
+        grace, policy, uid = delete_options(req)
+        trace.wrote = True
+        obj = server.delete(
+            req.user,
+            kind.plural,
+            name,
+            route.namespace,
+            grace_period_seconds=grace,
+            propagation_policy=policy,
+            uid_precondition=uid,
+        )
+        return ApiResponse(body=deleted_answer(cluster, route, obj))
+    raise method_not_allowed()
+
+
+def deleted_answer(cluster: Cluster, route: Route, obj: Obj) -> Obj:
+    """What DELETE answers: the object while it is still there (graceful deletion, finalizers)
+    or for kinds whose storage returns it (pods); otherwise a Success Status naming it."""
+    kind = route.kind
+    if kind.kind in RETURN_DELETED_OBJECT or compat.exists(
+        cluster.server, kind, route.name or "", route.namespace
+    ):
+        return obj
+    details = {
+        "name": obj["metadata"].get("name", ""),
+        "group": kind.group,
+        "kind": kind.plural,
+        "uid": obj["metadata"].get("uid", ""),
+    }
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+# -- request bodies ----------------------------------------------------------------------------
+
+
+def checked_body(route: Route, req: ApiRequest, trace: _Trace, *, naming: bool) -> Obj:
+    """The body of a create/update/apply, checked against the URL as kube-apiserver checks it:
+    an object of the URL's kind (apiVersion and kind filled in when absent), in the URL's
+    namespace, and (``naming``) with the URL's name."""
+    body = req.body
+    kind = route.kind
+    if not isinstance(body, dict):
+        raise BadRequest(
+            f"the request body must be a {kind.kind} object, not "
+            f"{'nothing' if body is None else type(body).__name__}"
+        )
+    obj = copy_json(body)
+    api_version = obj.get("apiVersion") or kind.api_version
+    if api_version != kind.api_version:
+        raise BadRequest(
+            f"the API version in the data ({str(api_version)[:60]}) does not match the expected API "
+            f"version ({kind.api_version})"
+        )
+    got_kind = obj.get("kind") or kind.kind
+    if got_kind != kind.kind:
+        raise BadRequest(
+            f"the kind in the data ({str(got_kind)[:60]}) does not match the expected kind ({kind.kind})"
+        )
+    obj["apiVersion"], obj["kind"] = api_version, got_kind
+    meta = obj.get("metadata")
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise BadRequest("metadata must be an object")
+    meta = dict(meta)
+    obj["metadata"] = meta
+    for field in decoding.check_body(obj, strict=decoding.strict(req.query)):
+        trace.warnings.append(f'unknown field "{field}"')
+    ns = meta.get("namespace")
+    if kind.namespaced and ns and route.namespace and ns != route.namespace:
+        raise BadRequest(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    if naming:
+        name = meta.get("name")
+        if name in (None, "") and req.method == "PATCH":
+            meta["name"] = route.name
+        elif name != route.name:
+            raise BadRequest(
+                f"the name of the object ({str(name)[:60]}) does not match the name on the URL ({route.name})"
+            )
+    return obj
+
+
+def delete_options(req: ApiRequest) -> tuple[int | None, str | None, str | None]:
+    """(gracePeriodSeconds, propagationPolicy, preconditions.uid) from the body or the query."""
+    body = req.body if isinstance(req.body, dict) else {}
+    if req.body is not None and not isinstance(req.body, dict):
+        raise BadRequest("the body of a delete must be a DeleteOptions object")
+    grace = body.get("gracePeriodSeconds")
+    if grace is None:
+        grace = req.int_param("gracePeriodSeconds")
+    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
+        raise BadRequest("gracePeriodSeconds must be an integer")
+    if grace is not None and grace < 0:
+        grace = 0
+    policy = body.get("propagationPolicy") or req.query.get("propagationPolicy") or None
+    if body.get("orphanDependents") is True:
+        policy = "Orphan"
+    if policy is not None and not isinstance(policy, str):
+        raise BadRequest("propagationPolicy must be a string")
+    uid = (
+        (body.get("preconditions") or {}).get("uid") if isinstance(body.get("preconditions"), dict) else None
+    )
+    return grace, policy, uid if isinstance(uid, str) else None
+
+
+def _manager(req: ApiRequest) -> str | None:
+    """`?fieldManager=` (kubectl names itself there: `kubectl-client-side-apply`, `kubectl-edit`)."""
+    return req.query.get("fieldManager") or None
+
+
+def _no_dry_run(req: ApiRequest) -> None:
+    dry = req.query.get("dryRun") or (req.body.get("dryRun") if isinstance(req.body, dict) else None)
+    if dry:
+        raise BadRequest("dryRun is not supported by this lab's API server: leave out --dry-run=server")

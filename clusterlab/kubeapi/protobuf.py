@@ -1,0 +1,306 @@
+"""Reading the Kubernetes protobuf encoding of the few request bodies kubectl sends that way.
+
+kubectl's typed clients send `Content-Type: application/vnd.kubernetes.protobuf` for
+`kubectl create deployment`, `kubectl create namespace`, the evictions of `kubectl drain` and
+the reviews of `kubectl auth can-i` / `auth whoami`.
+The body is the magic `k8s\\0` then a `runtime.Unknown` {typeMeta{apiVersion, kind}, raw}, where
+`raw` is the object in the protobuf schema of `k8s.io/api` (`generated.proto`). This module
+decodes the protobuf wire format against the field numbers of the messages those commands
+use and returns the object as Kubernetes JSON.
+
+Go's protobuf encoder writes every non-pointer field, even when empty, so empty strings, zeros
+and false drop out as JSON's `omitempty` would (except the pointer fields that keep a zero,
+like `replicas`). A field this table does not know is ignored when empty and refused (415)
+otherwise, so nothing a client meant is lost silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusterlab.kubeapi.errors import UnsupportedMediaType
+
+Obj = dict[str, Any]
+MAGIC = b"k8s\x00"
+MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
+
+# A field: (json name, type). Types: "string", "int32", "int64", "bool", a message name,
+# ["type"] for repeated, ("map", "value type") for maps, "skip" to drop (status on create).
+Field = tuple[str, Any]
+STR_MAP = ("map", "string")
+SCHEMAS: dict[str, dict[int, Field]] = {
+    "Unknown": {
+        1: ("typeMeta", "TypeMeta"),
+        2: ("raw", "bytes"),
+        3: ("contentEncoding", "string"),
+        4: ("contentType", "string"),
+    },
+    "TypeMeta": {1: ("apiVersion", "string"), 2: ("kind", "string")},
+    "Time": {1: ("seconds", "int64"), 2: ("nanos", "int32")},
+    "IntOrString": {1: ("type", "int64"), 2: ("intVal", "int32"), 3: ("strVal", "string")},
+    "Quantity": {1: ("string", "string")},
+    "ObjectMeta": {
+        1: ("name", "string"),
+        2: ("generateName", "string"),
+        3: ("namespace", "string"),
+        5: ("uid", "string"),
+        6: ("resourceVersion", "string"),
+        7: ("generation", "int64"),
+        8: ("creationTimestamp", "Time"),
+        9: ("deletionTimestamp", "Time"),
+        10: ("deletionGracePeriodSeconds", "int64"),
+        11: ("labels", STR_MAP),
+        12: ("annotations", STR_MAP),
+        13: ("ownerReferences", ["OwnerReference"]),
+        14: ("finalizers", ["string"]),
+    },
+    "OwnerReference": {
+        1: ("kind", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+        5: ("apiVersion", "string"),
+        6: ("controller", "bool"),
+        7: ("blockOwnerDeletion", "bool"),
+    },
+    "LabelSelector": {1: ("matchLabels", STR_MAP), 2: ("matchExpressions", ["LabelSelectorRequirement"])},
+    "LabelSelectorRequirement": {1: ("key", "string"), 2: ("operator", "string"), 3: ("values", ["string"])},
+    "Deployment": {1: ("metadata", "ObjectMeta"), 2: ("spec", "DeploymentSpec"), 3: ("status", "skip")},
+    "DeploymentSpec": {
+        1: ("replicas", "int32"),
+        2: ("selector", "LabelSelector"),
+        3: ("template", "PodTemplateSpec"),
+        4: ("strategy", "DeploymentStrategy"),
+        5: ("minReadySeconds", "int32"),
+        6: ("revisionHistoryLimit", "int32"),
+        7: ("paused", "bool"),
+        9: ("progressDeadlineSeconds", "int32"),
+    },
+    "DeploymentStrategy": {1: ("type", "string"), 2: ("rollingUpdate", "RollingUpdateDeployment")},
+    "RollingUpdateDeployment": {1: ("maxUnavailable", "IntOrString"), 2: ("maxSurge", "IntOrString")},
+    "PodTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PodSpec")},
+    "PodSpec": {
+        2: ("containers", ["Container"]),
+        3: ("restartPolicy", "string"),
+        4: ("terminationGracePeriodSeconds", "int64"),
+        5: ("activeDeadlineSeconds", "int64"),
+        6: ("dnsPolicy", "string"),
+        7: ("nodeSelector", STR_MAP),
+        8: ("serviceAccountName", "string"),
+        10: ("nodeName", "string"),
+        11: ("hostNetwork", "bool"),
+        19: ("schedulerName", "string"),
+        20: ("initContainers", ["Container"]),
+        24: ("priorityClassName", "string"),
+    },
+    "Container": {
+        1: ("name", "string"),
+        2: ("image", "string"),
+        3: ("command", ["string"]),
+        4: ("args", ["string"]),
+        5: ("workingDir", "string"),
+        6: ("ports", ["ContainerPort"]),
+        7: ("env", ["EnvVar"]),
+        8: ("resources", "ResourceRequirements"),
+        14: ("imagePullPolicy", "string"),
+        24: ("restartPolicy", "string"),
+    },
+    "ContainerPort": {
+        1: ("name", "string"),
+        2: ("hostPort", "int32"),
+        3: ("containerPort", "int32"),
+        4: ("protocol", "string"),
+        5: ("hostIP", "string"),
+    },
+    "EnvVar": {1: ("name", "string"), 2: ("value", "string")},
+    "ResourceRequirements": {1: ("limits", ("map", "Quantity")), 2: ("requests", ("map", "Quantity"))},
+    "Namespace": {1: ("metadata", "ObjectMeta"), 2: ("spec", "NamespaceSpec"), 3: ("status", "skip")},
+    "NamespaceSpec": {1: ("finalizers", ["string"])},
+    "Eviction": {1: ("metadata", "ObjectMeta"), 2: ("deleteOptions", "DeleteOptions")},
+    "DeleteOptions": {
+        1: ("gracePeriodSeconds", "int64"),
+        2: ("preconditions", "Preconditions"),
+        3: ("orphanDependents", "bool"),
+        4: ("propagationPolicy", "string"),
+        5: ("dryRun", ["string"]),
+    },
+    "Preconditions": {1: ("uid", "string"), 2: ("resourceVersion", "string")},
+    "SelfSubjectAccessReview": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("spec", "SelfSubjectAccessReviewSpec"),
+        3: ("status", "skip"),
+    },
+    "SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "string"),
+        2: ("verb", "string"),
+        3: ("group", "string"),
+        4: ("version", "string"),
+        5: ("resource", "string"),
+        6: ("subresource", "string"),
+        7: ("name", "string"),
+    },
+    "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", "skip")},
+}
+#: Top-level kinds this module reads, by (apiVersion, kind).
+TOP_LEVEL = {
+    ("apps/v1", "Deployment"): "Deployment",
+    ("v1", "Namespace"): "Namespace",
+    ("policy/v1", "Eviction"): "Eviction",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+}
+#: Pointer fields whose zero is meaningful (`replicas: 0`), by (message, json name).
+KEEP_ZERO = {
+    ("DeploymentSpec", "replicas"),
+    ("DeploymentSpec", "revisionHistoryLimit"),
+    ("DeploymentSpec", "progressDeadlineSeconds"),
+    ("PodSpec", "terminationGracePeriodSeconds"),
+    ("DeleteOptions", "gracePeriodSeconds"),
+}
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _refuse(message: str) -> UnsupportedMediaType:
+    return UnsupportedMediaType(
+        f"{message}; this lab reads protobuf only for kubectl create deployment/namespace, drain "
+        "and auth: send JSON or YAML (e.g. kubectl create ... -o yaml --dry-run=client | kubectl apply -f -)"
+    )
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise _Malformed("truncated varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(data: bytes) -> list[tuple[int, int, Any]]:
+    """(field number, wire type, value) of every field: an int, or bytes for length-delimited."""
+    out, pos = [], 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            if pos + size > len(data):
+                raise _Malformed("truncated field")
+            value, pos = data[pos : pos + size], pos + size
+        elif wire in (1, 5):
+            width = 8 if wire == 1 else 4
+            if pos + width > len(data):
+                raise _Malformed("truncated field")
+            value, pos = int.from_bytes(data[pos : pos + width], "little"), pos + width
+        else:
+            raise _Malformed(f"wire type {wire}")
+        out.append((number, wire, value))
+    return out
+
+
+def _scalar(kind: str, wire: int, value: Any) -> Any:
+    if kind == "string":
+        if wire != 2:
+            raise _Malformed("string field with a numeric wire type")
+        return value.decode("utf-8")
+    if kind == "bytes":
+        return value
+    if wire != 0:
+        raise _Malformed(f"{kind} field with a length-delimited wire type")
+    if kind == "bool":
+        return bool(value)
+    if value >= 1 << 63:  # negative int32/int64 are ten-byte two's complement varints
+        value -= 1 << 64
+    return int(value)
+
+
+def _special(name: str, obj: Obj) -> Any:
+    """Messages that JSON writes as scalars: Time, IntOrString, Quantity."""
+    if name == "Time":
+        if not obj.get("seconds"):
+            return None
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(obj["seconds"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if name == "IntOrString":
+        return obj.get("strVal", "") if obj.get("type") == 1 else obj.get("intVal", 0)
+    if name == "Quantity":
+        return obj.get("string", "0")
+    return obj
+
+
+def _message(name: str, data: bytes, depth: int = 0) -> Any:
+    if depth > 32:
+        raise _Malformed("nested too deeply")
+    schema = SCHEMAS[name]
+    obj: Obj = {}
+    for number, wire, value in _fields(data):
+        field = schema.get(number)
+        if field is None:
+            if value in (0, b""):
+                continue
+            raise _refuse(f"protobuf field {number} of {name} is not understood")
+        key, kind = field
+        if kind == "skip":
+            continue
+        if isinstance(kind, list):
+            item = _decode_value(kind[0], wire, value, depth)
+            obj.setdefault(key, []).append(item)
+        elif isinstance(kind, tuple):
+            entry = {n: v for n, _w, v in _fields(value)}
+            map_key = entry.get(1, b"").decode("utf-8")
+            raw = entry.get(2, b"")
+            obj.setdefault(key, {})[map_key] = (
+                raw.decode("utf-8")
+                if kind[1] == "string"
+                else _special(kind[1], _message(kind[1], raw, depth + 1))
+            )
+        else:
+            decoded = _decode_value(kind, wire, value, depth)
+            if decoded in ("", 0, False, None) and (name, key) not in KEEP_ZERO and kind != "IntOrString":
+                continue
+            obj[key] = decoded
+    return _special(name, obj)
+
+
+def _decode_value(kind: str, wire: int, value: Any, depth: int) -> Any:
+    if kind in SCHEMAS:
+        if wire != 2:
+            raise _Malformed(f"{kind} field with a numeric wire type")
+        return _message(kind, value, depth + 1)
+    return _scalar(kind, wire, value)
+
+
+def decode(raw: bytes) -> Obj:
+    """The Kubernetes JSON of a protobuf request body; 415 for anything this module cannot read,
+    400 for bytes that are not protobuf."""
+    from clusterlab.engine.errors import BadRequest
+
+    if not raw.startswith(MAGIC):
+        raise BadRequest("the protobuf body does not start with the Kubernetes magic number")
+    try:
+        envelope = _message("Unknown", raw[len(MAGIC) :])
+        type_meta = envelope.get("typeMeta") or {}
+        api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
+        name = TOP_LEVEL.get((api_version, kind))
+        if name is None:
+            raise _refuse(f"protobuf bodies of kind {kind[:40]!r} ({api_version[:40]}) are not read")
+        if envelope.get("contentEncoding"):
+            raise _refuse("encoded protobuf bodies are not read")
+        obj = _message(name, envelope.get("raw", b""))
+    except (_Malformed, UnicodeDecodeError, KeyError, AttributeError) as exc:
+        raise BadRequest(f"error decoding protobuf: {exc}") from exc
+    return {"apiVersion": api_version, "kind": kind, **obj}

@@ -1,0 +1,169 @@
+"""Subresources: `status`, `scale`, `log`, `binding`, `eviction` (pods) and `finalize`
+(namespaces), each with the verbs kube-apiserver serves on it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clusterlab.engine import Cluster
+from clusterlab.engine.errors import BadRequest
+from clusterlab.kubeapi import compat, decoding, negotiation
+from clusterlab.kubeapi.errors import method_not_allowed
+from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
+from clusterlab.kubeapi.routing import Route
+
+if TYPE_CHECKING:
+    from clusterlab.kubeapi.dispatch import _Trace
+
+Obj = dict[str, Any]
+
+
+def _typed(body: Any, api_version: str, kind: str) -> Obj:
+    """A subresource body as an object of its kind (apiVersion and kind filled in if absent)."""
+    if not isinstance(body, dict):
+        raise BadRequest(f"the request body must be a {kind} object")
+    if body.get("kind") not in (None, kind) or body.get("apiVersion") not in (None, api_version):
+        raise BadRequest(
+            f"the request body must be a {kind} ({api_version}), not {str(body.get('kind'))[:40]}"
+        )
+    return {**body, "apiVersion": api_version, "kind": kind}
+
+
+def _success(code: int) -> Obj:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code}
+
+
+def handle(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    """Serve ``route.subresource`` of ``route.name``."""
+    sub = route.subresource
+    if sub == "status":
+        return _status(cluster, route, req, trace)
+    if sub == "scale":
+        return _scale(cluster, route, req, trace)
+    if sub == "log":
+        return _log(cluster, route, req)
+    if sub == "binding":
+        return _binding(cluster, route, req, trace)
+    if sub == "eviction":
+        return _eviction(cluster, route, req, trace)
+    if sub == "finalize":
+        return _finalize(cluster, route, req, trace)
+    raise method_not_allowed()
+
+
+def _status(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    from clusterlab.kubeapi.dispatch import checked_body
+
+    server, kind, name = cluster.server, route.kind, route.name or ""
+    if req.method == "GET":
+        return ApiResponse(body=server.get(req.user, kind.plural, name, route.namespace))
+    if req.method == "PUT":
+        obj = checked_body(route, req, trace, naming=True)
+        trace.wrote = True
+        manager = req.query.get("fieldManager") or None
+        return ApiResponse(body=server.update(req.user, obj, "status", field_manager=manager))
+    if req.method == "PATCH":
+        ptype = negotiation.patch_type(req.content_type)
+        current = compat.stored(server, kind, name, route.namespace)
+        decoding.check_patch(current, kind, ptype, req.body, strict=decoding.strict(req.query))
+        trace.wrote = True
+        obj = compat.patch(
+            server,
+            req.user,
+            kind,
+            name,
+            req.body,
+            route.namespace,
+            "status",
+            patch_type=ptype,
+            field_manager=req.query.get("fieldManager") or None,
+            force=req.flag("force"),
+        )
+        return ApiResponse(body=obj)
+    raise method_not_allowed()
+
+
+def _scale(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    server, kind, name = cluster.server, route.kind, route.name or ""
+    manager = req.query.get("fieldManager") or None
+    if req.method == "GET":
+        return ApiResponse(body=compat.get_scale(server, req.user, kind, name, route.namespace))
+    if req.method == "PUT":
+        scale_body = _typed(req.body, "autoscaling/v1", "Scale")
+        decoding.check_body(scale_body, strict=decoding.strict(req.query))
+        trace.wrote = True
+        scale = compat.update_scale(server, req.user, kind, name, route.namespace, scale_body, manager)
+        return ApiResponse(body=scale)
+    if req.method == "PATCH":
+        ptype = negotiation.patch_type(req.content_type)
+        current = compat.stored_scale(server, kind, name, route.namespace)
+        decoding.check_patch(current, kind, ptype, req.body, strict=decoding.strict(req.query))
+        trace.wrote = True
+        scale = compat.patch(
+            server,
+            req.user,
+            kind,
+            name,
+            req.body,
+            route.namespace,
+            "scale",
+            patch_type=ptype,
+            field_manager=manager,
+            force=req.flag("force"),
+        )
+        return ApiResponse(body=scale)
+    raise method_not_allowed()
+
+
+def _log(cluster: Cluster, route: Route, req: ApiRequest) -> ApiResponse:
+    if req.method != "GET":
+        raise method_not_allowed()
+    if req.flag("follow"):
+        raise BadRequest("following logs (-f) is not supported in this lab yet")
+    text = compat.pod_log(
+        cluster.server,
+        req.user,
+        route.name or "",
+        route.namespace or "default",
+        req.query.get("container") or None,
+        tail_lines=req.int_param("tailLines"),
+        since_seconds=req.int_param("sinceSeconds"),
+        timestamps=req.flag("timestamps"),
+        previous=req.flag("previous"),
+    )
+    return ApiResponse(text=text, content_type="text/plain")
+
+
+def _binding(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    if req.method != "POST":
+        raise method_not_allowed()
+    body = _typed(req.body, "v1", "Binding")
+    decoding.check_body(body, strict=False)
+    target = body.get("target") or {}
+    node = target.get("name")
+    if not isinstance(node, str) or not node:
+        raise BadRequest("Binding.target.name: Required value: a node to bind to")
+    trace.wrote = True
+    cluster.server.bind(req.user, route.namespace or "default", route.name or "", node)
+    return ApiResponse(201, _success(201))
+
+
+def _eviction(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    if req.method != "POST":
+        raise method_not_allowed()
+    eviction = _typed(req.body, "policy/v1", "Eviction")
+    decoding.check_body(eviction, strict=False)
+    trace.wrote = True
+    compat.evict(cluster.server, req.user, route.name or "", route.namespace or "default", eviction)
+    return ApiResponse(201, _success(201))
+
+
+def _finalize(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    if req.method != "PUT":
+        raise method_not_allowed()
+    body = req.body if isinstance(req.body, dict) else {}
+    finalizers = (body.get("spec") or {}).get("finalizers") if isinstance(body.get("spec"), dict) else None
+    if not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers):
+        finalizers = []
+    trace.wrote = True
+    return ApiResponse(body=cluster.server.finalize_namespace(req.user, route.name or "", finalizers))

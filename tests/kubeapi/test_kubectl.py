@@ -1,0 +1,273 @@
+"""Real kubectl against a lab's API on a live daphne server, with a kubeconfig from
+`manage.py kubeconfig` and a fresh cache dir per run: what it prints must read as it would
+against a real cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.kubeapi.live import new_lab
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: app
+        image: {image}
+        ports:
+        - containerPort: 80
+"""
+
+
+@dataclass
+class Kubectl:
+    """Runs kubectl with the lab's kubeconfig, a scratch HOME and a fresh cache dir each time."""
+
+    home: Path
+    kubeconfig: Path
+    runs: int = 0
+
+    def argv(self, *args: str) -> list[str]:
+        self.runs += 1
+        cache = self.home / f"cache-{self.runs}"
+        return ["kubectl", f"--kubeconfig={self.kubeconfig}", f"--cache-dir={cache}", *args]
+
+    def env(self) -> dict[str, str]:
+        return {"HOME": str(self.home), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, ok: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            self.argv(*args), input=stdin, capture_output=True, text=True, env=self.env(), timeout=60
+        )
+        if ok:
+            assert done.returncode == 0, f"kubectl {' '.join(args)}: rc={done.returncode}\n{done.stderr}"
+        return done
+
+    def out(self, *args: str, stdin: str | None = None) -> str:
+        return self(*args, stdin=stdin).stdout
+
+    def manifest(self, name: str, replicas: int = 2, image: str = "nginx:1.27") -> Path:
+        path = self.home / f"{name}.yaml"
+        path.write_text(WEB.format(name=name, replicas=replicas, image=image))
+        return path
+
+
+@pytest.fixture(scope="module")
+def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+    home = tmp_path_factory.mktemp("kubectl-home")
+    lab_id = new_lab(live_server_process, "kubectl-user", speed=60)
+    config = live_server_process.manage(
+        "kubeconfig", "kubectl-user", "--lab", lab_id, "--server", live_server_process.url
+    )
+    path = home / "kubeconfig"
+    path.write_text(config)
+    yield Kubectl(home, path)
+
+
+def wait_for(check: object, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.3)
+
+
+def columns(text: str) -> list[list[str]]:
+    return [line.split() for line in text.strip().splitlines()]
+
+
+def test_version_picks_1_32(kubectl: Kubectl) -> None:
+    out = kubectl.out("version")
+    assert "Server Version: v1.32.0" in out
+
+
+def test_get_nodes_in_every_output(kubectl: Kubectl) -> None:
+    table = columns(kubectl.out("get", "nodes"))
+    assert table[0] == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert [row[0] for row in table[1:]] == ["control-plane", "worker-1", "worker-2", "worker-3"]
+    assert table[1][1:3] == ["Ready", "control-plane"] and table[2][1:3] == ["Ready", "<none>"]
+    assert table[1][-1] == "v1.32.0"
+    wide = kubectl.out("get", "nodes", "-o", "wide").splitlines()[0].split()
+    assert wide[:7] == ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP"]
+    as_json = json.loads(kubectl.out("get", "nodes", "-o", "json"))
+    assert as_json["kind"] == "List" and len(as_json["items"]) == 4
+    assert as_json["items"][0]["status"]["nodeInfo"]["kubeletVersion"] == "v1.32.0"
+    as_yaml = yaml.safe_load(kubectl.out("get", "node", "worker-1", "-o", "yaml"))
+    assert as_yaml["kind"] == "Node" and as_yaml["metadata"]["name"] == "worker-1"
+    assert kubectl.out("get", "nodes", "-o", "name").split() == [
+        "node/control-plane",
+        "node/worker-1",
+        "node/worker-2",
+        "node/worker-3",
+    ]
+
+
+def test_client_side_apply_create_change_unchanged(kubectl: Kubectl) -> None:
+    path = kubectl.manifest("web", replicas=2)
+    assert kubectl.out("apply", "-f", str(path)).strip() == "deployment.apps/web created"
+    path = kubectl.manifest("web", replicas=3, image="nginx:1.28")
+    assert kubectl.out("apply", "-f", str(path)).strip() == "deployment.apps/web configured"
+    assert kubectl.out("apply", "-f", str(path)).strip() == "deployment.apps/web unchanged"
+    live = json.loads(kubectl.out("get", "deploy", "web", "-o", "json"))
+    container = live["spec"]["template"]["spec"]["containers"][0]
+    assert live["spec"]["replicas"] == 3 and container["image"] == "nginx:1.28"
+    assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]  # merged by name, not replaced
+    table = columns(kubectl.out("get", "deploy"))
+    assert table[0] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    wait_for(lambda: "web-" in kubectl.out("get", "pods"))
+    pods = columns(kubectl.out("get", "pods", "-l", "app=web"))
+    assert pods[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert all(row[0].startswith("web-") for row in pods[1:])
+    wide = kubectl.out("get", "pods", "-o", "wide").splitlines()[0].split()
+    assert wide[5:8] == ["IP", "NODE", "NOMINATED"]
+
+
+def test_server_side_apply(kubectl: Kubectl) -> None:
+    path = kubectl.manifest("ssa", replicas=1)
+    assert (
+        kubectl.out("apply", "--server-side", "-f", str(path)).strip()
+        == "deployment.apps/ssa serverside-applied"
+    )
+    path = kubectl.manifest("ssa", replicas=2)
+    assert (
+        kubectl.out("apply", "--server-side", "-f", str(path)).strip()
+        == "deployment.apps/ssa serverside-applied"
+    )
+    assert kubectl.out("get", "deploy", "ssa", "-o", "jsonpath={.spec.replicas}") == "2"
+
+
+def test_create_scale_delete(kubectl: Kubectl) -> None:
+    path = kubectl.manifest("made", replicas=1)
+    assert kubectl.out("create", "-f", str(path)).strip() == "deployment.apps/made created"
+    again = kubectl("create", "-f", str(path), ok=False)
+    assert again.returncode == 1
+    assert "Error from server (AlreadyExists): error when creating" in again.stderr
+    assert 'deployments.apps "made" already exists' in again.stderr
+    assert kubectl.out("scale", "deployment", "made", "--replicas=4").strip() == "deployment.apps/made scaled"
+    assert kubectl.out("get", "deploy", "made", "-o", "jsonpath={.spec.replicas}") == "4"
+    assert kubectl.out("delete", "deployment", "made").strip() == 'deployment.apps "made" deleted'
+    missing = kubectl("get", "deploy", "made", ok=False)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == 'Error from server (NotFound): deployments.apps "made" not found'
+
+
+def test_run_label_annotate_describe_logs_delete(kubectl: Kubectl) -> None:
+    assert kubectl.out("run", "solo", "--image=nginx:1.27").strip() == "pod/solo created"
+    assert kubectl.out("label", "pod", "solo", "tier=demo").strip() == "pod/solo labeled"
+    assert kubectl.out("annotate", "pod", "solo", "note=hello").strip() == "pod/solo annotated"
+    assert "tier=demo" in kubectl.out("get", "pod", "solo", "--show-labels")
+    wait_for(lambda: kubectl.out("get", "pod", "solo", "-o", "jsonpath={.status.phase}") == "Running")
+    described = kubectl.out("describe", "pod", "solo")
+    assert "Name:         solo" in described and "Status:       Running" in described
+    assert "note: hello" in described
+    assert "Scheduled" in described  # the pod's events
+    kubectl.out("logs", "solo")
+    assert kubectl.out("delete", "pod", "solo").strip() == 'pod "solo" deleted'
+    assert kubectl("get", "pod", "solo", ok=False).returncode == 1
+
+
+def test_cordon_and_uncordon(kubectl: Kubectl) -> None:
+    assert kubectl.out("cordon", "worker-3").strip() == "node/worker-3 cordoned"
+    row = next(r for r in columns(kubectl.out("get", "nodes")) if r[0] == "worker-3")
+    assert row[1] == "Ready,SchedulingDisabled"
+    assert kubectl.out("uncordon", "worker-3").strip() == "node/worker-3 uncordoned"
+    row = next(r for r in columns(kubectl.out("get", "nodes")) if r[0] == "worker-3")
+    assert row[1] == "Ready"
+
+
+def test_get_watch_prints_changes(kubectl: Kubectl) -> None:
+    watcher = subprocess.Popen(
+        kubectl.argv("get", "deployments", "-w"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=kubectl.env(),
+    )
+    try:
+        assert watcher.stdout is not None
+        header = watcher.stdout.readline().split()
+        assert header == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+        path = kubectl.manifest("watched", replicas=1)
+        kubectl.out("apply", "-f", str(path))
+        deadline = time.monotonic() + 30
+        while True:
+            assert time.monotonic() < deadline, "no watch line for the new deployment"
+            line = watcher.stdout.readline()
+            if line.startswith("watched "):
+                break
+        assert line.split()[1].endswith("/1")
+    finally:
+        watcher.kill()
+        watcher.wait(timeout=10)
+
+
+def test_typed_commands_that_send_protobuf(kubectl: Kubectl) -> None:
+    created = kubectl.out("create", "deployment", "typed", "--image=nginx:1.27", "--replicas=2", "--port=80")
+    assert created.strip() == "deployment.apps/typed created"
+    live = json.loads(kubectl.out("get", "deploy", "typed", "-o", "json"))
+    assert live["spec"]["replicas"] == 2
+    assert live["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == 80
+    assert kubectl.out("create", "namespace", "team-a").strip() == "namespace/team-a created"
+    assert "team-a" in kubectl.out("get", "namespaces", "-o", "name")
+
+
+def test_drain_evicts_and_uncordon(kubectl: Kubectl) -> None:
+    path = kubectl.manifest("drained", replicas=3)
+    kubectl.out("apply", "-f", str(path))
+    wait_for(
+        lambda: (
+            kubectl.out("get", "pods", "-l", "app=drained", "-o", "jsonpath={.items[*].status.phase}").split()
+            == ["Running"] * 3
+        )
+    )
+    node = kubectl.out("get", "pods", "-l", "app=drained", "-o", "jsonpath={.items[0].spec.nodeName}")
+    out = kubectl.out("drain", node, "--ignore-daemonsets", "--timeout=60s")
+    assert f"node/{node} cordoned" in out and f"node/{node} drained" in out
+    assert "evicted" in out
+    on_node = kubectl.out("get", "pods", "-A", "--field-selector", f"spec.nodeName={node}", "-o", "name")
+    assert "drained-" not in on_node
+    assert kubectl.out("uncordon", node).strip() == f"node/{node} uncordoned"
+
+
+def test_a_typo_is_refused_as_a_real_server_refuses_it(kubectl: Kubectl) -> None:
+    path = kubectl.home / "typo.yaml"
+    path.write_text(
+        WEB.format(name="typo", replicas=1, image="nginx:1.27").replace("replicas:", "replicass:")
+    )
+    done = kubectl("apply", "-f", str(path), ok=False)
+    assert done.returncode == 1
+    assert 'Error from server (BadRequest): error when creating "' in done.stderr
+    assert (
+        'Deployment in version "v1" cannot be handled as a Deployment: '
+        'strict decoding error: unknown field "spec.replicass"'
+    ) in done.stderr
+
+
+def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:
+    assert kubectl.out("auth", "can-i", "create", "pods").strip() == "yes"
+    assert kubectl.out("auth", "can-i", "delete", "nodes").strip() == "yes"
+    whoami = columns(kubectl.out("auth", "whoami"))
+    assert whoami[1] == ["Username", "kubernetes-admin"]
