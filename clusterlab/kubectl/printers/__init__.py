@@ -1,0 +1,1 @@
+"""kubectl's output formats: tables (`table`), yaml/json/name (`formats`), JSONPath (`jsonpath`)."""
