@@ -11,4 +11,6 @@ urlpatterns = [
     path("labs/", views.create_lab, name="create"),
     path("labs/<slug:lab_id>/", views.lab_page, name="lab"),
     path("labs/<slug:lab_id>/manifest/check/", views.check_manifest_view, name="check-manifest"),
+    path("labs/<slug:lab_id>/kubectl/", views.kubectl_console, name="kubectl"),
+    path("labs/<slug:lab_id>/kubectl/complete/", views.kubectl_complete, name="kubectl-complete"),
 ]

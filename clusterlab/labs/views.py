@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clusterlab.engine.manifest_check import check_manifest
+from clusterlab.labs import console
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.fragments import page_context
-from clusterlab.labs.live import get_live_lab
+from clusterlab.labs.live import LiveLab, get_live_lab
 from clusterlab.labs.models import Lab
 
 #: How many of a visitor's labs the landing page lists.
@@ -70,3 +71,35 @@ def _document_count(text: str) -> int:
     """How many non-empty documents a manifest has (for "2 objects, no problems")."""
     parts = [p for p in text.replace("\r\n", "\n").split("\n---") if p.strip() and p.strip() != "---"]
     return len(parts)
+
+
+async def _owned_live_lab(request: HttpRequest, lab_id: str) -> LiveLab:
+    user = await request.auser()
+    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
+    if lab is None:
+        raise Http404("No such lab.")
+    live = await get_live_lab(lab)
+    live.touch()
+    return live
+
+
+@require_POST
+async def kubectl_console(request: HttpRequest, lab_id: str) -> HttpResponse:
+    """One console command (or the YAML editor's apply, `apply -f -` with the manifest as stdin)."""
+    live = await _owned_live_lab(request, lab_id)
+    stdin = request.POST.get("stdin") or request.POST.get("manifest") or ""
+    entry = await console.run_command(live, request.POST.get("command", ""), stdin)
+    return render(request, "labs/console.html#console_entry", {"entry": entry})
+
+
+@require_GET
+async def kubectl_complete(request: HttpRequest, lab_id: str) -> JsonResponse:
+    """Tab completion for the console: candidates and the line completed as far as they agree."""
+    live = await _owned_live_lab(request, lab_id)
+    line = request.GET.get("line", "")[: console.MAX_COMMAND_CHARS]
+    try:
+        cursor = int(request.GET.get("cursor", len(line)))
+    except ValueError:
+        cursor = len(line)
+    options, new_line, new_cursor = console.complete_line(live, line, cursor)
+    return JsonResponse({"completions": options, "line": new_line, "cursor": new_cursor})

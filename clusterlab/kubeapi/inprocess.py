@@ -1,0 +1,61 @@
+"""The lab's Kubernetes API, called in process: what the browser console's kubectl talks to.
+
+The console's kubectl (`clusterlab.kubectl`) sends the same REST requests a real kubectl sends,
+through a `Transport`. This one hands each request to the very dispatcher the HTTP API uses,
+so the console and a real kubectl pointed at `/k8s/<key>/` share one implementation of the
+semantics. Writes that reached the engine are remembered, for the caller to put in the lab's
+command log (replay re-issues them at the same virtual time), exactly as the HTTP views do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from clusterlab.engine import ApiError, Cluster
+from clusterlab.kubeapi import negotiation
+from clusterlab.kubeapi.dispatch import dispatch
+from clusterlab.kubeapi.messages import ApiRequest
+from clusterlab.kubectl.transport import JSON, Response
+
+
+@dataclass
+class DispatchTransport:
+    """A `clusterlab.kubectl.transport.Transport` over the lab API's dispatcher."""
+
+    cluster: Cluster
+    component: str = "kubectl"
+    #: (the write's command-log form, virtual time it happened) for every write that reached the engine
+    writes: list[tuple[dict[str, Any], float]] = field(default_factory=list)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = JSON,
+    ) -> Response:
+        try:
+            decoded = negotiation.decode_body(body, content_type or "") if body else None
+        except ApiError as error:  # malformed, too large, or an unknown media type
+            return Response(error.code, JSON, json.dumps(error.status()).encode())
+        req = ApiRequest(
+            method=method,
+            path=path,
+            query=dict(query or {}),
+            body=decoded,
+            content_type=negotiation.media_type(content_type or ""),
+            accept=accept,
+            component=self.component,
+        )
+        at = self.cluster.now
+        resp = dispatch(self.cluster, req)
+        if resp.wrote:
+            self.writes.append((req.to_log(), at))
+        if resp.text is not None:
+            return Response(resp.status, resp.content_type or "text/plain", resp.text.encode())
+        return Response(resp.status, resp.content_type or JSON, json.dumps(resp.body).encode())
