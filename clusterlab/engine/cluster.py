@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from . import scenarios
@@ -101,13 +102,19 @@ class ControllerManager:
 class Cluster:
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
-    def __init__(self, scenario: str = "default", seed: int = 0) -> None:
+    def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
+        """`epoch`: the wall-clock instant virtual time 0 stands for in object timestamps
+        (default: the scenario's). A lab passes its creation time, so ages kubectl computes on
+        its own clock come out right while the lab runs at 1×."""
         self.scenario = scenarios.load(scenario)
         self.seed = seed
         self.clock = Clock()
         self.rng = random.Random(seed)
         self.store = Store()
-        self.epoch = parse_epoch(self.scenario.epoch)
+        if epoch is None:
+            epoch = self.scenario.epoch
+        moment = parse_epoch(epoch) if isinstance(epoch, str) else epoch.astimezone(UTC)
+        self.epoch = moment.replace(microsecond=0)  # timestamps have whole seconds
         self.server = APIServer(self.clock, self.store, self.rng, self.epoch)
         for ns in BOOTSTRAP_NAMESPACES:
             self.server.create(
@@ -146,8 +153,8 @@ class Cluster:
             self.apply(self.scenario.objects)
 
     @classmethod
-    def from_scenario(cls, name: str, seed: int = 0) -> Cluster:
-        return cls(name, seed)
+    def from_scenario(cls, name: str, seed: int = 0, epoch: datetime | str | None = None) -> Cluster:
+        return cls(name, seed, epoch)
 
     def _node_runtime(self, node: str) -> Any:
         """What kube-apiserver reaches for `pods/log`: the node's kubelet, if it answers."""

@@ -60,7 +60,10 @@ def default_pod(pod: Obj) -> None:
 
 def _default_template(obj: Obj) -> None:
     template = obj.setdefault("spec", {}).setdefault("template", {})
-    template.setdefault("metadata", {})
+    # A template's ObjectMeta always carries a zero creationTimestamp, which Kubernetes
+    # serialises as null: keep it so, whether or not the client sent it, so equal templates
+    # stay equal (and hash the same) however they arrived.
+    template.setdefault("metadata", {}).setdefault("creationTimestamp", None)
     default_pod_spec(template.setdefault("spec", {}))
 
 

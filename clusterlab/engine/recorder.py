@@ -26,12 +26,16 @@ CACHE_SIZE = 4096
 
 
 def object_ref(obj: Obj, field_path: str | None = None) -> Obj:
+    """`ObjectReference` to `obj`. A mirror pod stands for a static pod, whose UID (as the kubelet
+    knows it, and so in the events it records) is the config hash in its `config.mirror`
+    annotation; `kubectl describe` looks its events up by that UID."""
     meta = obj["metadata"]
+    uid = (meta.get("annotations") or {}).get("kubernetes.io/config.mirror") or meta.get("uid")
     ref = {
         "kind": obj["kind"],
         "namespace": meta.get("namespace"),
         "name": meta["name"],
-        "uid": meta.get("uid"),
+        "uid": uid,
         "apiVersion": obj["apiVersion"],
         "resourceVersion": meta.get("resourceVersion"),
     }

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from clusterlab.engine import Cluster
+from clusterlab.engine import Cluster, decoding
 from clusterlab.engine.errors import ApiError, BadRequest
 from clusterlab.engine.jsonutil import copy_json
-from clusterlab.kubeapi import compat, decoding, discovery, negotiation, reviews, subresources
+from clusterlab.kubeapi import compat, discovery, negotiation, reviews, subresources
 from clusterlab.kubeapi.errors import method_not_allowed
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
 from clusterlab.kubeapi.routing import Route, resolve_route

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clusterlab.engine import Cluster
+from clusterlab.engine import Cluster, decoding
 from clusterlab.engine.errors import BadRequest
-from clusterlab.kubeapi import compat, decoding, negotiation
+from clusterlab.kubeapi import compat, negotiation
 from clusterlab.kubeapi.errors import method_not_allowed
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
 from clusterlab.kubeapi.routing import Route

@@ -235,6 +235,7 @@ async def get_live_lab(lab: Lab) -> LiveLab:
             virtual_time=fresh.virtual_time,
             speed=fresh.speed,
             paused=fresh.paused,
+            epoch=fresh.created,
         )
         live = LiveLab(lab.id, runner)
         _registry()[lab.id] = live

@@ -15,6 +15,7 @@ import contextlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from clusterlab.engine import ApiError, Cluster
@@ -107,12 +108,13 @@ class LabRunner:
         virtual_time: float = 0.0,
         speed: int = 1,
         paused: bool = False,
+        epoch: datetime | None = None,
     ) -> LabRunner:
         """Rebuild a lab by replaying its log: advance to each command's time and apply it, then
         advance to ``virtual_time`` (where the lab's clock was last saved). The engine is
         deterministic, so this is the cluster the learner left.
         """
-        cluster = Cluster.from_scenario(scenario, seed=seed)
+        cluster = Cluster.from_scenario(scenario, seed=seed, epoch=epoch)
         last_seq = 0
         for entry in commands:
             if entry.virtual_time > cluster.now:

@@ -106,3 +106,64 @@ metadata: {name: team-b}
         c.apply(text)
     assert [o["metadata"]["name"] for o in exc.value.applied] == ["team-a", "team-b"]
     assert {"team-a", "team-b"} <= {n["metadata"]["name"] for n in c.list("namespaces")}
+
+
+def test_apply_decodes_strictly_like_the_api_server():
+    c = Cluster()
+    bad = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "w"},
+        "spec": {
+            "replicaz": 2,
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            },
+        },
+    }
+    with pytest.raises(BadRequest) as exc:
+        c.apply(bad)
+    assert str(exc.value) == (
+        'Deployment in version "v1" cannot be handled as a Deployment: '
+        'strict decoding error: unknown field "spec.replicaz"'
+    )
+    for broken in ({**bad, "spec": "nonsense"}, {**bad, "spec": {**bad["spec"], "template": []}}):
+        with pytest.raises(BadRequest, match="cannot be handled as a Deployment"):
+            c.apply(broken)
+    with pytest.raises(BadRequest, match="resource name may not be empty"):
+        c.apply({**bad, "metadata": "w"})
+
+
+def test_a_template_with_or_without_a_null_creation_timestamp_is_the_same_template():
+    c = Cluster()
+    d = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "w"},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
+    }
+    c.apply(d)
+    c.advance(5)
+    assert c.get("deployment", "w")["spec"]["template"]["metadata"]["creationTimestamp"] is None
+    d["spec"]["template"]["metadata"]["creationTimestamp"] = (
+        None  # as `kubectl create --dry-run -o yaml` writes
+    )
+    c.apply(d)
+    c.advance(5)
+    assert len(c.list("replicasets", "default")) == 1
+
+
+def test_timestamps_count_from_the_given_epoch():
+    c = Cluster(epoch="2030-05-06T07:08:09.75Z")
+    assert c.get("namespace", "default", None)["metadata"]["creationTimestamp"] == "2030-05-06T07:08:09Z"
+    c.advance(61)
+    lease = c.get("lease", "worker-1", "kube-node-lease")
+    assert lease["spec"]["renewTime"] == "2030-05-06T07:09:09.000000Z"

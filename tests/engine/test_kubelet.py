@@ -134,3 +134,12 @@ def test_all_pods_get_distinct_ips(cluster):
     cluster.advance(30)
     ips = [p["status"]["podIP"] for p in pods_of(cluster)]
     assert len(set(ips)) == 12
+
+
+def test_static_pod_events_carry_the_static_pods_uid(cluster):
+    cluster.advance(3)
+    mirror = cluster.get("pod", "etcd-control-plane", "kube-system")
+    config_hash = mirror["metadata"]["annotations"]["kubernetes.io/config.mirror"]
+    evs = [e for e in cluster.events() if e["involvedObject"]["name"] == "etcd-control-plane"]
+    assert evs and {e["involvedObject"]["uid"] for e in evs} == {config_hash}
+    assert config_hash != mirror["metadata"]["uid"]

@@ -44,18 +44,18 @@ def test_pods_as_kubectl_prints_them(running: Cluster) -> None:
     t = table(running, "pods")
     assert render(t) == (
         "NAME                   READY   STATUS    RESTARTS   AGE\n"
-        "web-64d79b7b67-54dc6   1/1     Running   0          90s\n"
-        "web-64d79b7b67-5pztx   1/1     Running   0          90s\n"
-        "web-64d79b7b67-m5q4p   1/1     Running   0          90s"
+        "web-56dd9ccc9f-54dc6   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-5pztx   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-m5q4p   1/1     Running   0          90s"
     )
     assert render(t, wide=True).splitlines()[:2] == [
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS GATES",  # noqa: E501
-        "web-64d79b7b67-54dc6   1/1     Running   0          90s   10.244.3.2   worker-3   <none>           <none>",  # noqa: E501
+        "web-56dd9ccc9f-54dc6   1/1     Running   0          90s   10.244.3.2   worker-3   <none>           <none>",  # noqa: E501
     ]
     row = t["rows"][0]
     assert row["object"]["kind"] == "PartialObjectMetadata"
     assert row["object"]["apiVersion"] == "meta.k8s.io/v1"
-    assert row["object"]["metadata"]["name"] == "web-64d79b7b67-54dc6"
+    assert row["object"]["metadata"]["name"] == "web-56dd9ccc9f-54dc6"
     assert "spec" not in row["object"]
     assert t["kind"] == "Table" and t["apiVersion"] == "meta.k8s.io/v1"
     assert [c["name"] for c in t["columnDefinitions"] if c["priority"] == 1] == [
@@ -93,7 +93,7 @@ def test_nodes_deployments_replicasets_namespaces_leases(running: Cluster) -> No
     )
     assert render(table(running, "replicasets"), wide=True) == (
         "NAME             DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES       SELECTOR\n"
-        "web-64d79b7b67   3         3         3       90s   nginx        nginx:1.27   app=web,pod-template-hash=64d79b7b67"  # noqa: E501
+        "web-56dd9ccc9f   3         3         3       90s   nginx        nginx:1.27   app=web,pod-template-hash=56dd9ccc9f"  # noqa: E501
     )
     assert render(table(running, "namespaces", None)) == (
         "NAME              STATUS   AGE\n"
@@ -125,7 +125,7 @@ def test_events_as_kubectl_get_events(running: Cluster) -> None:
         "87s",
         "Normal",
         "Pulled",
-        "pod/web-64d79b7b67-54dc6",
+        "pod/web-56dd9ccc9f-54dc6",
         "spec.containers{nginx}",
     ]
     assert pulled[5] == "kubelet, worker-3"

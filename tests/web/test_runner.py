@@ -197,3 +197,18 @@ def test_drawing_the_board_is_not_an_api_call() -> None:
     runner.board()
     runner.changed_fragments()
     assert runner.cluster.api_calls(since=last) == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_labs_timestamps_start_when_the_lab_was_created() -> None:
+    from clusterlab.labs import live
+    from clusterlab.labs.models import Lab
+
+    lab = await Lab.objects.acreate(owner_session_key="k", seed=3)
+    try:
+        running = await live.get_live_lab(lab)
+        assert running.runner.cluster.epoch == lab.created.replace(microsecond=0)
+        ns = running.runner.cluster.get("namespace", "default", None)
+        assert ns["metadata"]["creationTimestamp"] == lab.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    finally:
+        await live.stop_all()

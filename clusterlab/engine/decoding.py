@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from clusterlab.engine.errors import ApiError, BadRequest
-from clusterlab.engine.jsonutil import copy_json
-from clusterlab.engine.kinds import Kind
-from clusterlab.engine.patching import apply_patch
-from clusterlab.engine.schema import SchemaProblem, schema_problems
+from .errors import ApiError, BadRequest
+from .jsonutil import copy_json
+from .kinds import Kind
+from .patching import apply_patch
+from .schema import SchemaProblem, schema_problems
 
 Obj = dict[str, Any]
 UNKNOWN_FIELD = "unknown field"
