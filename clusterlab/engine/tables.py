@@ -339,6 +339,17 @@ PRINTERS: dict[str, Callable[[Obj, _Clock], list[Any]]] = {
 }
 
 
+DEFAULT_COLUMNS: list[Obj] = [
+    {"name": "Name", "type": "string", "format": "name", "description": "Name of the object", "priority": 0},
+    {"name": "Age", "type": "string", "format": "", "description": "Time since creation", "priority": 0},
+]
+
+
+def _default_row(obj: Obj, clock: _Clock) -> list[Any]:
+    meta = obj.get("metadata") or {}
+    return [meta.get("name", ""), clock.since(meta.get("creationTimestamp"))]
+
+
 def _row_object(obj: Obj, include_object: str) -> Obj | None:
     if include_object == "Object":
         return copy_json(obj)
@@ -376,7 +387,9 @@ def to_table(
             f'includeObject: Unsupported value: "{include_object}": supported values: "None", '
             f'"Metadata", "Object"'
         )
-    printer = PRINTERS[kind.kind]
+    # Kinds without a printer get kube-apiserver's default table convertor: NAME and AGE.
+    printer = PRINTERS.get(kind.kind, _default_row)
+    columns = COLUMNS[kind.kind] if kind.kind in PRINTERS else DEFAULT_COLUMNS
     clock = _Clock(now, epoch)
     rows = []
     for obj in objects:
@@ -397,6 +410,6 @@ def to_table(
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": meta,
-        "columnDefinitions": None if no_headers else copy_json(COLUMNS[kind.kind]),
+        "columnDefinitions": None if no_headers else copy_json(columns),
         "rows": rows,
     }

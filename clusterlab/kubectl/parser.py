@@ -102,6 +102,20 @@ FIELD_MANAGER = Flag("field-manager", default="")
 NO_HEADERS = Flag("no-headers", "bool", default=False)
 SHOW_LABELS = Flag("show-labels", "bool", default=False)
 
+METADATA_EDIT_FLAGS = (
+    FILENAME,
+    SELECTOR,
+    FIELD_SELECTOR,
+    ALL,
+    ALL_NS,
+    OVERWRITE,
+    OUTPUT,
+    DRY_RUN,
+    FIELD_MANAGER,
+    Flag("list", "bool", default=False),
+    Flag("resource-version", default=""),
+)
+
 COMMANDS: dict[str, dict[str, Flag]] = {
     "get": _flags(
         OUTPUT,
@@ -197,32 +211,9 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("pod-selector", default=""),
     ),
     "taint": _flags(SELECTOR, ALL, OVERWRITE, OUTPUT, DRY_RUN, VALIDATE, FIELD_MANAGER),
-    "label": _flags(
-        FILENAME,
-        SELECTOR,
-        FIELD_SELECTOR,
-        ALL,
-        ALL_NS,
-        OVERWRITE,
-        OUTPUT,
-        DRY_RUN,
-        FIELD_MANAGER,
-        Flag("list", "bool", default=False),
-        Flag("resource-version", default=""),
-    ),
-    "annotate": _flags(
-        FILENAME,
-        SELECTOR,
-        FIELD_SELECTOR,
-        ALL,
-        ALL_NS,
-        OVERWRITE,
-        OUTPUT,
-        DRY_RUN,
-        FIELD_MANAGER,
-        Flag("list", "bool", default=False),
-        Flag("resource-version", default=""),
-    ),
+    # label and annotate take the same flags.
+    "label": _flags(*METADATA_EDIT_FLAGS),
+    "annotate": _flags(*METADATA_EDIT_FLAGS),
     "run": _flags(
         OUTPUT,
         DRY_RUN,

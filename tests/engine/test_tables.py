@@ -182,3 +182,15 @@ def test_table_metadata_and_terminal_pod_conditions(running: Cluster) -> None:
         }
     ]
     assert to_table("pods", [], now=0, epoch=running.epoch, no_headers=True)["columnDefinitions"] is None
+
+
+def test_a_kind_without_a_printer_gets_name_and_age(monkeypatch):
+    """kube-apiserver's default table convertor, for kinds registered before their printer."""
+    from clusterlab.engine import Cluster, tables
+
+    c = Cluster()
+    c.advance(125)
+    monkeypatch.delitem(tables.PRINTERS, "Lease")
+    t = tables.to_table("leases", c.observe("leases", "kube-node-lease"), now=c.now, epoch=c.epoch)
+    assert [col["name"] for col in t["columnDefinitions"]] == ["Name", "Age"]
+    assert t["rows"][0]["cells"] == ["control-plane", "2m5s"]
