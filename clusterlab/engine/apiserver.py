@@ -51,6 +51,7 @@ from .managed_fields import record_update
 from .names import new_uid, random_suffix
 from .paging import ListVerbs
 from .patching import PATCH_TYPES, apply_patch
+from .remote_command import ExecVerbs
 from .selectors import parse_field_selector, parse_label_selector
 from .server_side_apply import apply_to
 from .store import Store
@@ -68,7 +69,7 @@ REQUIRED_FOR_APPLY = "Required value: is required for apply patch"
 FORBIDDEN_FORCE = "Forbidden: may not be specified for non-apply patch"
 
 
-class APIServer(ListVerbs, SubresourceVerbs):
+class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
     def __init__(self, clock: Clock, store: Store, rng: random.Random, epoch: datetime) -> None:
         self.clock = clock
         self.store = store

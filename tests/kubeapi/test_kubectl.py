@@ -271,3 +271,22 @@ def test_auth_can_i_and_whoami(kubectl: Kubectl) -> None:
     assert kubectl.out("auth", "can-i", "delete", "nodes").strip() == "yes"
     whoami = columns(kubectl.out("auth", "whoami"))
     assert whoami[1] == ["Username", "kubernetes-admin"]
+
+
+def test_exec_streams_output_exit_codes_and_stdin(kubectl: Kubectl) -> None:
+    """kubectl exec over the WebSocket remote-command protocol (v5.channel.k8s.io)."""
+    kubectl.out("run", "shell", "--image=nginx:1.27", "--env=GREETING=hello")
+    wait_for(lambda: kubectl.out("get", "pod", "shell", "-o", "jsonpath={.status.phase}") == "Running")
+    assert kubectl.out("exec", "shell", "--", "hostname") == "shell\n"
+    assert kubectl.out("exec", "shell", "--", "printenv", "GREETING") == "hello\n"
+    assert kubectl.out("exec", "shell", "--", "cat", "/etc/hosts").endswith("\tshell\n")
+    failed = kubectl("exec", "shell", "--", "sh", "-c", "echo partial; exit 3", ok=False)
+    assert (failed.returncode, failed.stdout) == (3, "partial\n")
+    assert "command terminated with exit code 3" in failed.stderr
+    missing = kubectl("exec", "shell", "--", "curlz", ok=False)
+    assert missing.returncode == 1
+    assert 'exec: "curlz": executable file not found in $PATH' in missing.stderr
+    assert kubectl.out("exec", "-i", "shell", "--", "cat", stdin="piped in\n") == "piped in\n"
+    gone = kubectl("exec", "nosuchpod", "--", "hostname", ok=False)
+    assert 'pods "nosuchpod" not found' in gone.stderr
+    kubectl.out("delete", "pod", "shell")

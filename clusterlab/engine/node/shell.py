@@ -1,0 +1,203 @@
+"""What a command run with `kubectl exec` does inside a simulated container.
+
+The kubelet asks the runtime to exec a command in a running container (CRI `Exec`); the
+process runs in the container's filesystem, environment and namespaces. Here a small
+interpreter answers the commands learners use to look around a container: `hostname`,
+`env`/`printenv`, `echo`, `cat` of the files Kubernetes manages (`/etc/hostname`,
+`/etc/hosts`, `/etc/resolv.conf`, the service-account token path is absent), `ls`, `pwd`,
+`whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains and
+`exit N`. A program the image does not have fails as runc fails it (exec: executable file not
+found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
+
+Simplified: no real filesystem beyond those files, no pipes or redirections, no processes;
+image-specific tools (nslookup, wget, curl) arrive with the networking work.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .container_logs import NGINX_VERSIONS
+
+Obj = dict[str, Any]
+
+IMAGE_ENV = {
+    "nginx": {"NJS_VERSION": "0.8.10", "PKG_RELEASE": "1~bookworm"},
+    "httpd": {"HTTPD_PREFIX": "/usr/local/apache2", "HTTPD_VERSION": "2.4.65"},
+    "redis": {"REDIS_VERSION": "7.4.6"},
+}
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ROOT_DIRS = (
+    "bin   dev                  docker-entrypoint.sh  home  lib64  mnt  proc  run   srv  tmp  var\n"
+    "boot  docker-entrypoint.d  etc                   lib   media  opt  root  sbin  sys  usr\n"
+)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+class NotFoundInPath(Exception):
+    """runc could not start the process: the image has no such program."""
+
+    def __init__(self, program: str) -> None:
+        super().__init__(program)
+        self.program = program
+
+
+@dataclass
+class Container:
+    """What a process inside the container can see."""
+
+    pod: Obj
+    spec: Obj
+    image: str  # normalized reference: docker.io/library/nginx:1.27
+    now: datetime
+
+    @property
+    def image_name(self) -> str:
+        return self.image.partition("@")[0].rpartition(":")[0].rsplit("/", 1)[-1]
+
+    def env(self) -> dict[str, str]:
+        env = {"PATH": PATH, "HOSTNAME": self.pod["metadata"]["name"]}
+        env.update(IMAGE_ENV.get(self.image_name, {}))
+        tag = self.image.partition("@")[0].rpartition(":")[2]
+        if self.image_name == "nginx":
+            env["NGINX_VERSION"] = NGINX_VERSIONS.get(tag, tag)
+        for var in self.spec.get("env") or ():
+            if "value" in var:
+                env[var["name"]] = str(var["value"])
+        env.update(
+            {
+                "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+                "KUBERNETES_SERVICE_PORT": "443",
+                "KUBERNETES_SERVICE_PORT_HTTPS": "443",
+                "KUBERNETES_PORT": "tcp://10.96.0.1:443",
+                "HOME": "/root",
+            }
+        )
+        return env
+
+    def files(self) -> dict[str, str]:
+        name = self.pod["metadata"]["name"]
+        ns = self.pod["metadata"].get("namespace", "default")
+        ip = (self.pod.get("status") or {}).get("podIP", "")
+        return {
+            "/etc/hostname": f"{name}\n",
+            "/etc/hosts": (
+                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                f"ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
+                f"fe00::2\tip6-allrouters\n{ip}\t{name}\n"
+            ),
+            "/etc/resolv.conf": (
+                f"search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+                "options ndots:5\n"
+            ),
+        }
+
+
+def run_command(container: Container, argv: list[str], stdin: str = "") -> ExecResult:
+    """Run `argv` (not through a shell, as exec does) in `container`. Raises NotFoundInPath when
+    the program is missing (the runtime then fails the exec itself)."""
+    out: list[str] = []
+    err: list[str] = []
+    code = _program(container, argv, stdin, out, err, in_shell=False)
+    return ExecResult("".join(out), "".join(err), code)
+
+
+def _program(
+    c: Container, argv: list[str], stdin: str, out: list[str], err: list[str], *, in_shell: bool
+) -> int:
+    if not argv:
+        return 0
+    prog, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+    env = c.env()
+    if prog in ("sh", "bash") and args[:1] == ["-c"]:
+        return _shell(c, " ".join(args[1:2]), stdin, out, err)
+    if prog in ("sh", "bash") and not args:
+        return _shell(c, stdin, "", out, err)
+    if prog == "hostname":
+        out.append(f"{c.pod['metadata']['name']}\n")
+    elif prog in ("env", "printenv"):
+        if prog == "printenv" and args:
+            values = [env[a] for a in args if a in env]
+            out.extend(f"{v}\n" for v in values)
+            return 0 if len(values) == len(args) else 1
+        out.extend(f"{k}={v}\n" for k, v in env.items())
+    elif prog == "echo":
+        out.append(" ".join(args) + "\n")
+    elif prog == "cat":
+        files = c.files()
+        if not args:
+            out.append(stdin)
+        for path in args:
+            if path in files:
+                out.append(files[path])
+            else:
+                err.append(f"cat: {path}: No such file or directory\n")
+                return 1
+    elif prog == "ls":
+        target = args[-1] if args and not args[-1].startswith("-") else "/"
+        if target in ("/", "/."):
+            out.append(ROOT_DIRS)
+        elif target in ("/etc", "/etc/"):
+            out.append("hostname  hosts  resolv.conf\n")
+        else:
+            err.append(f"ls: cannot access '{target}': No such file or directory\n")
+            return 2
+    elif prog == "pwd":
+        out.append("/\n")
+    elif prog == "whoami":
+        out.append("root\n")
+    elif prog == "id":
+        out.append("uid=0(root) gid=0(root) groups=0(root)\n")
+    elif prog == "date":
+        t = c.now
+        out.append(f"{t:%a %b} {t.day:2d} {t:%H:%M:%S} UTC {t.year}\n")
+    elif prog == "true":
+        return 0
+    elif prog == "false":
+        return 1
+    elif prog == "nginx" and c.image_name == "nginx" and args[:1] == ["-v"]:
+        err.append(f"nginx version: nginx/{c.env()['NGINX_VERSION']}\n")
+    else:
+        if in_shell:
+            err.append(f"sh: 1: {argv[0]}: not found\n")
+            return 127
+        raise NotFoundInPath(argv[0])
+    return 0
+
+
+def _shell(c: Container, script: str, stdin: str, out: list[str], err: list[str]) -> int:
+    """`sh -c SCRIPT`: commands separated by `;`, `&&`, `||`; `exit N` ends the script."""
+    try:
+        lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        err.append("sh: 1: Syntax error: Unterminated quoted string\n")
+        return 2
+    code = 0
+    command: list[str] = []
+    op = ";"
+    for token in [*tokens, ";"]:
+        if token not in (";", "&&", "||"):
+            command.append(token)
+            continue
+        run = op == ";" or (op == "&&" and code == 0) or (op == "||" and code != 0)
+        if command and run:
+            if command[0] == "exit":
+                try:
+                    return int(command[1]) & 0xFF if len(command) > 1 else code
+                except ValueError:
+                    err.append(f"sh: 1: exit: Illegal number: {command[1]}\n")
+                    return 2
+            code = _program(c, command, stdin, out, err, in_shell=True)
+        command, op = [], token
+    return code
