@@ -25,6 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from clusterlab.engine import ApiError
 from clusterlab.engine.audit import User
+from clusterlab.kubeapi.views import TOKEN_PATH
 from clusterlab.labs.live import get_live_lab
 from clusterlab.labs.models import Lab
 
@@ -51,7 +52,12 @@ class ExecConsumer(AsyncWebsocketConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         offered = self.scope.get("subprotocols") or []
         protocol = next((p for p in PROTOCOLS if p in offered), None)
-        lab = await Lab.objects.filter(api_key=kwargs["key"]).afirst()
+        key = kwargs["key"]
+        if key == TOKEN_PATH:  # https: the key comes as the bearer token
+            headers = dict(self.scope.get("headers") or [])
+            scheme, _, token = headers.get(b"authorization", b"").decode(errors="replace").partition(" ")
+            key = token.strip() if scheme.lower() == "bearer" else ""
+        lab = await Lab.objects.filter(api_key=key).afirst() if key else None
         if lab is None or protocol is None:
             await self.close(code=4404 if lab is None else 4400)
             return

@@ -55,6 +55,15 @@ def _error(error: ApiError) -> HttpResponse:
     return _json_response(ApiResponse.error(error))
 
 
+#: The key-less path segment: `/k8s/-/…` with the lab key as a bearer token instead.
+TOKEN_PATH = "-"
+
+
+def _bearer(request: HttpRequest) -> str:
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 async def _lab_for(key: str) -> Lab | None:
     if not _KEY.fullmatch(key):
         return None
@@ -99,9 +108,10 @@ def _api_request(request: HttpRequest, path: str) -> ApiRequest:
 
 @csrf_exempt
 async def kube_api(request: HttpRequest, key: str, rest: str | None = None) -> HttpResponse:
-    """Everything under `/k8s/<key>/`: the lab's Kubernetes API."""
+    """Everything under `/k8s/<key>/`: the lab's Kubernetes API. Under `/k8s/-/` the key comes as
+    a bearer token instead (kubectl sends tokens over https only; the key-in-URL form is for http)."""
     try:
-        lab = await _lab_for(key)
+        lab = await _lab_for(_bearer(request) if key == TOKEN_PATH else key)
         if lab is None:
             return _error(resource_not_found())
         req = _api_request(request, rest or "/")

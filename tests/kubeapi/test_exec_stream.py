@@ -75,3 +75,22 @@ async def test_a_wrong_key_or_no_subprotocol_is_refused() -> None:
         assert not connected
     finally:
         await live.stop_all()
+
+
+async def test_the_key_as_a_bearer_token() -> None:
+    lab = await Lab.objects.acreate(owner_session_key="k", seed=1)
+    try:
+        await _running_pod(lab)
+        path = "/k8s/-/api/v1/namespaces/default/pods/p/exec?command=hostname&stdout=true"
+        ws = WebsocketCommunicator(
+            application,
+            path,
+            subprotocols=["v5.channel.k8s.io"],
+            headers=[(b"authorization", f"Bearer {lab.api_key}".encode())],
+        )
+        connected, _ = await ws.connect()
+        assert connected
+        assert await ws.receive_from() == b"\x01p\n"
+        await ws.disconnect()
+    finally:
+        await live.stop_all()

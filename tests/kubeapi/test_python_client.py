@@ -120,3 +120,31 @@ def test_a_quiet_watch_answers_its_headers_at_once(api_client: Any) -> None:
         assert response.status == 200 and response.headers["Content-Type"] == "application/json"
         assert response.headers["Transfer-Encoding"] == "chunked"
     assert time.monotonic() - started < 3
+
+
+def test_the_key_as_a_bearer_token(live_server_process: LiveServer, api_client: Any) -> None:
+    """The https form of a kubeconfig: key-less `/k8s/-` and the key as the user's token. (The
+    Python client sends tokens over http too, so the server side is testable without TLS.)"""
+    key = api_client.configuration.host.rstrip("/").rsplit("/", 1)[-1]
+    configuration = client.Configuration()
+    configuration.host = f"{live_server_process.url}/k8s/-"
+    configuration.api_key = {"authorization": f"Bearer {key}"}
+    with client.ApiClient(configuration) as api:
+        names = [n.metadata.name for n in client.CoreV1Api(api).list_node().items]
+        assert names == ["control-plane", "worker-1", "worker-2", "worker-3"]
+    configuration.api_key = {"authorization": "Bearer not-the-key-at-all"}
+    with client.ApiClient(configuration) as api, pytest.raises(ApiException) as denied:
+        client.CoreV1Api(api).list_node()
+    assert denied.value.status == 404
+
+
+def test_an_https_kubeconfig_carries_the_key_as_a_token(live_server_process: LiveServer) -> None:
+    lab_id = new_lab(live_server_process, "tls-user")
+    config = yaml.safe_load(
+        live_server_process.manage(
+            "kubeconfig", "tls-user", "--lab", lab_id, "--server", "https://labs.example"
+        )
+    )
+    assert config["clusters"][0]["cluster"]["server"] == "https://labs.example/k8s/-"
+    token = config["users"][0]["user"]["token"]
+    assert len(token) >= 40 and token not in config["clusters"][0]["cluster"]["server"]
