@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clusterlab.engine import ApiError, Cluster
+from clusterlab.engine.audit import User
 from clusterlab.kubeapi import negotiation
 from clusterlab.kubeapi.dispatch import dispatch
 from clusterlab.kubeapi.messages import ApiRequest
 from clusterlab.kubectl.transport import JSON, Response
+
+
+@dataclass(frozen=True)
+class ExecOutcome:
+    """What `kubectl exec` gets back: the output and exit code, or the server's error."""
+
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int = 0
+    error: str = ""
 
 
 @dataclass
@@ -59,3 +70,14 @@ class DispatchTransport:
         if resp.text is not None:
             return Response(resp.status, resp.content_type or "text/plain", resp.text.encode())
         return Response(resp.status, resp.content_type or JSON, json.dumps(resp.body).encode())
+
+    def exec(
+        self, namespace: str, pod: str, container: str, command: list[str], stdin: str = ""
+    ) -> ExecOutcome:
+        """`pods/exec`, as the lab API's WebSocket serves it (the engine's one implementation)."""
+        user = User("kubernetes-admin", self.component)
+        try:
+            result = self.cluster.server.pod_exec(user, pod, namespace, container or None, command, stdin)
+        except ApiError as error:
+            return ExecOutcome(error=error.message)
+        return ExecOutcome(result.stdout, result.stderr, result.exit_code)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import cmd_get, cmd_meta, cmd_misc, cmd_nodes, cmd_patch, cmd_rollout, cmd_write, describe
+from . import cmd_exec, cmd_get, cmd_meta, cmd_misc, cmd_nodes, cmd_patch, cmd_rollout, cmd_write, describe
 from .context import Ctx
 from .discovery import Discovery
 from .errors import CommandError, server_error
@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[Any, str]] = {
     "drain": (cmd_nodes, "run_drain"),
     "taint": (cmd_nodes, "run_taint"),
     "logs": (cmd_misc, "run_logs"),
+    "exec": (cmd_exec, "run_exec"),
     "rollout": (cmd_rollout, "run_rollout"),
     "rollout status": (cmd_rollout, "run_rollout_status"),
     "rollout history": (cmd_rollout, "run_rollout_history"),
@@ -99,4 +100,5 @@ def run(
             return Result("", text, 1)
         ctx.error(text)
     assert ctx is not None
-    return Result("".join(ctx.out), "".join(ctx.err), 1 if ctx.failed else 0)
+    code = ctx.exit_code if ctx.exit_code is not None else (1 if ctx.failed else 0)
+    return Result("".join(ctx.out), "".join(ctx.err), code)

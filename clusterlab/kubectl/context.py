@@ -23,6 +23,7 @@ class Ctx:
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
     failed: bool = False
+    exit_code: int | None = None  # a specific code (exec passes the command's on)
 
     @property
     def flags(self) -> dict[str, Any]:

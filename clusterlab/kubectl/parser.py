@@ -187,6 +187,13 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("current-replicas", "int", default=-1),
         Flag("resource-version", default=""),
     ),
+    "exec": _flags(
+        Flag("container", short="c", default=""),
+        Flag("stdin", "bool", "i", False),
+        Flag("tty", "bool", "t", False),
+        Flag("quiet", "bool", "q", False),
+        Flag("pod-running-timeout", default="1m0s"),
+    ),
     "logs": _flags(
         SELECTOR,
         Flag("container", short="c", default=""),
@@ -280,6 +287,7 @@ class Parsed:
     args: list[str] = field(default_factory=list)
     flags: dict[str, Any] = field(default_factory=dict)
     given: set[str] = field(default_factory=set)  # flags written on the line
+    dash: int | None = None  # how many arguments came before `--` (cobra's ArgsLenAtDash)
 
     def __getitem__(self, name: str) -> Any:
         return self.flags[name]
@@ -350,6 +358,7 @@ def parse(words: list[str]) -> Parsed:
         w = words[i]
         i += 1
         if w == "--":
+            parsed.dash = len(parsed.args)
             parsed.args.extend(words[i:])
             break
         if w.startswith("--") and len(w) > 2:

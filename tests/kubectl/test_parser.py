@@ -83,5 +83,7 @@ def test_errors_as_kubectl_words_them(line: str, expected: str) -> None:
 
 
 def test_known_but_unsupported_commands_and_bad_quoting() -> None:
-    assert err("exec web -- sh") == 'error: "kubectl exec" is not available in this console\n'
+    assert err("port-forward web 8080:80") == (
+        'error: "kubectl port-forward" is not available in this console\n'
+    )
     assert "cannot parse the command line" in err("get pods -l 'app=web")
