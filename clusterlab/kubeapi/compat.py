@@ -29,34 +29,6 @@ def stored_scale(server: APIServer, kind: Kind, name: str, namespace: str | None
     return None if obj is None else to_scale(obj)
 
 
-def patch(
-    server: APIServer,
-    user: User,
-    kind: Kind,
-    name: str,
-    body: Any,
-    namespace: str | None,
-    subresource: str | None,
-    *,
-    patch_type: str,
-    field_manager: str | None,
-    force: bool,
-) -> Obj:
-    """PATCH of any type (`merge`, `strategic`, `json`, `apply`), of the object or of its
-    `status` or `scale` subresource."""
-    return server.patch(
-        user,
-        kind.plural,
-        name,
-        body,
-        namespace,
-        subresource,
-        patch_type=patch_type,
-        field_manager=field_manager,
-        force=force,
-    )
-
-
 def list_page(
     server: APIServer,
     user: User,

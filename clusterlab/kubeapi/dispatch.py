@@ -179,31 +179,10 @@ def _item(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Api
         trace.wrote = True
         return ApiResponse(body=server.update(req.user, obj, field_manager=_manager(req)))
     if req.method == "PATCH":
-        ptype = negotiation.patch_type(req.content_type)
-        if req.body is None:
-            raise BadRequest("the body of the request was empty")
-        creating = ptype == "apply" and not compat.exists(server, kind, name, route.namespace)
-        if ptype == "apply":
-            req_body = checked_body(route, req, trace, naming=True)
-        else:
-            req_body = req.body
-            current = compat.stored(server, kind, name, route.namespace)
-            strict = decoding.strict(req.query)
-            for field in decoding.check_patch(current, kind, ptype, req_body, strict=strict):
-                trace.warnings.append(f'unknown field "{field}"')
-        trace.wrote = True
-        obj = compat.patch(
-            server,
-            req.user,
-            kind,
-            name,
-            req_body,
-            route.namespace,
-            None,
-            patch_type=ptype,
-            field_manager=req.query.get("fieldManager") or None,
-            force=req.flag("force"),
+        creating = negotiation.patch_type(req.content_type) == "apply" and not compat.exists(
+            server, kind, name, route.namespace
         )
+        obj = patched(cluster, route, req, trace, None, compat.stored(server, kind, name, route.namespace))
         return ApiResponse(201 if creating else 200, obj)
     if req.method == "DELETE":
         grace, policy, uid = delete_options(req)
@@ -311,6 +290,40 @@ def delete_options(req: ApiRequest) -> tuple[int | None, str | None, str | None]
         (body.get("preconditions") or {}).get("uid") if isinstance(body.get("preconditions"), dict) else None
     )
     return grace, policy, uid if isinstance(uid, str) else None
+
+
+def patched(
+    cluster: Cluster,
+    route: Route,
+    req: ApiRequest,
+    trace: _Trace,
+    subresource: str | None,
+    current: Obj | None,
+) -> Obj:
+    """PATCH of an object or of its `status`/`scale` (`current` is what the patch applies to):
+    the result must decode as the real server's decoder demands, then the engine patches it."""
+    ptype = negotiation.patch_type(req.content_type)
+    if req.body is None:
+        raise BadRequest("the body of the request was empty")
+    if ptype == "apply" and subresource is None:
+        body = checked_body(route, req, trace, naming=True)
+    else:
+        body = req.body
+        strict = decoding.strict(req.query)
+        for field in decoding.check_patch(current, route.kind, ptype, body, strict=strict):
+            trace.warnings.append(f'unknown field "{field}"')
+    trace.wrote = True
+    return cluster.server.patch(
+        req.user,
+        route.kind.plural,
+        route.name or "",
+        body,
+        route.namespace,
+        subresource,
+        patch_type=ptype,
+        field_manager=_manager(req),
+        force=req.flag("force"),
+    )
 
 
 def _manager(req: ApiRequest) -> str | None:

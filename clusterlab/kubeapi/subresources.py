@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from clusterlab.engine import Cluster, decoding
 from clusterlab.engine.errors import BadRequest
-from clusterlab.kubeapi import compat, negotiation
+from clusterlab.kubeapi import compat
 from clusterlab.kubeapi.errors import method_not_allowed
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
 from clusterlab.kubeapi.routing import Route
@@ -52,7 +52,7 @@ def handle(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Ap
 
 
 def _status(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
-    from clusterlab.kubeapi.dispatch import checked_body
+    from clusterlab.kubeapi.dispatch import checked_body, patched
 
     server, kind, name = cluster.server, route.kind, route.name or ""
     if req.method == "GET":
@@ -63,27 +63,14 @@ def _status(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> A
         manager = req.query.get("fieldManager") or None
         return ApiResponse(body=server.update(req.user, obj, "status", field_manager=manager))
     if req.method == "PATCH":
-        ptype = negotiation.patch_type(req.content_type)
         current = compat.stored(server, kind, name, route.namespace)
-        decoding.check_patch(current, kind, ptype, req.body, strict=decoding.strict(req.query))
-        trace.wrote = True
-        obj = compat.patch(
-            server,
-            req.user,
-            kind,
-            name,
-            req.body,
-            route.namespace,
-            "status",
-            patch_type=ptype,
-            field_manager=req.query.get("fieldManager") or None,
-            force=req.flag("force"),
-        )
-        return ApiResponse(body=obj)
+        return ApiResponse(body=patched(cluster, route, req, trace, "status", current))
     raise method_not_allowed()
 
 
 def _scale(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
+    from clusterlab.kubeapi.dispatch import patched
+
     server, kind, name = cluster.server, route.kind, route.name or ""
     manager = req.query.get("fieldManager") or None
     if req.method == "GET":
@@ -95,23 +82,8 @@ def _scale(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Ap
         scale = compat.update_scale(server, req.user, kind, name, route.namespace, scale_body, manager)
         return ApiResponse(body=scale)
     if req.method == "PATCH":
-        ptype = negotiation.patch_type(req.content_type)
         current = compat.stored_scale(server, kind, name, route.namespace)
-        decoding.check_patch(current, kind, ptype, req.body, strict=decoding.strict(req.query))
-        trace.wrote = True
-        scale = compat.patch(
-            server,
-            req.user,
-            kind,
-            name,
-            req.body,
-            route.namespace,
-            "scale",
-            patch_type=ptype,
-            field_manager=manager,
-            force=req.flag("force"),
-        )
-        return ApiResponse(body=scale)
+        return ApiResponse(body=patched(cluster, route, req, trace, "scale", current))
     raise method_not_allowed()
 
 
