@@ -162,29 +162,3 @@ def call(
     if response.content_type.startswith("text/"):
         return response.body.decode("utf-8", "replace")
     return response.json()
-
-
-class RecordingTransport:
-    """Answers from a list of canned responses in order and records every request.
-
-    For tests of request construction only: it knows nothing of API semantics.
-    """
-
-    def __init__(self, responses: list[Response] | None = None) -> None:
-        self.responses = list(responses or [])
-        self.requests: list[Request] = []
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, str] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        accept: str = JSON,
-    ) -> Response:
-        self.requests.append(Request(method, path, dict(query or {}), body, content_type, accept))
-        if not self.responses:
-            return Response(404, JSON, b'{"kind":"Status","code":404,"reason":"NotFound","message":"none"}')
-        return self.responses.pop(0)

@@ -72,7 +72,9 @@ def test_bad_command_lines(line: str, stderr: str) -> None:
 
 
 def test_a_server_that_answers_garbage_is_reported_not_raised() -> None:
-    from clusterlab.kubectl.transport import RecordingTransport, Response
+    from clusterlab.kubectl.transport import Response
+
+    from .recording import RecordingTransport
 
     t = RecordingTransport([Response(200, "text/html", b"<html>nope</html>")] * 3)
     r = run("kubectl get pods", t)

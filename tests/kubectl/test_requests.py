@@ -7,9 +7,10 @@ real kubectl could not be run side by side.
 import json
 
 from clusterlab.kubectl import run
-from clusterlab.kubectl.transport import RecordingTransport, Response
+from clusterlab.kubectl.transport import Response
 
 from .fakeapi import discovery
+from .recording import RecordingTransport
 
 AGG = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
