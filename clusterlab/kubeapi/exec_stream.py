@@ -25,9 +25,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from clusterlab.engine import ApiError
 from clusterlab.engine.audit import User
-from clusterlab.kubeapi.views import TOKEN_PATH
+from clusterlab.kubeapi.keys import lab_for
 from clusterlab.labs.live import get_live_lab
-from clusterlab.labs.models import Lab
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
@@ -52,12 +51,8 @@ class ExecConsumer(AsyncWebsocketConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         offered = self.scope.get("subprotocols") or []
         protocol = next((p for p in PROTOCOLS if p in offered), None)
-        key = kwargs["key"]
-        if key == TOKEN_PATH:  # https: the key comes as the bearer token
-            headers = dict(self.scope.get("headers") or [])
-            scheme, _, token = headers.get(b"authorization", b"").decode(errors="replace").partition(" ")
-            key = token.strip() if scheme.lower() == "bearer" else ""
-        lab = await Lab.objects.filter(api_key=key).afirst() if key else None
+        headers = dict(self.scope.get("headers") or [])
+        lab = await lab_for(kwargs["key"], headers.get(b"authorization", b"").decode(errors="replace"))
         if lab is None or protocol is None:
             await self.close(code=4404 if lab is None else 4400)
             return

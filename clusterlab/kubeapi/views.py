@@ -17,17 +17,16 @@ from clusterlab.engine.errors import ApiError
 from clusterlab.kubeapi import negotiation, reviews, watch
 from clusterlab.kubeapi.dispatch import dispatch
 from clusterlab.kubeapi.errors import MAX_BODY_BYTES, RequestEntityTooLarge, resource_not_found
+from clusterlab.kubeapi.keys import lab_for
 from clusterlab.kubeapi.kubeconfig import context_name, kubeconfig_yaml
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse, component_from_user_agent
 from clusterlab.kubeapi.replay import API_ACTION
 from clusterlab.kubeapi.routing import resolve_route
 from clusterlab.labs.access import aget_owned_lab
 from clusterlab.labs.live import LiveLab, get_live_lab
-from clusterlab.labs.models import Lab
 
 logger = logging.getLogger(__name__)
 
-_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _WATCH_PREFIX = re.compile(r"^(/api/[^/]+|/apis/[^/]+/[^/]+)/watch(/.*)$")
 
 
@@ -53,21 +52,6 @@ def _json_response(resp: ApiResponse) -> HttpResponse:
 
 def _error(error: ApiError) -> HttpResponse:
     return _json_response(ApiResponse.error(error))
-
-
-#: The key-less path segment: `/k8s/-/…` with the lab key as a bearer token instead.
-TOKEN_PATH = "-"
-
-
-def _bearer(request: HttpRequest) -> str:
-    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
-async def _lab_for(key: str) -> Lab | None:
-    if not _KEY.fullmatch(key):
-        return None
-    return await Lab.objects.filter(api_key=key).afirst()
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -111,7 +95,7 @@ async def kube_api(request: HttpRequest, key: str, rest: str | None = None) -> H
     """Everything under `/k8s/<key>/`: the lab's Kubernetes API. Under `/k8s/-/` the key comes as
     a bearer token instead (kubectl sends tokens over https only; the key-in-URL form is for http)."""
     try:
-        lab = await _lab_for(_bearer(request) if key == TOKEN_PATH else key)
+        lab = await lab_for(key, request.META.get("HTTP_AUTHORIZATION", ""))
         if lab is None:
             return _error(resource_not_found())
         req = _api_request(request, rest or "/")
