@@ -69,3 +69,10 @@ def test_exec_needs_a_running_container_and_a_live_node(cluster):
         cluster.server.pod_exec(ADMIN, "ghost", "default", None, ["hostname"])
     calls = [c for c in cluster.api_calls() if c.resource == "pods/exec"]
     assert [c.code for c in calls] == [400, 500, 404]
+
+
+def test_listing_shows_the_image_not_just_what_kubernetes_mounted(running):
+    root = run(running, "ls", "/").stdout
+    assert "docker-entrypoint.sh" in root  # nginx's image
+    etc = run(running, "ls", "/etc").stdout.split()
+    assert {"hostname", "hosts", "resolv.conf", "os-release", "passwd"} <= set(etc)

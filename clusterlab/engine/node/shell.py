@@ -4,7 +4,7 @@ The kubelet asks the runtime to exec a command in a running container (CRI `Exec
 process runs in the container's filesystem, environment and namespaces. Here a small
 interpreter answers the commands learners use to look around a container: `hostname`,
 `env`/`printenv`, `echo`, `cat` of the files Kubernetes manages (`/etc/hostname`,
-`/etc/hosts`, `/etc/resolv.conf`, the service-account token path is absent), `ls`, `pwd`,
+`/etc/hosts`, `/etc/resolv.conf`), `ls` of `/` and `/etc` (as in the Debian-based images), `pwd`,
 `whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains and
 `exit N`. A program the image does not have fails as runc fails it (exec: executable file not
 found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
@@ -30,9 +30,21 @@ IMAGE_ENV = {
     "redis": {"REDIS_VERSION": "7.4.6"},
 }
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-ROOT_DIRS = (
-    "bin   dev                  docker-entrypoint.sh  home  lib64  mnt  proc  run   srv  tmp  var\n"
-    "boot  docker-entrypoint.d  etc                   lib   media  opt  root  sbin  sys  usr\n"
+# `ls /` in Debian-based official images; nginx's adds its entrypoint files.
+ROOT_DIRS = {
+    "nginx": (
+        "bin   dev                  docker-entrypoint.sh  home  lib64  mnt  proc  run   srv  tmp  var\n"
+        "boot  docker-entrypoint.d  etc                   lib   media  opt  root  sbin  sys  usr\n"
+    ),
+    "": "bin  boot  dev  etc  home  lib  lib64  media  mnt  opt  proc  root  run  sbin  srv  sys  tmp  usr  "
+    "var\n",
+}
+# `ls /etc` of a Debian bookworm image, with the three files the kubelet mounts in.
+ETC = (
+    "adduser.conf  debian_version  group    hostname  issue       motd           os-release  "
+    "passwd  resolv.conf  shadow  systemd\n"
+    "bash.bashrc   default         gshadow  hosts     ld.so.conf  nsswitch.conf  profile     "
+    "rc0.d   security     skel    timezone\n"
 )
 
 
@@ -145,9 +157,9 @@ def _program(
     elif prog == "ls":
         target = args[-1] if args and not args[-1].startswith("-") else "/"
         if target in ("/", "/."):
-            out.append(ROOT_DIRS)
+            out.append(ROOT_DIRS.get(c.image_name, ROOT_DIRS[""]))
         elif target in ("/etc", "/etc/"):
-            out.append("hostname  hosts  resolv.conf\n")
+            out.append(ETC)
         else:
             err.append(f"ls: cannot access '{target}': No such file or directory\n")
             return 2
