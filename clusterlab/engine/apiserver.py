@@ -4,8 +4,9 @@ As in Kubernetes, every component — scheduler, controllers, kubelets, the lear
 and writes cluster state only through these REST-like verbs, and the API server runs each
 request through the same pipeline: resolve the kind, check the namespace, default, admit,
 validate, apply optimistic concurrency, persist, fan the change out to watchers. Every
-request is recorded (who, verb, resource, name, result code, virtual time): the UI's API-call
-stream and the lessons' "who did this?" come from that record.
+request is recorded (who, verb, resource, name, result code, virtual time, and what reached etcd:
+`etcd_requests.py`): the UI's API-call stream and the lessons' "who did this?" come from that
+record.
 
 Every write also records who set which fields (`metadata.managedFields`, `managed_fields.py`):
 `create`/`update`/`patch` as an `Update` by their field manager, server-side apply as an
@@ -18,8 +19,11 @@ like events arriving over a real watch connection. Watchers receive the stored o
 which is never mutated in place; anything that wants to change it must copy it first
 (exactly the contract of a client-go informer cache).
 
-Simplified for now: authentication/authorization (RBAC) and schema validation of every field
-arrive with the API-semantics work; delete supports background propagation only.
+Every request is authorized first (`authorization.py`, `rbac.py`: the Node and RBAC
+authorizers and RBAC's escalation checks); who a request comes from is given by the caller
+(the lab has no authentication of its own). Simplified for now: schema validation of every
+field arrives with the API-semantics work; delete propagates in the background, in the foreground or
+orphans (see `propagation.py`).
 """
 
 from __future__ import annotations
@@ -29,28 +33,33 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import admission, decoding, validation
+from . import admission, decoding, services, validation
 from .audit import AuditLog, User
+from .authorization import Authorization
 from .clock import Clock, Timer
 from .defaulting import apply_defaults
+from .dry_run import DryRunnable
 from .errors import (
     ApiError,
     BadRequest,
     Conflict,
     Forbidden,
     NotFound,
+    StorageUnavailable,
     already_exists,
     conflict,
     invalid,
     not_found,
     unsupported_media_type,
 )
+from .etcd_requests import NOT_REACHED, attempted, storage_request
 from .jsonutil import copy_json
 from .kinds import Kind, for_object, resolve
 from .managed_fields import record_update
 from .names import new_uid, random_suffix
 from .paging import ListVerbs
 from .patching import PATCH_TYPES, apply_patch
+from .propagation import finalizer_for
 from .remote_command import ExecVerbs
 from .selectors import parse_field_selector, parse_label_selector
 from .server_side_apply import apply_to
@@ -69,7 +78,7 @@ REQUIRED_FOR_APPLY = "Required value: is required for apply patch"
 FORBIDDEN_FORCE = "Forbidden: may not be specified for non-apply patch"
 
 
-class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
+class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVerbs):
     def __init__(self, clock: Clock, store: Store, rng: random.Random, epoch: datetime) -> None:
         self.clock = clock
         self.store = store
@@ -77,9 +86,11 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         self.epoch = epoch
         self.audit = AuditLog(clock)
         self.available = True
+        self.storage_ready: Callable[[], bool] = lambda: True  # etcd has a quorum
         self.watches = WatchHub(clock)
         self._event_expiry: dict[tuple[str, str], Timer] = {}
         self.log_source: LogSource | None = None  # node → its kubelet's runtime (for pods/log)
+        self._init_authorization()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -100,12 +111,26 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             from .errors import ServiceUnavailable
 
             raise ServiceUnavailable("The connection to the server was refused")
+        outer, self._requester = self._requester, user
+        revision, authorized = self.store.revision, False
         try:
+            self._authorize(user, verb, resource, namespace, name)  # from caches: no etcd needed
+            authorized = True
+            if not self.storage_ready():
+                raise StorageUnavailable("etcdserver: request timed out")
             result = fn()
         except ApiError as exc:
-            self.audit.record(user, verb, resource, namespace, name, exc.code)
+            etcd = NOT_REACHED
+            if isinstance(exc, StorageUnavailable):
+                etcd = attempted(verb, resource, namespace, name)
+            elif authorized:
+                etcd = storage_request(self.store, revision, verb, resource, namespace, name, exc)
+            self.audit.record(user, verb, resource, namespace, name, exc.code, etcd)
             raise
-        self.audit.record(user, verb, resource, namespace, name or _name_of(result), ok_code)
+        finally:
+            self._requester = outer
+        etcd = storage_request(self.store, revision, verb, resource, namespace, name)
+        self.audit.record(user, verb, resource, namespace, name or _name_of(result), ok_code, etcd)
         return result
 
     def _manager(self, user: User, field_manager: str | None) -> str:
@@ -113,10 +138,18 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         return field_manager or user.component.split("/")[0]
 
     def _put(self, plural: str, obj: Obj) -> Obj:
+        if self.dry_running:
+            return obj  # a dry run answers with what it would have stored
+        self._rbac_changed(plural)
         self.watches.fanout(self.store.put(plural, obj, self.clock.now))
         return obj
 
     def _remove(self, plural: str, ns: str | None, name: str) -> Obj:
+        if self.dry_running:
+            gone = self.store.get(plural, ns, name)
+            assert gone is not None
+            return copy_json(gone)
+        self._rbac_changed(plural)
         change = self.store.remove(plural, ns, name, self.clock.now)
         assert change is not None
         self.watches.fanout(change)
@@ -156,8 +189,10 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         *,
         copy: bool = True,
         field_manager: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
-        """`copy=False`: the caller promises not to mutate the returned (stored) object."""
+        """`copy=False`: the caller promises not to mutate the returned (stored) object.
+        `dry_run`: the whole pipeline runs but nothing is stored (`dry_run.py`)."""
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
         ns = self._namespace_for(kind, namespace, obj)
@@ -168,8 +203,11 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             kind.plural,
             ns,
             label,
-            lambda: _maybe_copy(
-                self._create(kind, _decoded(user, obj), ns, self._manager(user, field_manager)), copy
+            self.dry(
+                dry_run,
+                lambda: _maybe_copy(
+                    self._create(kind, _decoded(user, obj), ns, self._manager(user, field_manager)), copy
+                ),
             ),
             201,
         )
@@ -180,6 +218,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise BadRequest("metadata must be an object")
+        requested_name = meta.get("name") or meta.get("generateName") or ""
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = f"{meta['generateName']}{random_suffix(self.rng)}"
         name = meta.get("name") or ""
@@ -192,21 +231,25 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         for f in (*stripped, "deletionGracePeriodSeconds", *(("managedFields",) if manager else ())):
             meta.pop(f, None)
         apply_defaults(kind.kind, obj)
-        admission.admit_create(kind.kind, obj)
+        admission.admit_create(self, kind, obj, requested_name)
+        self._guard_rbac(kind, obj, None)
         causes = validation.validate(kind.kind, obj, namespaced=kind.namespaced)
         if causes:
             raise invalid(kind.kind, kind.group, name, causes)
+        admission.validate_create(self, kind, obj)
         if self.store.get(kind.plural, ns, name) is not None:
             raise already_exists(kind.plural, kind.group, name)
+        if kind.kind == "Service":
+            services.allocate(self.rng, self.store.iter("services"), obj)
         meta["uid"] = new_uid(self.rng)
         meta["creationTimestamp"] = self.timestamp()
-        if kind.kind in ("Deployment", "ReplicaSet"):
+        if kind.kind in ("Deployment", "ReplicaSet", "PriorityClass", "PodDisruptionBudget"):
             meta["generation"] = 1
         if manager:
             record_update(None, obj, manager, kind.api_version, self.timestamp())
         prepare_for_create(kind.kind, obj)
         self._put(kind.plural, obj)
-        if kind.kind == "Event":
+        if kind.kind == "Event" and not self.dry_running:
             self._expire_event_later(ns or "", name)
         return obj
 
@@ -231,6 +274,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         *,
         copy: bool = True,
         field_manager: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         kind = for_object(obj)
         meta = obj.get("metadata") or {}
@@ -244,8 +288,11 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             resource,
             ns,
             name,
-            lambda: _maybe_copy(
-                self._update(kind, ns, name, _decoded(user, obj), subresource, manager=manager), copy
+            self.dry(
+                dry_run,
+                lambda: _maybe_copy(
+                    self._update(kind, ns, name, _decoded(user, obj), subresource, manager=manager), copy
+                ),
             ),
         )
 
@@ -287,11 +334,18 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
                     new["status"] = copy_json(current["status"])
                 else:
                     new.pop("status", None)
+            if kind.kind == "Service":
+                services.carry_allocated(current, new)
             apply_defaults(kind.kind, new)
+            admission.admit_update(self, kind, current, new)
             causes = validation.validate(kind.kind, new, namespaced=kind.namespaced)
             causes += immutable_causes(kind.kind, current, new)
             if causes:
                 raise invalid(kind.kind, kind.group, name, causes)
+            admission.validate_update(self, kind, current, new)
+            self._guard_rbac(kind, new, current)
+            if kind.kind == "Service":
+                services.allocate(self.rng, self.store.iter("services"), new, current)
             if "generation" in cur_meta and new.get("spec") != current.get("spec"):
                 new_meta["generation"] = cur_meta["generation"] + 1
         new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
@@ -300,10 +354,10 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         if manager:
             sub = managed_sub or subresource
             record_update(current, new, manager, kind.api_version, self.timestamp(), sub)
-        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+        if _finalized(new["metadata"]):
             return self._remove(kind.plural, ns, name)
         self._put(kind.plural, new)
-        if kind.kind == "Event":
+        if kind.kind == "Event" and not self.dry_running:
             self._expire_event_later(ns or "", name)
         return new
 
@@ -320,6 +374,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         field_manager: str | None = None,
         force: bool = False,
         copy: bool = True,
+        dry_run: bool = False,
     ) -> Obj:
         """PATCH: `patch_type` is `merge` (RFC 7386), `strategic`, `json` (RFC 6902) or `apply`
         (server-side apply, which creates a missing object). `subresource`: `status` or `scale`."""
@@ -349,7 +404,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             stored = self._update(kind, ns, name, merged, subresource, owned=True, manager=manager)
             return _maybe_copy(stored, copy)
 
-        return self._audited(user, "patch", res, ns, name, run, 201 if creating else 200)
+        return self._audited(user, "patch", res, ns, name, self.dry(dry_run, run), 201 if creating else 200)
 
     def delete(
         self,
@@ -360,6 +415,8 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         grace_period_seconds: int | None = None,
         propagation_policy: str | None = None,
         uid_precondition: str | None = None,
+        *,
+        dry_run: bool = False,
     ) -> Obj:
         kind = resolve(resource)
         ns = self._namespace_for(kind, namespace)
@@ -367,7 +424,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         def run() -> Obj:
             return self._delete(kind, ns, name, grace_period_seconds, propagation_policy, uid_precondition)
 
-        return self._audited(user, "delete", kind.plural, ns, name, run)
+        return self._audited(user, "delete", kind.plural, ns, name, self.dry(dry_run, run))
 
     def _delete(
         self,
@@ -378,10 +435,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
         propagation_policy: str | None,
         uid_precondition: str | None,
     ) -> Obj:
-        if propagation_policy not in (None, "Background"):
-            raise BadRequest(
-                f"propagationPolicy {propagation_policy} is not supported yet in this lab; use Background"
-            )
+        gc_finalizer = finalizer_for(propagation_policy, kind.plural)
         current = self._must_get(kind, ns, name)
         if uid_precondition and current["metadata"].get("uid") != uid_precondition:
             raise Conflict(
@@ -391,6 +445,7 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             )
         if kind.kind == "Namespace" and name in SYSTEM_NAMESPACES[:3]:
             raise Forbidden(f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+        admission.check_delete(kind, name)
         grace = grace_period(kind.kind, current, grace_period_seconds)
         meta = current["metadata"]
         if kind.kind == "Namespace" and (current.get("spec") or {}).get("finalizers"):
@@ -400,10 +455,12 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
             new["metadata"]["deletionTimestamp"] = self.timestamp()
             new["status"] = {"phase": "Terminating"}
             return copy_json(self._put(kind.plural, new))
-        if grace > 0 or meta.get("finalizers"):
+        if grace > 0 or meta.get("finalizers") or gc_finalizer:
             if meta.get("deletionTimestamp") and (grace >= (meta.get("deletionGracePeriodSeconds") or 0)):
                 return copy_json(current)  # already terminating; nothing shortens
             new = copy_json(current)
+            if gc_finalizer and gc_finalizer not in (meta.get("finalizers") or []):
+                new["metadata"]["finalizers"] = [*(meta.get("finalizers") or []), gc_finalizer]
             new["metadata"]["deletionTimestamp"] = rfc3339(self.epoch, self.clock.now + grace)
             new["metadata"]["deletionGracePeriodSeconds"] = grace
             if "generation" in meta:
@@ -453,6 +510,16 @@ class APIServer(ListVerbs, SubresourceVerbs, ExecVerbs):
                 self.watches.fanout(change)
 
         self._event_expiry[key] = self.clock.call_later(EVENT_TTL_SECONDS, expire)
+
+
+def _finalized(meta: Obj) -> bool:
+    """An update left a deleted object with no finalizers and no grace period to wait out (a
+    terminating pod stays until its kubelet deletes it with grace 0)."""
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and not meta.get("deletionGracePeriodSeconds")
+    )
 
 
 def _decoded(user: User, obj: Obj) -> Obj:

@@ -3,8 +3,10 @@
 Every request is recorded with the authenticated user (`system:kube-scheduler`,
 `system:node:worker-1`, `kubernetes-admin`…), a human label for the component behind it, the
 verb, the resource (with subresource: `pods/binding`, `pods/status`), namespace, name, the
-HTTP status code and the virtual time. The lab's API-call stream and the lessons' "which
-component did this?" read from here. The most recent `AUDIT_LIMIT` records are kept.
+HTTP status code and the virtual time, and what reached etcd (`etcd_requests.py`): the etcd
+operation, the key or key range and the revision etcd answered at. The lab's API-call stream
+and the lessons' "which component did this?" read from here. The most recent `AUDIT_LIMIT`
+records are kept.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ AUDIT_LIMIT = 20000
 
 @dataclass(frozen=True)
 class User:
-    """An authenticated identity and, for people reading the log, the component it belongs to."""
+    """An authenticated identity and, for people reading the log, the component it belongs to.
+
+    `groups`: the groups the authenticator vouches for. Empty means "what the cluster's
+    authenticators give this identity" (`rbac.groups_of`): a service account's groups, a
+    kubelet's `system:nodes`, the kubeadm admin's `kubeadm:cluster-admins`."""
 
     name: str
     component: str
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, frozen=True)
@@ -38,6 +45,9 @@ class ApiCall:
     namespace: str
     name: str
     code: int
+    etcd_op: str = ""  # range, txn put, txn delete, watch; "" when the request did not reach etcd
+    etcd_key: str = ""  # /registry/pods/default/web-x, or a key range /registry/pods/default/
+    revision: int = 0  # etcd's answer revision (a write's new resourceVersion); 0: no answer
 
 
 class AuditLog:
@@ -47,8 +57,16 @@ class AuditLog:
         self.seq = 0  # requests served so far (also counts those that fell out of the log)
 
     def record(
-        self, user: User, verb: str, resource: str, namespace: str | None, name: str | None, code: int
+        self,
+        user: User,
+        verb: str,
+        resource: str,
+        namespace: str | None,
+        name: str | None,
+        code: int,
+        etcd: tuple[str, str, int] = ("", "", 0),
     ) -> None:
+        """`etcd`: (operation, key, revision) of what the request did in etcd, if anything."""
         self.seq += 1
         self.records.append(
             ApiCall(
@@ -61,6 +79,7 @@ class AuditLog:
                 namespace or "",
                 name or "",
                 code,
+                *etcd,
             )
         )
 

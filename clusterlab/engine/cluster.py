@@ -1,14 +1,18 @@
 """The composition root and facade: one simulated Kubernetes cluster.
 
 `Cluster` wires a virtual clock, the etcd-like store, the API server, kube-controller-manager
-(ReplicaSet, Deployment, garbage collector, node lifecycle, taint eviction, pod GC),
-kube-scheduler, and one kubelet per node, then exposes what lessons, exercises, the web
+(ReplicaSet, Deployment, garbage collector, node lifecycle, taint eviction, pod GC, Endpoints,
+EndpointSlice), the `default/kubernetes` Service,
+kube-scheduler, one kubelet per node, and what add-ons run inside pods (metrics-server:
+`metrics_server/`, read through `cluster.metrics_api`; containers' usage in `cluster.usage`),
+then exposes what lessons, exercises, the web
 layer and tests need: apply manifests, read and change objects, move time, and cause faults.
 Everything it does to the cluster goes through the API server as the learner
 (`kubernetes-admin`, as kubeadm names the admin user), so it shows in the API-call stream.
 
 Determinism: one `random.Random(seed)` and one clock drive every choice and every timer, so
 the same scenario, seed and commands at the same virtual times give the same cluster.
+(Usage noise draws from a second stream derived from the seed, so scrapes never shift it.)
 """
 
 from __future__ import annotations
@@ -19,24 +23,45 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import scenarios
+from . import etcd_snapshot, scenarios
 from .apiserver import APIServer
 from .audit import ApiCall, User
 from .clock import Clock
+from .cluster_upgrade import UpgradeVerbs
+from .control_plane import (
+    COMPONENTS,
+    APIServerComponent,
+    Component,
+    ControllerManagerComponent,
+    Etcd,
+    EtcdMember,
+    SchedulerComponent,
+)
 from .controllers.base import ControllerContext, InformerFactory
+from .controllers.clusterrole_aggregation import ClusterRoleAggregationController
 from .controllers.deployment import DeploymentController
+from .controllers.disruption import DisruptionController
+from .controllers.endpoints import EndpointsController
+from .controllers.endpointslice import EndpointSliceController
 from .controllers.garbage_collector import GarbageCollector
 from .controllers.namespace import NamespaceController
 from .controllers.node_lifecycle import NodeLifecycleController
 from .controllers.podgc import PodGCController
 from .controllers.replicaset import ReplicaSetController
+from .controllers.resourcequota import ResourceQuotaController
+from .controllers.serviceaccounts import ServiceAccountsController
 from .controllers.taint_eviction import TaintEvictionController
 from .errors import AlreadyExists, ApiError, BadRequest, NotFound
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
+from .kubernetes_service import create_kubernetes_service
 from .manifests import load_documents
+from .metrics_server import MetricsAPI, MetricsServer
 from .node.kubelet import BOOT_SECONDS, Kubelet
 from .node.node_status import NodeConfig
+from .node.usage import UsageModel
+from .priority_classes import system_priority_classes
+from .rbac_policy import bootstrap_objects
 from .scheduler.framework import Diagnosis
 from .scheduler.scheduler import Scheduler
 from .store import Store
@@ -47,6 +72,10 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 LEARNER = User("kubernetes-admin", "kubectl")
 CLIENT_SIDE_APPLY = "kubectl-client-side-apply"  # kubectl apply's fieldManager
 APISERVER_SELF = User("system:apiserver", "kube-apiserver")
+SA_CONTROLLER = User(
+    "system:serviceaccount:kube-system:service-account-controller",
+    "kube-controller-manager/service-account-controller",
+)
 BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 STATIC_POD_SPECS: dict[str, tuple[str, dict[str, str]]] = {
@@ -57,8 +86,12 @@ STATIC_POD_SPECS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _static_pod(component: str) -> Obj:
+def _static_pod(component: str, version: str = "v1.32.0") -> Obj:
+    """A control-plane component's static pod manifest; its image is tagged with the version
+    kubeadm installed (etcd has its own release)."""
     image, requests = STATIC_POD_SPECS[component]
+    if component != "etcd":
+        image = f"registry.k8s.io/{component}:{version}"
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -89,6 +122,12 @@ class ControllerManager:
             NamespaceController(ctx),
             TaintEvictionController(ctx),
             PodGCController(ctx),
+            ResourceQuotaController(ctx),
+            ClusterRoleAggregationController(ctx),
+            ServiceAccountsController(ctx),
+            EndpointsController(ctx),
+            EndpointSliceController(ctx),
+            DisruptionController(ctx),
         ]
         self.running = False
 
@@ -98,8 +137,15 @@ class ControllerManager:
         for c in self.controllers:
             c.start()
 
+    def stop(self) -> None:
+        """The process exits: controllers stop working and the caches are gone."""
+        self.running = False
+        for c in self.controllers:
+            c.stop()
+        self.informers.stop()
 
-class Cluster:
+
+class Cluster(UpgradeVerbs):
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
     def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
@@ -116,20 +162,43 @@ class Cluster:
         moment = parse_epoch(epoch) if isinstance(epoch, str) else epoch.astimezone(UTC)
         self.epoch = moment.replace(microsecond=0)  # timestamps have whole seconds
         self.server = APIServer(self.clock, self.store, self.rng, self.epoch)
+        self.learner = LEARNER  # whom the facade's requests come from (`act_as`)
         for ns in BOOTSTRAP_NAMESPACES:
             self.server.create(
                 APISERVER_SELF, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
             )
+        # kube-apiserver's scheduling bootstrap hook; their uids come from a stream of their
+        # own, so the system classes shift no name the cluster generates later.
+        self.server.rng = random.Random(f"priorityclasses:{seed}")
+        for pc in system_priority_classes():
+            self.server.create(APISERVER_SELF, pc)
+        self.server.rng = self.rng
+        # kube-apiserver's rbac/bootstrap-roles and kubeadm's bindings; and the `default`
+        # accounts the ServiceAccount controller made while kubeadm brought the cluster up,
+        # before the learner's time 0 (it makes later namespaces' itself). Like the priority
+        # classes, their uids come from a stream of their own.
+        self.server.rng = random.Random(f"rbac:{seed}")
+        for policy in bootstrap_objects():
+            self.server.create(APISERVER_SELF, policy)
+        for ns in BOOTSTRAP_NAMESPACES:
+            account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}
+            self.server.create(SA_CONTROLLER, account, ns)
+        self.server.rng = self.rng
         self.kubelets: dict[str, Kubelet] = {}
+        self.snapshots: dict[str, etcd_snapshot.Snapshot] = {}
         self.powered: dict[str, bool] = {}
+        # Usage noise draws from its own stream of the seed, so scrapes never shift other choices.
+        self.usage = UsageModel(random.Random(f"usage:{seed}"))
+        self.metrics_server = MetricsServer(self.server, self.clock, self.usage, self.kubelets.get)
+        self.metrics_api = MetricsAPI(self.metrics_server)
         self.server.log_source = self._node_runtime
         self.control_plane_nodes: list[str] = []
         for spec in self.scenario.nodes:
             images = list(spec.images)
             static = []
             for comp in spec.components:
-                static.append(_static_pod(comp))
-                images.append(STATIC_POD_SPECS[comp][0])
+                static.append(_static_pod(comp, self.scenario.version))
+                images.append(static[-1]["spec"]["containers"][0]["image"])
             config = NodeConfig(
                 name=spec.name,
                 index=len(self.kubelets),
@@ -141,16 +210,29 @@ class Cluster:
                 taints=copy_json(spec.taints),
                 static_pods=static,
                 images=images,
+                kubelet_version=self.scenario.version,
             )
             self._start_kubelet(config)
             if spec.components:
                 self.control_plane_nodes.append(spec.name)
-        self.controller_manager = ControllerManager(self.server, self.clock, self.rng)
-        self.controller_manager.start()
-        self.scheduler = Scheduler(self.server, self.clock, self.rng)
-        self.scheduler.start()
+        apiserver_ip = (
+            self.kubelets[self.control_plane_nodes[0]].config.internal_ip
+            if self.control_plane_nodes
+            else None
+        )
+        create_kubernetes_service(self.server, APISERVER_SELF, apiserver_ip)
+        self._start_control_plane()
+        self._init_versions(self.scenario.version)
         if self.scenario.objects:
             self.apply(self.scenario.objects)
+
+    def act_as(self, name: str = LEARNER.name, groups: Iterable[str] = ()) -> None:
+        """Make the learner a narrower user from now on: the facade's requests, the console's
+        kubectl and a real kubectl pointed at the lab all come from `name` (with `groups`, plus
+        `system:authenticated`) and RBAC decides what they may do. A lesson grants rights with
+        Roles and bindings it applies *before* narrowing. `act_as()` restores the admin
+        (`kubernetes-admin` in `kubeadm:cluster-admins`)."""
+        self.learner = User(name, LEARNER.component, tuple(groups))
 
     @classmethod
     def from_scenario(cls, name: str, seed: int = 0, epoch: datetime | str | None = None) -> Cluster:
@@ -163,6 +245,9 @@ class Cluster:
 
     def _start_kubelet(self, config: NodeConfig) -> None:
         kubelet = Kubelet(self.server, self.clock, self.rng, config)
+        kubelet.runtime.on_start = lambda cid, image: self.metrics_server.container_started(
+            config.name, cid, image
+        )
         self.kubelets[config.name] = kubelet
         self.powered[config.name] = True
         kubelet.start()
@@ -217,19 +302,19 @@ class Cluster:
         annotations[LAST_APPLIED] = last_applied + "\n"
         ns = meta.get("namespace")
         try:
-            live = self.server.get(LEARNER, kind.plural, meta["name"], ns)
+            live = self.server.get(self.learner, kind.plural, meta["name"], ns)
         except NotFound:
-            return self.server.create(LEARNER, manifest, field_manager=CLIENT_SIDE_APPLY)
+            return self.server.create(self.learner, manifest, field_manager=CLIENT_SIDE_APPLY)
         previous = json.loads((live["metadata"].get("annotations") or {}).get(LAST_APPLIED, "{}") or "{}")
         patch = _three_way(previous, json.loads(last_applied))
         patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = last_applied + "\n"
         merged = merge_patch(live, patch)
         if merged == live:
             return live
-        return self.server.update(LEARNER, merged, field_manager=CLIENT_SIDE_APPLY)
+        return self.server.update(self.learner, merged, field_manager=CLIENT_SIDE_APPLY)
 
     def get(self, kind: str, name: str, namespace: str | None = "default") -> Obj:
-        return self.server.get(LEARNER, kind, name, namespace)
+        return self.server.get(self.learner, kind, name, namespace)
 
     def list(
         self,
@@ -239,7 +324,7 @@ class Cluster:
         field_selector: str | None = None,
     ) -> list[Obj]:
         """Objects of a kind (`namespace=None`: all namespaces), sorted by namespace and name."""
-        items, _ = self.server.list(LEARNER, kind, namespace, selector, field_selector)
+        items, _ = self.server.list(self.learner, kind, namespace, selector, field_selector)
         return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
 
     def observe(self, kind: str, namespace: str | None = None) -> list[Obj]:
@@ -248,12 +333,14 @@ class Cluster:
         return list(self.store.iter(resolve(kind).plural, namespace))
 
     def update(self, obj: Obj) -> Obj:
-        return self.server.update(LEARNER, obj)
+        return self.server.update(self.learner, obj)
 
     def delete(
         self, kind: str, name: str, namespace: str | None = "default", grace_period_seconds: int | None = None
     ) -> Obj:
-        return self.server.delete(LEARNER, kind, name, namespace, grace_period_seconds=grace_period_seconds)
+        return self.server.delete(
+            self.learner, kind, name, namespace, grace_period_seconds=grace_period_seconds
+        )
 
     def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
         """Like `kubectl scale`: set spec.replicas of a Deployment or ReplicaSet."""
@@ -262,7 +349,7 @@ class Cluster:
         k = resolve(kind)
         if k.kind not in ("Deployment", "ReplicaSet"):
             raise BadRequest(f'{k.plural} "{name}" cannot be scaled')
-        return self.server.patch(LEARNER, k.plural, name, {"spec": {"replicas": replicas}}, namespace)
+        return self.server.patch(self.learner, k.plural, name, {"spec": {"replicas": replicas}}, namespace)
 
     def events(self) -> list[Obj]:
         """All Events, oldest first."""
@@ -281,8 +368,167 @@ class Cluster:
         return self.store.revision
 
     def scheduling_diagnosis(self, name: str, namespace: str = "default") -> Diagnosis | None:
-        """The scheduler's last Diagnosis for a pod (what each plugin said of each node)."""
-        return self.scheduler.diagnoses.get(f"{namespace}/{name}")
+        """The leading scheduler's last Diagnosis for a pod (what each plugin said of each node);
+        None while no scheduler leads (a restarted scheduler remembers nothing)."""
+        scheduler = self.scheduler
+        return scheduler.diagnoses.get(f"{namespace}/{name}") if scheduler is not None else None
+
+    # -- control plane --------------------------------------------------------------------
+
+    def _start_control_plane(self) -> None:
+        self.control_plane: list[Component] = []
+        for spec in self.scenario.nodes:
+            for name in sorted(spec.components, key=COMPONENTS.index):
+                self.control_plane.append(self._component(name, spec.name))
+        self.etcd = Etcd(self.clock, [c for c in self.control_plane if isinstance(c, EtcdMember)])
+        if self.etcd.members:
+            self.server.storage_ready = self.etcd.serving
+        for component in sorted(self.control_plane, key=lambda c: COMPONENTS.index(c.name)):
+            component.boot()
+
+    def _component(self, name: str, node: str) -> Component:
+        changed = self._control_plane_changed
+        if name == "kube-apiserver":
+            return APIServerComponent(node, self.clock, changed)
+        if name == "etcd":
+            return EtcdMember(node, self.clock, changed)
+        if name == "kube-scheduler":
+            return SchedulerComponent(
+                node,
+                self.clock,
+                changed,
+                self.server,
+                self.seed,
+                User("system:kube-scheduler", "kube-scheduler"),
+                "default-scheduler",
+                make=lambda process: Scheduler(self.server, process, self.rng),
+            )
+        return ControllerManagerComponent(
+            node,
+            self.clock,
+            changed,
+            self.server,
+            self.seed,
+            User("system:kube-controller-manager", "kube-controller-manager"),
+            "kube-controller-manager",
+            make=lambda process: ControllerManager(self.server, process, self.rng),
+        )
+
+    def _control_plane_changed(self) -> None:
+        apiservers = [c for c in self.control_plane if c.name == "kube-apiserver"]
+        if apiservers:  # clients reach any API server that runs (through a load balancer in `ha`)
+            self.server.available = any(c.running for c in apiservers)
+        self.etcd.member_changed()
+
+    def _leader(self, name: str) -> Component | None:
+        return next((c for c in self.control_plane if c.name == name and c.leading), None)
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        """The leading kube-scheduler's scheduler, if one leads."""
+        leader = self._leader("kube-scheduler")
+        return leader.scheduler if isinstance(leader, SchedulerComponent) else None
+
+    @property
+    def controller_manager(self) -> ControllerManager | None:
+        """The leading kube-controller-manager, if one leads."""
+        leader = self._leader("kube-controller-manager")
+        return leader.manager if isinstance(leader, ControllerManagerComponent) else None
+
+    def _find_component(self, name: str, node: str | None) -> Component:
+        if name in ("kubelet", "kube-proxy"):
+            raise BadRequest(f"{name} runs on every node: use stop_component({name!r}, node=...)")
+        if name not in COMPONENTS:
+            raise BadRequest(
+                f'unknown component "{name}": one of {", ".join(COMPONENTS)}, kubelet, kube-proxy'
+            )
+        matches = [c for c in self.control_plane if c.name == name and (node is None or c.node == node)]
+        if not matches:
+            where = f' on node "{node}"' if node else ""
+            raise NotFound(f"no {name} runs{where}")
+        if len(matches) > 1:
+            nodes = ", ".join(c.node for c in matches)
+            raise BadRequest(f"{name} runs on {nodes}: say which with node=")
+        return matches[0]
+
+    def stop_component(self, name: str, node: str | None = None) -> None:
+        """Stop a component as an administrator would: move a control-plane component's static
+        pod manifest out of `/etc/kubernetes/manifests` (the kubelet kills it and deletes its
+        mirror pod), or stop a node's kubelet (`systemctl stop kubelet`: its pods keep running,
+        but nothing reports on them and the node stops heartbeating)."""
+        if name == "kubelet":
+            kubelet = self._kubelet(self._node_arg(name, node))
+            if kubelet.running:
+                kubelet.stop(keep_containers=True)
+            return
+        if name == "kube-proxy":
+            raise BadRequest("kube-proxy is not simulated yet: it arrives with Services networking")
+        component = self._find_component(name, node)
+        if not component.enabled:
+            return
+        component.enabled = False
+        component.stop()
+        self._kubelet(component.node).remove_static_pod(name)
+
+    def start_component(self, name: str, node: str | None = None) -> None:
+        """Undo `stop_component`: the manifest is back, the kubelet starts the component again
+        (or the kubelet itself starts and reports its node)."""
+        if name == "kubelet":
+            node_name = self._node_arg(name, node)
+            kubelet = self._kubelet(node_name)
+            if self.powered[node_name] and not kubelet.running:
+                self._start_kubelet_process(node_name)
+            return
+        if name == "kube-proxy":
+            raise BadRequest("kube-proxy is not simulated yet: it arrives with Services networking")
+        component = self._find_component(name, node)
+        if component.enabled:
+            return
+        component.enabled = True
+        self._kubelet(component.node).add_static_pod(_static_pod(name))
+        if self.powered[component.node]:
+            component.schedule_start()
+
+    # -- etcd backup and restore ----------------------------------------------------------
+
+    def etcd_snapshot(self, name: str) -> Obj:
+        """`etcdctl snapshot save <name>`: the whole keyspace now; returns its status (hash,
+        revision, total keys, total size). etcd must be serving."""
+        from .errors import StorageUnavailable
+        from .kinds import KINDS
+
+        if not name or len(name) > 63 or not name.replace("-", "").replace(".", "").isalnum():
+            raise BadRequest(f"invalid snapshot name {name[:64]!r}: letters, digits, '-' and '.' only")
+        if self.etcd.members and not self.etcd.serving():
+            raise StorageUnavailable("context deadline exceeded")
+        snap = etcd_snapshot.save(self.store, [k.plural for k in KINDS], name, self.clock.now)
+        self.snapshots[name] = snap
+        return {"name": name, **snap.status()}
+
+    def etcd_snapshots(self) -> list[Obj]:
+        """The snapshots saved so far, oldest first, with their status and when they were taken."""
+        return [{"name": n, "time": snap.time, **snap.status()} for n, snap in self.snapshots.items()]
+
+    def etcd_restore(self, name: str) -> Obj:
+        """`etcdutl snapshot restore <name> --bump-revision 1000000000 --mark-compacted`, done as
+        the Kubernetes docs say: only while no kube-apiserver runs. When the API servers start
+        again, every component finds the cluster as the snapshot had it."""
+        snap = self.snapshots.get(name)
+        if snap is None:
+            raise NotFound(f'snapshot "{name}" not found')
+        if any(c.running for c in self.control_plane if c.name == "kube-apiserver"):
+            raise BadRequest(
+                "stop every kube-apiserver before restoring etcd: if any API servers are running in "
+                "your cluster, you should not attempt to restore instances of etcd"
+            )
+        for change in etcd_snapshot.restore(self.store, snap, self.clock.now):
+            self.server.watches.fanout(change)
+        return {"name": name, **snap.status(), "revision": self.store.revision}
+
+    def _node_arg(self, name: str, node: str | None) -> str:
+        if not node:
+            raise BadRequest(f"{name} runs on every node: say which with node=")
+        return node
 
     # -- nodes and faults -----------------------------------------------------------------
 
@@ -294,14 +540,18 @@ class Cluster:
         labels: dict[str, str] | None = None,
         taints: Iterable[Obj] | None = None,
         pods: int = 110,
+        version: str | None = None,
     ) -> None:
-        """A new machine joins: its kubelet starts and registers the Node."""
+        """A new machine joins (`kubeadm join`): its kubelet (of `version`, default the
+        cluster's; never newer than the control plane) starts and registers the Node, NotReady
+        until its CNI plugin is set up a few seconds later."""
         if name in self.kubelets:
             raise AlreadyExists(f'nodes "{name}" already exists')
         from .validation import name_causes
 
         if name_causes(name):
             raise BadRequest(f'invalid node name "{name}": must be a lowercase RFC 1123 subdomain')
+        kubelet_version = self._check_joining_kubelet(version or self.version)
         index = max((k.config.index for k in self.kubelets.values()), default=-1) + 1
         self._start_kubelet(
             NodeConfig(
@@ -312,6 +562,8 @@ class Cluster:
                 pods=pods,
                 labels=dict(labels or {}),
                 taints=[dict(t) for t in taints or ()],
+                kubelet_version=str(kubelet_version),
+                network_ready=False,
             )
         )
 
@@ -327,16 +579,16 @@ class Cluster:
             self.server.delete(LEARNER, "nodes", name)
 
     def kill_node(self, name: str) -> None:
-        """Power the machine off: its kubelet and containers stop; the API is not told."""
+        """Power the machine off: its kubelet, containers and control-plane components stop;
+        the API is not told."""
         kubelet = self._kubelet(name)
-        if name in self.control_plane_nodes:
-            raise BadRequest(
-                f'node "{name}" runs the control plane; control-plane failures arrive with stop_component'
-            )
         if not self.powered[name]:
             return
         self.powered[name] = False
         kubelet.stop()
+        for component in self.control_plane:
+            if component.node == name:
+                component.stop()
 
     def restore_node(self, name: str) -> None:
         """Power the machine on: it boots, and its kubelet starts after about 10 s."""
@@ -347,9 +599,20 @@ class Cluster:
 
         def boot() -> None:
             if self.powered.get(name) and not kubelet.running:
-                kubelet.start()
+                self._start_kubelet_process(name)
+            for component in self.control_plane:
+                if component.node == name and component.enabled:
+                    component.schedule_start()
 
         self.clock.call_later(BOOT_SECONDS, boot)
+
+    def api_available(self) -> bool:
+        """Whether any kube-apiserver runs (clients can connect at all)."""
+        return self.server.available
+
+    def kubelet_running(self, name: str) -> bool:
+        """Whether the node's kubelet process runs (not when powered off or stopped)."""
+        return self._kubelet(name).running
 
     def node_powered(self, name: str) -> bool:
         self._kubelet(name)
@@ -362,20 +625,19 @@ class Cluster:
         return kubelet
 
     def components(self) -> list[Obj]:
-        """The control-plane components and where they run."""
+        """The control-plane components and where they run: whether each process runs, and
+        whether it leads (the elected scheduler and controller manager, the etcd leader; an
+        API server that runs always serves)."""
         out = []
-        for node in self.control_plane_nodes:
-            up = self.powered.get(node, False)
-            out += [
-                {"name": "kube-apiserver", "node": node, "running": up and self.server.available},
-                {"name": "etcd", "node": node, "running": up},
-                {"name": "kube-scheduler", "node": node, "running": up and self.scheduler.running},
-                {
-                    "name": "kube-controller-manager",
-                    "node": node,
-                    "running": up and self.controller_manager.running,
-                },
-            ]
+        shown = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager")
+        for c in sorted(self.control_plane, key=lambda c: shown.index(c.name)):  # stable: nodes stay in order
+            entry = c.describe()
+            if isinstance(c, EtcdMember):
+                entry["leader"] = c is self.etcd.leader and c.running
+                entry["quorum"] = self.etcd.has_quorum()
+                entry["serving"] = self.etcd.serving()
+                entry["term"] = self.etcd.term
+            out.append(entry)
         return out
 
     def state(self) -> dict[str, list[Obj]]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import services
+from .limit_ranges import default_limit_range
+from .priority_classes import default_priority_class
+
 Obj = dict[str, Any]
 
 
@@ -54,8 +58,8 @@ def default_pod_spec(spec: Obj) -> None:
 
 def default_pod(pod: Obj) -> None:
     default_pod_spec(pod.setdefault("spec", {}))
-    spec = pod["spec"]
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    # spec.priority and spec.preemptionPolicy are not defaults: the Priority admission
+    # plugin sets them from the pod's PriorityClass.
 
 
 def _default_template(obj: Obj) -> None:
@@ -103,10 +107,19 @@ DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Deployment": default_deployment,
     "Namespace": default_namespace,
     "Node": default_node,
+    "LimitRange": default_limit_range,
+    "PriorityClass": default_priority_class,
+    "Service": services.default_service,
+    "Endpoints": services.default_endpoint_ports,
+    "EndpointSlice": services.default_endpoint_ports,
 }
 
 
 def apply_defaults(kind: str, obj: Obj) -> None:
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        from .rbac_validation import default_rbac
+
+        default_rbac(kind, obj)
     fn = DEFAULTERS.get(kind)
     if fn is not None:
         fn(obj)

@@ -34,6 +34,8 @@ class ApiError(Exception):
             "reason": self.reason,
             "code": self.code,
         }
+        if not self.reason:
+            del out["reason"]  # StatusReasonUnknown is omitted on the wire
         if self.details:
             out["details"] = self.details
         return out
@@ -83,6 +85,13 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     code, reason = 503, "ServiceUnavailable"
+
+
+class StorageUnavailable(ApiError):
+    """etcd could not serve the request (no quorum): kube-apiserver passes etcd's error on as a
+    500 without a reason, which kubectl prints as `Error from server: etcdserver: ...`."""
+
+    code, reason = 500, ""
 
 
 def resource_ref(plural: str, group: str) -> str:

@@ -6,8 +6,12 @@ resourceVersion, keeping a local cache that controllers read instead of asking t
 controllers use them only to enqueue a key. Cached objects are shared and must not be
 mutated: copy before changing (client-go's `DeepCopy()` rule).
 
+If the initial list fails (the API server is down), the informer retries it as client-go's
+reflector does, backing off from 0.8 s to 30 s.
+
 Simplified: no periodic resync (controllers here requeue themselves on the virtual clock when
-they need to look again), and no relist-on-error (the API server does not fail yet).
+they need to look again); watches are not broken by an API server outage (nothing can change
+while it is down, so a re-list would find what the cache holds); no jitter on the backoff.
 """
 
 from __future__ import annotations
@@ -17,10 +21,14 @@ from typing import Any
 
 from .apiserver import APIServer
 from .audit import User
+from .clock import Timer
+from .errors import ApiError
 from .store import DELETED
 from .watch import Watch
 
 Obj = dict[str, Any]
+LIST_BACKOFF_INITIAL = 0.8
+LIST_BACKOFF_MAX = 30.0
 IndexFunc = Callable[[Obj], list[str]]
 
 
@@ -57,6 +65,8 @@ class Informer:
         self._indexers: dict[str, IndexFunc] = {}
         self._indices: dict[str, dict[str, dict[str, Obj]]] = {}
         self._watch: Watch | None = None
+        self._retry: Timer | None = None
+        self._backoff = LIST_BACKOFF_INITIAL
         self.synced = False
 
     def add_handler(
@@ -74,9 +84,16 @@ class Informer:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        items, rv = self.server.list(
-            self.user, self.resource, self.namespace, self.label_selector, self.field_selector, copy=False
-        )
+        self._retry = None
+        try:
+            items, rv = self.server.list(
+                self.user, self.resource, self.namespace, self.label_selector, self.field_selector, copy=False
+            )
+        except ApiError:
+            self._retry = self.server.clock.call_later(self._backoff, self.start)
+            self._backoff = min(self._backoff * 2, LIST_BACKOFF_MAX)
+            return
+        self._backoff = LIST_BACKOFF_INITIAL
         for obj in items:
             self._store(obj)
         self.synced = True
@@ -94,7 +111,15 @@ class Informer:
             rv,
         )
 
+    @property
+    def retrying(self) -> bool:
+        """The list failed and another attempt is scheduled."""
+        return self._retry is not None
+
     def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         if self._watch is not None:
             self._watch.stop()
             self._watch = None

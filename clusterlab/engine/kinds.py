@@ -61,6 +61,8 @@ class Kind:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
+RBAC = "rbac.authorization.k8s.io"
+
 KINDS: list[Kind] = [
     Kind(
         "Namespace",
@@ -132,6 +134,18 @@ KINDS: list[Kind] = [
         },
     ),
     Kind("Lease", "leases", "coordination.k8s.io", "v1", True, has_status=False),
+    Kind("Service", "services", "", "v1", True, ("svc",), categories=("all",)),
+    Kind("Endpoints", "endpoints", "", "v1", True, ("ep",), has_status=False),
+    Kind("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True, has_status=False),
+    Kind("ServiceAccount", "serviceaccounts", "", "v1", True, ("sa",), has_status=False),
+    Kind("Role", "roles", RBAC, "v1", True, has_status=False),
+    Kind("ClusterRole", "clusterroles", RBAC, "v1", False, has_status=False),
+    Kind("RoleBinding", "rolebindings", RBAC, "v1", True, has_status=False),
+    Kind("ClusterRoleBinding", "clusterrolebindings", RBAC, "v1", False, has_status=False),
+    Kind("LimitRange", "limitranges", "", "v1", True, ("limits",), has_status=False),
+    Kind("ResourceQuota", "resourcequotas", "", "v1", True, ("quota",)),
+    Kind("PriorityClass", "priorityclasses", "scheduling.k8s.io", "v1", False, ("pc",), has_status=False),
+    Kind("PodDisruptionBudget", "poddisruptionbudgets", "policy", "v1", True, ("pdb",)),
 ]
 
 _BY_NAME: dict[str, Kind] = {}

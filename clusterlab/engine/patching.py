@@ -65,6 +65,24 @@ MERGE_KEYS: dict[str, str] = {
     "hostIPs": "ip",
     "resizePolicy": "resourceName",
 }
+# A Service's `ports` share the field name with a container's but merge by `port`
+# (`ServicePort`'s patchMergeKey); the items themselves say which list it is.
+SERVICE_PORT_KEY = "port"
+
+
+def _merge_key(field: str, *lists: list[Any]) -> str | None:
+    key = MERGE_KEYS.get(field)
+    if field == "ports":
+        items = [i for items in lists for i in items if isinstance(i, dict)]
+        if (
+            items
+            and not any("containerPort" in i for i in items)
+            and any(SERVICE_PORT_KEY in i for i in items)
+        ):
+            return SERVICE_PORT_KEY
+    return key
+
+
 # Lists of scalars with patchStrategy "merge": the patch's items are added (a set union).
 MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})
 
@@ -209,7 +227,7 @@ def _merge_map(original: Obj, patch: Obj) -> Obj | None:
 
 
 def _merge_list(field: str, original: list[Any], patch: list[Any]) -> list[Any]:
-    merge_key = MERGE_KEYS.get(field)
+    merge_key = _merge_key(field, original, patch)
     if field in MERGED_PRIMITIVE_LISTS:
         out = list(original)
         out += [v for v in patch if v not in out]
@@ -243,7 +261,7 @@ def _merge_list(field: str, original: list[Any], patch: list[Any]) -> list[Any]:
 
 def _ordered(field: str, items: list[Any], order: list[Any]) -> list[Any]:
     """`$setElementOrder`: the listed items in the listed order, the others after them."""
-    merge_key = MERGE_KEYS.get(field)
+    merge_key = _merge_key(field, items, order)
 
     def ident(v: Any) -> Any:
         return json.dumps(v.get(merge_key) if merge_key and isinstance(v, dict) else v, sort_keys=True)

@@ -64,6 +64,12 @@ class Store:
     def count(self, plural: str) -> int:
         return sum(len(v) for v in self._data.get(plural, {}).values())
 
+    @property
+    def last_change(self) -> Change | None:
+        """The newest write still in the history (the one that made `revision`, if any since
+        the last restore)."""
+        return self._history[-1] if self._history else None
+
     # -- writes ---------------------------------------------------------------------------
 
     def put(self, plural: str, obj: dict[str, Any], now: float) -> Change:
@@ -91,6 +97,13 @@ class Store:
         change = Change(self.revision, now, DELETED, plural, tomb, None)
         self._record(change)
         return change
+
+    def bump(self, by: int) -> None:
+        """`etcdutl snapshot restore --bump-revision N --mark-compacted`: jump the revision
+        forward and forget all history, so every watcher must re-list."""
+        self.revision += by
+        self._history.clear()
+        self._compacted = self.revision + 1
 
     # -- history --------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import services
+from .disruption_budgets import empty_status
 from .jsonutil import copy_json
-from .selectors import format_selector
 
 Obj = dict[str, Any]
 
@@ -52,6 +53,10 @@ def prepare_for_create(kind: str, obj: Obj) -> None:
         obj["status"] = {}
     elif kind == "Namespace":
         obj["status"] = {"phase": "Active"}
+    elif kind == "ResourceQuota":
+        obj["status"] = {}  # the resource quota controller fills it in
+    elif kind == "PodDisruptionBudget":
+        obj["status"] = empty_status()  # the disruption controller fills it in
 
 
 _POD_MUTABLE_MSG = (
@@ -63,6 +68,16 @@ _POD_MUTABLE_MSG = (
 
 
 def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
+    if kind == "PriorityClass":
+        from .priority_classes import priority_class_update_causes
+
+        return priority_class_update_causes(old, new)
+    if kind in ("RoleBinding", "ClusterRoleBinding"):
+        from .rbac_validation import rbac_update_causes
+
+        return rbac_update_causes(kind, old, new)
+    if kind == "Service":
+        return services.update_causes(old, new)
     if kind == "Pod":
         a, b = copy_json(old["spec"]), copy_json(new["spec"])
         for spec in (a, b):
@@ -87,4 +102,33 @@ def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
 
 
 def _selector_text(sel: Any) -> str:
-    return "v1.LabelSelector{" + format_selector(sel) + "}"
+    """The selector as Go's `%#v` prints a `metav1.LabelSelector` in a field error."""
+    sel = sel if isinstance(sel, dict) else {}
+    labels = sel.get("matchLabels")
+    exprs = sel.get("matchExpressions")
+    if labels:
+        pairs = ", ".join(f"{_go_quote(k)}:{_go_quote(v)}" for k, v in sorted(labels.items()))
+        labels_text = f"map[string]string{{{pairs}}}"
+    else:
+        labels_text = "map[string]string(nil)"
+    if exprs:
+        items = ", ".join(
+            "v1.LabelSelectorRequirement{"
+            f"Key:{_go_quote(e.get('key', ''))}, Operator:{_go_quote(e.get('operator', ''))}, Values:"
+            + (
+                "[]string{" + ", ".join(_go_quote(v) for v in e["values"]) + "}"
+                if e.get("values")
+                else "[]string(nil)"
+            )
+            + "}"
+            for e in exprs
+        )
+        exprs_text = f"[]v1.LabelSelectorRequirement{{{items}}}"
+    else:
+        exprs_text = "[]v1.LabelSelectorRequirement(nil)"
+    return f"v1.LabelSelector{{MatchLabels:{labels_text}, MatchExpressions:{exprs_text}}}"
+
+
+def _go_quote(text: Any) -> str:
+    """Go's `%q` for the plain strings labels are made of."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -13,8 +13,8 @@ In kube-apiserver these are separate REST endpoints next to each resource
 - `pods/eviction` (POST a `policy/v1` `Eviction`) is a graceful delete that PodDisruptionBudgets
   may refuse — what `kubectl drain` uses.
 
-Simplified: no PodDisruptionBudgets yet, so an eviction always succeeds; `pods/log` has no
-`follow` (the REST layer streams by polling) and no `limitBytes`.
+Simplified: no PodDisruptionBudgets yet, so an eviction always succeeds. Reading and following
+a log is `pod_logs.py`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ApiError, BadRequest, Conflict, NotFound, conflict, invalid
+from .disruption_budgets import check_eviction, record_eviction
+from .dry_run import check_dry_run
+from .errors import BadRequest, Conflict, NotFound, conflict, invalid
 from .jsonutil import copy_json
 from .kinds import Kind, resolve
-from .node.container_logs import LogLine, log_timestamp
 from .patching import apply_patch
+from .pod_logs import LogOptions, LogReader, unreachable
 from .selectors import format_selector
 
 if TYPE_CHECKING:
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 LogSource = Callable[[str], Any]  # node name → its kubelet's runtime, or None when unreachable
-KUBELET_PORT = 10250
 
 
 class SubresourceVerbs:
@@ -58,6 +59,7 @@ class SubresourceVerbs:
     _put: Callable[[str, Obj], Obj]
     _remove: Callable[[str, str | None, str], Obj]
     timestamp: Callable[[], str]
+    dry: Callable[[bool, Callable[[], Any]], Callable[[], Any]]
 
     # -- pods/binding, namespaces/finalize -----------------------------------------------------
 
@@ -137,6 +139,7 @@ class SubresourceVerbs:
         namespace: str | None = None,
         *,
         field_manager: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         """PUT <resource>/<name>/scale: set `spec.replicas` (a stale resourceVersion is a Conflict)."""
         kind = self._scalable(resource)
@@ -145,7 +148,7 @@ class SubresourceVerbs:
         def run() -> Obj:
             return self._write_scale(user, kind, ns, name, scale, field_manager)
 
-        return self._audited(user, "update", f"{kind.plural}/scale", ns, name, run)
+        return self._audited(user, "update", f"{kind.plural}/scale", ns, name, self.dry(dry_run, run))
 
     def _patch_scale(
         self,
@@ -201,28 +204,31 @@ class SubresourceVerbs:
         since_seconds: float | None = None,
         timestamps: bool = False,
         previous: bool = False,
+        since_time: str | None = None,
+        limit_bytes: int | None = None,
     ) -> str:
         """GET pods/<name>/log: the container's output, as the kubelet serves it."""
+        options = LogOptions(
+            container, tail_lines, since_seconds, since_time, timestamps, previous, limit_bytes
+        )
+        return self.open_pod_log(user, name, namespace, options).read()
 
-        def run() -> str:
-            return self._pod_log(name, namespace, container, tail_lines, since_seconds, timestamps, previous)
+    def open_pod_log(self, user: User, name: str, namespace: str, options: LogOptions) -> LogReader:
+        """GET pods/<name>/log (also with `follow=true`): the container instance's log, to read
+        now and, for a follower, again as the container writes more (`pod_logs.py`)."""
+
+        def run() -> LogReader:
+            options.validate(name)
+            return self._log_reader(name, namespace, options)
 
         return self._audited(user, "get", "pods/log", namespace, name, run)
 
-    def _pod_log(
-        self,
-        name: str,
-        namespace: str,
-        container: str | None,
-        tail_lines: int | None,
-        since_seconds: float | None,
-        timestamps: bool,
-        previous: bool,
-    ) -> str:
+    def _log_reader(self, name: str, namespace: str, options: LogOptions) -> LogReader:
         pod = self._must_get(resolve("pods"), namespace, name)
         spec = pod["spec"]
         names = [c["name"] for c in spec.get("containers") or ()]
         init_names = [c["name"] for c in spec.get("initContainers") or ()]
+        container = options.container
         if container is None:
             if len(names) != 1:
                 message = (
@@ -235,28 +241,16 @@ class SubresourceVerbs:
         if container not in names + init_names:
             raise BadRequest(f"container {container} is not valid for pod {name}")
         node = spec.get("nodeName")
-        if not node:
-            return ""  # not scheduled yet: kube-apiserver answers with an empty log
+        if not node:  # not scheduled yet: kube-apiserver answers with an empty log
+            return LogReader(self.store, self.clock, self.epoch, None, pod, container, "", options)
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
         statuses += (pod.get("status") or {}).get("initContainerStatuses") or []
         status = next((s for s in statuses if s.get("name") == container), None)
-        container_id = self._log_container_id(name, container, status, previous)
+        container_id = self._log_container_id(name, container, status, options.previous)
         runtime = self.log_source(node) if self.log_source is not None else None
         if runtime is None:
-            ip = self._node_ip(node)
-            raise ApiError(
-                f'Get "https://{ip}:{KUBELET_PORT}/containerLogs/{namespace}/{name}/{container}": '
-                f"dial tcp {ip}:{KUBELET_PORT}: connect: no route to host"
-            )
-        lines: list[LogLine] = runtime.container_log(container_id)
-        if since_seconds is not None:
-            lines = [line for line in lines if line[0] >= self.clock.now - since_seconds]
-        if tail_lines is not None:
-            lines = lines[-tail_lines:] if tail_lines > 0 else []
-        epoch = self.epoch
-        return "".join(
-            (f"{log_timestamp(epoch, t)} {text}\n" if timestamps else f"{text}\n") for t, text in lines
-        )
+            raise unreachable(self._node_ip(node), namespace, name, container)
+        return LogReader(self.store, self.clock, self.epoch, runtime, pod, container, container_id, options)
 
     def _log_container_id(self, pod: str, container: str, status: Obj | None, previous: bool) -> str:
         """The kubelet's `validateContainerLogStatus`: which container instance's log to read."""
@@ -283,8 +277,10 @@ class SubresourceVerbs:
 
     # -- pods/eviction ------------------------------------------------------------------------------
 
-    def evict(self, user: User, name: str, namespace: str, eviction: Obj) -> Obj:
-        """POST pods/<name>/eviction: a graceful delete (no PodDisruptionBudget can refuse it yet)."""
+    def evict(self, user: User, name: str, namespace: str, eviction: Obj, *, dry_run: bool = False) -> Obj:
+        """POST pods/<name>/eviction: a graceful delete that the pod's PodDisruptionBudget may
+        refuse (429), as `disruption_budgets.evict` decides. A dry run comes as `?dryRun=All`
+        (``dry_run``) or in the Eviction's `deleteOptions`."""
 
         def run() -> Obj:
             if eviction.get("kind") not in (None, "Eviction"):
@@ -294,14 +290,34 @@ class SubresourceVerbs:
                 raise BadRequest("name in URL does not match name in Eviction object")
             options = eviction.get("deleteOptions") or {}
             preconditions = options.get("preconditions") or {}
-            self._delete(
-                resolve("pods"),
-                namespace,
-                name,
-                options.get("gracePeriodSeconds"),
-                None,
-                preconditions.get("uid"),
-            )
+            dry = dry_run or check_dry_run("DeleteOptions", _string_list(options.get("dryRun")))
+
+            def delete() -> Obj:
+                return self._delete(
+                    resolve("pods"),
+                    namespace,
+                    name,
+                    options.get("gracePeriodSeconds"),
+                    None,
+                    preconditions.get("uid"),
+                )
+
+            def evict() -> None:
+                pod = self._must_get(resolve("pods"), namespace, name)
+                budgets = list(self.store.iter("poddisruptionbudgets", namespace))
+                pdb = check_eviction(pod, budgets)
+                if pdb is not None:
+                    self._update(
+                        resolve("poddisruptionbudgets"),
+                        namespace,
+                        pdb["metadata"]["name"],
+                        record_eviction(pdb, name, self.timestamp()),
+                        "status",
+                        owned=True,
+                    )
+                delete()
+
+            self.dry(dry, evict)()
             return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
         return self._audited(user, "create", "pods/eviction", namespace, name, run, 201)
@@ -326,6 +342,17 @@ def to_scale(obj: Obj) -> Obj:
             "selector": _selector_string((obj.get("spec") or {}).get("selector")),
         },
     }
+
+
+def _string_list(value: Any) -> list[str]:
+    """A `dryRun` list as sent (a bare string counts as a one-item list)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    raise BadRequest("dryRun must be a list of strings")
 
 
 def _selector_string(selector: Obj | None) -> str:

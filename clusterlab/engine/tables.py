@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from . import disruption_tables, policy_tables, rbac_tables, service_tables
 from .errors import BadRequest
 from .jsonutil import copy_json
 from .kinds import resolve
@@ -337,6 +338,14 @@ PRINTERS: dict[str, Callable[[Obj, _Clock], list[Any]]] = {
     "Event": _event,
     "Lease": _lease,
 }
+COLUMNS.update(service_tables.columns(_name_col(), _col("Age", AGE_DOC)))
+PRINTERS.update(service_tables.PRINTERS)
+COLUMNS.update(policy_tables.columns(_name_col(), _col("Age", AGE_DOC)))
+PRINTERS.update(policy_tables.PRINTERS)
+COLUMNS.update(rbac_tables.columns(_name_col(), _col("Age", AGE_DOC)))
+PRINTERS.update(rbac_tables.PRINTERS)
+COLUMNS.update(disruption_tables.columns(_name_col(), _col("Age", AGE_DOC)))
+PRINTERS.update(disruption_tables.PRINTERS)
 
 
 DEFAULT_COLUMNS: list[Obj] = [

@@ -12,7 +12,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from . import services
+from .disruption_budgets import pdb_causes
+from .limit_ranges import limit_range_causes
+from .priority_classes import priority_class_causes
 from .quantity import QuantityError, parse_quantity
+from .resource_quotas import resource_quota_causes
 from .selectors import selector_from_spec
 
 Causes = list[tuple[str, str]]
@@ -259,7 +264,28 @@ VALIDATORS: dict[str, Callable[[Obj], Causes]] = {
     "Pod": _pod_causes,
     "ReplicaSet": _workload_causes,
     "Deployment": _deployment_causes,
+    "Service": services.service_causes,
+    "EndpointSlice": services.endpoint_slice_causes,
+    "LimitRange": limit_range_causes,
+    "ResourceQuota": resource_quota_causes,
+    "PriorityClass": priority_class_causes,
+    "PodDisruptionBudget": pdb_causes,
 }
+
+
+_RBAC_KINDS = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
+
+
+def _rbac_causes(kind: str) -> Callable[[Obj], Causes]:
+    def causes(obj: Obj) -> Causes:
+        from .rbac_validation import validate_rbac
+
+        return validate_rbac(kind, obj)
+
+    return causes
+
+
+VALIDATORS.update({k: _rbac_causes(k) for k in _RBAC_KINDS})
 
 
 def validate(kind: str, obj: Obj, *, namespaced: bool) -> Causes:
@@ -267,7 +293,7 @@ def validate(kind: str, obj: Obj, *, namespaced: bool) -> Causes:
     causes: Causes = []
     if kind == "Namespace":
         causes += name_causes(meta.get("name"), label=True)
-    elif kind != "Event":
+    elif kind != "Event" and kind not in _RBAC_KINDS:  # RBAC names are path segments
         causes += name_causes(meta.get("name"))
     causes += label_causes(meta.get("labels"), "metadata.labels")
     fn = VALIDATORS.get(kind)

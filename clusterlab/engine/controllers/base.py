@@ -48,7 +48,7 @@ class InformerFactory:
 
     def start(self) -> None:
         for informer in self._informers.values():
-            if not informer.synced:
+            if not informer.synced and not informer.retrying:
                 informer.start()
 
     def stop(self) -> None:
@@ -72,6 +72,9 @@ class Controller:
     """Base class: subclasses set `name`, register handlers in `__init__`, implement `sync`."""
 
     name = "controller"
+    #: The kube-system service account it acts as, when not its own name (the taint-eviction
+    #: controller borrows the node controller's, as kube-controller-manager wires it).
+    account = ""
     workers = 1  # kube-controller-manager's --concurrent-<name>-syncs
 
     def __init__(self, ctx: ControllerContext) -> None:
@@ -79,7 +82,8 @@ class Controller:
         self.server = ctx.server
         self.clock = ctx.clock
         self.user = User(
-            f"system:serviceaccount:kube-system:{self.name}", f"kube-controller-manager/{self.name}"
+            f"system:serviceaccount:kube-system:{self.account or self.name}",
+            f"kube-controller-manager/{self.name}",
         )
         self.recorder = EventRecorder(ctx.server, self.user, self.component_name())
         self.queue = WorkQueue(ctx.clock, self._process, self.workers)

@@ -90,7 +90,7 @@ class DeploymentController(Controller):
             created_msg = new_rs["metadata"]["name"]
         else:
             new_rs = self._sync_revision(new_rs, old)
-        self._annotate_revision(d, new_rs)
+        d = self._annotate_revision(d, new_rs)
         if d["spec"]["strategy"]["type"] == "Recreate":
             self._recreate(d, old, new_rs)
         else:
@@ -117,13 +117,15 @@ class DeploymentController(Controller):
         rs["metadata"].setdefault("annotations", {})[REVISION] = str(newest + 1)
         return self.server.update(self.user, rs)
 
-    def _annotate_revision(self, d: Obj, new_rs: Obj) -> None:
+    def _annotate_revision(self, d: Obj, new_rs: Obj) -> Obj:
         """The Deployment carries its current revision too (`kubectl describe` shows it)."""
         revision = str(self._revision(new_rs))
         if (d["metadata"].get("annotations") or {}).get(REVISION) == revision:
-            return
-        patch = {"metadata": {"annotations": {REVISION: revision}}}
-        self.server.patch(self.user, "deployments", d["metadata"]["name"], patch, d["metadata"]["namespace"])
+            return d
+        # An update of the cached object, as the real controller does (its role has no `patch`).
+        updated = copy_json(d)
+        updated["metadata"].setdefault("annotations", {})[REVISION] = revision
+        return self.server.update(self.user, updated, copy=False)
 
     def _create_new(self, d: Obj, old: list[Obj]) -> Obj:
         meta = d["metadata"]
@@ -347,6 +349,26 @@ class DeploymentController(Controller):
                     "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{name}" is progressing.'
                 )
         status["conditions"] = [c for c in (available_cond, progressing) if c]
+        failure = _replica_failure(rss, new_rs)
+        if failure is not None:  # `getReplicaFailures`: the new ReplicaSet's first, else any
+            status["conditions"].append(failure)
         if d.get("status", {}).get("collisionCount"):
             status["collisionCount"] = d["status"]["collisionCount"]
         self.write_status(d, status)
+
+
+def _replica_failure(rss: list[Obj], new_rs: Obj | None) -> Obj | None:
+    """A ReplicaSet's `ReplicaFailure` condition as the Deployment's
+    (`ReplicaSetToDeploymentCondition`: both times are the ReplicaSet's transition time)."""
+    for rs in ([new_rs] if new_rs else []) + [r for r in rss if r is not new_rs]:
+        for c in (rs.get("status") or {}).get("conditions") or ():
+            if c.get("type") == "ReplicaFailure":
+                return {
+                    "type": "ReplicaFailure",
+                    "status": c.get("status"),
+                    "lastUpdateTime": c.get("lastTransitionTime"),
+                    "lastTransitionTime": c.get("lastTransitionTime"),
+                    "reason": c.get("reason"),
+                    "message": c.get("message"),
+                }
+    return None

@@ -299,19 +299,23 @@ class ReplicaSetController(Controller):
             "availableReplicas": counts["available"],
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
-        conditions = [
-            c for c in rs.get("status", {}).get("conditions") or () if c["type"] != "ReplicaFailure"
-        ]
-        if error is not None and error.code == 403:
+        # `ReplicaFailure` is set by the first failed sync and kept as it was (message and
+        # time) while syncs keep failing; the first sync that succeeds removes it.
+        conditions = list(rs.get("status", {}).get("conditions") or ())
+        failure = next((c for c in conditions if c["type"] == "ReplicaFailure"), None)
+        if error is not None and failure is None:
+            diff = replicas - int(rs["spec"].get("replicas", 1))
             conditions.append(
                 {
                     "type": "ReplicaFailure",
                     "status": "True",
-                    "reason": "FailedCreate",
+                    "reason": "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else "",
                     "message": error.message,
                     "lastTransitionTime": self.server.timestamp(),
                 }
             )
+        elif error is None and failure is not None:
+            conditions.remove(failure)
         if conditions:
             status["conditions"] = conditions
         # Kubernetes omits zero counters from the serialised status.

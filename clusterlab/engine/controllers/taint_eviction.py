@@ -29,6 +29,7 @@ Obj = dict[str, Any]
 
 class TaintEvictionController(Controller):
     name = "taint-eviction-controller"
+    account = "node-controller"  # "taint-manager uses existing cluster role from node-controller"
     workers = 8  # UpdateWorkerSize
 
     def __init__(self, ctx: ControllerContext) -> None:

@@ -14,6 +14,10 @@ What the real kubelet does, on the virtual clock:
   Ready. A pod being deleted has its containers stopped (`Killing`) and is then removed with
   grace period 0. Static pods (the control plane on a control-plane node) run from manifests,
   with mirror pods in the API. A started container's output is kept for `kubectl logs`.
+- **Joining.** A new node registers NotReady (`KubeletNotReady`: `container runtime network not
+  ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error:
+  cni plugin not initialized`) until its CNI plugin is set up a few seconds later; pods bound to
+  it meanwhile wait (`NetworkNotReady`). The node reports its kubelet's version in `nodeInfo`.
 - **Power.** A powered-off node's kubelet is simply gone: no heartbeats, no status, nothing
   stops its pods in the API. Powered on, it re-registers, finishes deletions that were
   pending, and restarts the rest (restart count +1, last state `Unknown`, exit code 255).
@@ -40,8 +44,16 @@ from ..recorder import EventRecorder
 from ..timefmt import go_duration, micro_time
 from .ipam import HostLocalIPAM
 from .lease import LEASE_RENEW_INTERVAL, node_lease
-from .mirror_pods import mirror_pod
-from .node_status import NodeConfig, capacity, node_conditions, node_images, node_info, node_object
+from .mirror_pods import config_hash, mirror_pod
+from .node_status import (
+    NETWORK_NOT_READY,
+    NodeConfig,
+    capacity,
+    node_conditions,
+    node_images,
+    node_info,
+    node_object,
+)
 from .pod_state import ContainerState, PodState, build_status
 from .runtime import (
     CREATE_SECONDS,
@@ -61,6 +73,9 @@ STATUS_REPORT_FREQUENCY = 300.0
 IMAGE_BACKOFF_INITIAL = 10.0
 IMAGE_BACKOFF_MAX = 300.0
 BOOT_SECONDS = 10.0
+# A joining node: until its CNI plugin's DaemonSet pod has started and written the network
+# config, the runtime reports NetworkReady=false and the node is NotReady.
+CNI_SETUP_SECONDS = 6.0
 
 
 class Kubelet:
@@ -85,6 +100,8 @@ class Kubelet:
         self.boot_id = ""
         self.ipam = HostLocalIPAM(config.pod_cidr)
         self._timers: list[Timer] = []
+        self._survivors: dict[str, PodState] | None = None  # pods left running by a stopped kubelet
+        self._awaiting_network: set[str] = set()  # pods whose sandbox waits for the CNI plugin
 
     # -- timers that die with the process --------------------------------------------------
 
@@ -102,13 +119,26 @@ class Kubelet:
     # -- power ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """The kubelet process starts (node boot)."""
+        """The kubelet process starts: at boot (nothing runs yet; a new boot ID), or after the
+        process alone was stopped (`systemctl restart kubelet`), when it adopts the containers
+        that kept running meanwhile and redoes whatever was half done."""
         self.generation += 1
         self.running = True
-        self.boot_id = new_uid(self.rng)
         self._timers = []
-        self.pods = {}
-        self.ipam = HostLocalIPAM(self.config.pod_cidr)  # the node's CNI state is gone with it
+        self._awaiting_network = set()
+        if self._survivors is None:
+            self.boot_id = new_uid(self.rng)
+            self.pods = {}
+            self.ipam = HostLocalIPAM(self.config.pod_cidr)  # the node's CNI state is gone with it
+        else:
+            self.pods = {
+                key: st
+                for key, st in self._survivors.items()
+                if st.sandbox_ready
+                and not st.terminating
+                and all(c.state == "running" for c in st.containers)
+            }
+            self._survivors = None
         self._register()
         self._renew_lease()
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
@@ -116,9 +146,22 @@ class Kubelet:
         self.informer.add_handler(self._pod_seen, lambda old, new: self._pod_seen(new), self._pod_gone)
         self.informer.start()
         self._ensure_mirror_pods()
+        if not self.config.network_ready:
+            self._later(CNI_SETUP_SECONDS, self._network_up)
 
-    def stop(self) -> None:
-        """Power off: the process and every container vanish; the API keeps what it had."""
+    def _network_up(self) -> None:
+        """The CNI plugin's DaemonSet pod has written its config on this node: the runtime's
+        network is ready. The kubelet's fast status update (every 100 ms until the node is
+        Ready) reports it at once; pods held back for the network get their sandboxes."""
+        self.config.network_ready = True
+        self._post_status(self.last_reported_conditions)
+        for key in sorted(self._awaiting_network):
+            self._sandbox_ready(key)
+        self._awaiting_network.clear()
+
+    def stop(self, keep_containers: bool = False) -> None:
+        """Power off: the process and every container vanish; the API keeps what it had.
+        `keep_containers`: only the kubelet process stops; the containers run on unwatched."""
         self.running = False
         self.generation += 1
         for t in self._timers:
@@ -126,6 +169,7 @@ class Kubelet:
         self._timers = []
         for st in self.pods.values():
             st.cancel_timers()
+        self._survivors = self.pods if keep_containers else None
         self.pods = {}
         if self.informer is not None:
             self.informer.stop()
@@ -159,7 +203,7 @@ class Kubelet:
         self._post_status(existing.get("status", {}).get("conditions"), force=True)
 
     def _post_status(self, previous: list[Obj] | None, force: bool = False) -> None:
-        conditions = node_conditions(previous, self.server.timestamp())
+        conditions = node_conditions(previous, self.server.timestamp(), self.config.network_ready)
         changed = [(c["type"], c["status"]) for c in conditions] != [
             (c["type"], c["status"]) for c in self.last_reported_conditions or ()
         ]
@@ -180,14 +224,18 @@ class Kubelet:
         except ApiError:
             return
         was_ready = any(c["type"] == "Ready" and c["status"] == "True" for c in previous or ())
-        if not was_ready:
+        if self.config.network_ready and not was_ready:
             self.recorder.event(node, "Normal", "NodeReady", f"Node {self.name} status is now: NodeReady")
+        elif not self.config.network_ready and was_ready:
+            message = f"Node {self.name} status is now: NodeNotReady"
+            self.recorder.event(node, "Normal", "NodeNotReady", message)
         self.last_reported_conditions = conditions
         self.last_status_report = self.clock.now
 
     def _status_loop(self) -> None:
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
         self._post_status(self.last_reported_conditions)
+        self._ensure_mirror_pods()  # retried until the API server takes them
 
     # -- lease ----------------------------------------------------------------------------
 
@@ -273,6 +321,12 @@ class Kubelet:
         pod = self._pod(key)
         if pod is None:
             return
+        if not pod["spec"].get("hostNetwork") and not self.config.network_ready:
+            if key not in self._awaiting_network:
+                self._awaiting_network.add(key)
+                message = f"network is not ready: {NETWORK_NOT_READY}"
+                self.recorder.event(pod, "Warning", "NetworkNotReady", message)
+            return
         if not pod["spec"].get("hostNetwork"):
             try:
                 st.pod_ip = self.ipam.allocate()
@@ -357,7 +411,8 @@ class Kubelet:
         previous = st.image_backoff.get(f"{image}#delay", 0.0)
         delay = IMAGE_BACKOFF_INITIAL if previous == 0 else min(previous * 2, IMAGE_BACKOFF_MAX)
         st.image_backoff[f"{image}#delay"] = delay
-        st.image_backoff[image] = self.clock.now + delay
+        # at the clock's resolution, so the retry timer does not find itself still backing off
+        st.image_backoff[image] = round(self.clock.now + delay, 6)
 
         def enter_backoff() -> None:
             s, p = self.pods.get(key), self._pod(key)
@@ -481,17 +536,72 @@ class Kubelet:
 
     # -- static pods ------------------------------------------------------------------------
 
+    def add_static_pod(self, manifest: Obj) -> None:
+        """A manifest appears in the static pod folder: run it and publish its mirror pod."""
+        name = manifest["metadata"]["name"]
+        if any(m["metadata"]["name"] == name for m in self.config.static_pods):
+            return
+        self.config.static_pods.append(manifest)
+        if self.running:
+            self._ensure_mirror_pods()
+            # A manifest replaced in place: the old mirror pod may still be in the cache now;
+            # the kubelet's next pod sync (about a second later) publishes the new one.
+            self._later(1.0, self._ensure_mirror_pods)
+
+    def remove_static_pod(self, name: str) -> None:
+        """A manifest leaves the static pod folder: kill the pod and delete its mirror pod."""
+        self.config.static_pods = [m for m in self.config.static_pods if m["metadata"]["name"] != name]
+        if not self.running:
+            return
+        mirror = self._pod(f"kube-system/{name}-{self.name}")
+        if mirror is None:
+            return
+        st = self.pods.get(key_of(mirror))
+        for c in st.containers if st is not None else ():
+            if c.state == "running":
+                self.recorder.event(
+                    mirror,
+                    "Normal",
+                    "Killing",
+                    f"Stopping container {c.name}",
+                    f"spec.containers{{{c.name}}}",
+                )
+        self._finalize(mirror)
+
     def _ensure_mirror_pods(self) -> None:
-        if not self.config.static_pods:
+        """Publish a mirror pod for each static pod, and delete mirror pods whose manifest is gone."""
+        if self.informer is None or not self.informer.synced:
+            return
+        wanted = {
+            f"kube-system/{m['metadata']['name']}-{self.name}": config_hash(m)
+            for m in self.config.static_pods
+        }
+        outdated = False
+        for pod in list(self.informer.cache.values()):
+            annotations = pod["metadata"].get("annotations") or {}
+            mirror = annotations.get("kubernetes.io/config.mirror")
+            if mirror is None:
+                continue
+            if key_of(pod) not in wanted:
+                self._finalize(pod)
+            elif mirror != wanted[key_of(pod)]:
+                # The manifest changed (an upgrade rewrote it): the mirror pod is outdated.
+                self._finalize(pod)
+                outdated = True
+        if outdated:
+            self._later(1.0, self._ensure_mirror_pods)
+        missing = [
+            m
+            for m in self.config.static_pods
+            if self.informer.get(f"kube-system/{m['metadata']['name']}-{self.name}") is None
+        ]  # a mirror pod that survived a reboot is kept
+        if not missing:
             return
         try:
             node = self.server.get(self.user, "nodes", self.name)
         except ApiError:
             return
-        for manifest in self.config.static_pods:
-            name = f"{manifest['metadata']['name']}-{self.name}"
-            if self.informer is not None and self.informer.get(f"kube-system/{name}") is not None:
-                continue  # the mirror pod survived the reboot
+        for manifest in missing:
             pod = mirror_pod(manifest, self.name, node["metadata"]["uid"], self.server.timestamp())
             try:
                 self.server.create(self.user, pod)

@@ -21,16 +21,21 @@ from ..jsonutil import copy_json
 Obj = dict[str, Any]
 
 
+def config_hash(manifest: Obj) -> str:
+    """The hash of a static pod's manifest, which its mirror pod carries."""
+    return hashlib.md5(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
 def mirror_pod(manifest: Obj, node_name: str, node_uid: str, seen: str) -> Obj:
     pod = copy_json(manifest)
     meta = pod["metadata"]
     meta["name"] = f"{manifest['metadata']['name']}-{node_name}"
     meta["namespace"] = "kube-system"
-    config_hash = hashlib.md5(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+    config_hash_ = config_hash(manifest)
     meta.setdefault("annotations", {}).update(
         {
-            "kubernetes.io/config.hash": config_hash,
-            "kubernetes.io/config.mirror": config_hash,
+            "kubernetes.io/config.hash": config_hash_,
+            "kubernetes.io/config.mirror": config_hash_,
             "kubernetes.io/config.seen": seen,
             "kubernetes.io/config.source": "file",
         }

@@ -37,6 +37,10 @@ class NodeConfig:
     taints: list[Obj] = field(default_factory=list)
     static_pods: list[Obj] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    # The installed kubelet package's version: what status.nodeInfo reports.
+    kubelet_version: str = KUBELET_VERSION
+    # Whether the container runtime's CNI plugin is set up (a new node's is not, at first).
+    network_ready: bool = True
 
     @property
     def internal_ip(self) -> str:
@@ -63,9 +67,22 @@ def capacity(config: NodeConfig) -> tuple[Obj, Obj]:
     return cap, alloc
 
 
-def node_conditions(previous: list[Obj] | None, ts: str) -> list[Obj]:
-    """The conditions a healthy kubelet posts, keeping transition times that did not change."""
+NETWORK_NOT_READY = (
+    "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+    "message:Network plugin returns error: cni plugin not initialized"
+)
+
+
+def node_conditions(previous: list[Obj] | None, ts: str, network_ready: bool = True) -> list[Obj]:
+    """The conditions a healthy kubelet posts, keeping transition times that did not change.
+    Until the runtime's network (the CNI plugin) is ready, Ready is False (`KubeletNotReady`)
+    with the runtime's message, as on a node that has just joined."""
     prev = {c["type"]: c for c in previous or ()}
+    ready = (
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status")
+        if network_ready
+        else ("Ready", "False", "KubeletNotReady", NETWORK_NOT_READY)
+    )
     spec = [
         (
             "MemoryPressure",
@@ -75,7 +92,7 @@ def node_conditions(previous: list[Obj] | None, ts: str) -> list[Obj]:
         ),
         ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
         ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ready,
     ]
     out = []
     for ctype, status, reason, message in spec:
@@ -128,7 +145,7 @@ def node_object(config: NodeConfig, runtime: Runtime, boot_id: str, ts: str) -> 
         "status": {
             "capacity": cap,
             "allocatable": alloc,
-            "conditions": node_conditions(None, ts),
+            "conditions": node_conditions(None, ts, config.network_ready),
             "addresses": [
                 {"type": "InternalIP", "address": cfg.internal_ip},
                 {"type": "Hostname", "address": cfg.name},
@@ -150,8 +167,8 @@ def node_info(config: NodeConfig, boot_id: str) -> Obj:
         "kernelVersion": KERNEL_VERSION,
         "osImage": "Ubuntu 24.04.1 LTS",
         "containerRuntimeVersion": "containerd://1.7.24",
-        "kubeletVersion": KUBELET_VERSION,
-        "kubeProxyVersion": KUBELET_VERSION,
+        "kubeletVersion": config.kubelet_version,
+        "kubeProxyVersion": config.kubelet_version,
         "operatingSystem": "linux",
         "architecture": "amd64",
     }

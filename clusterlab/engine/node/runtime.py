@@ -15,13 +15,16 @@ The image cache lives on the node's disk: it survives a reboot; running containe
 Simplified: images are a small catalogue of well-known ones with their real compressed sizes;
 what each image *does* when it runs (busybox commands, crashes, OOM) arrives with the
 workloads work — here every image runs as a long-lived server. Each container's output is kept
-with virtual timestamps (`container_logs.py`) for `kubectl logs`.
+with virtual timestamps (`container_logs.py`) for `kubectl logs`; what each one uses
+(CPU, memory) is in `usage.py`, and `on_start` lets a process that runs in a container (an
+add-on such as metrics-server) start with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,18 +40,24 @@ STOP_SECONDS = 0.2
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 KERNEL_VERSION = "6.8.0-49-generic"  # the nodes' Ubuntu 24.04 kernel
 
+# The Kubernetes releases the simulated registry has images for (the control-plane images of
+# each are listed with v1.32.0's sizes).
+RELEASES = ("v1.28.0", "v1.29.0", "v1.31.0", "v1.31.4", "v1.32.0", "v1.32.1", "v1.33.0", "v1.34.0")
 # repository → (known tags, compressed size in bytes). "latest" is always a known tag.
 CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     "docker.io/library/nginx": (("1.25", "1.26", "1.27", "1.27.3", "1.28", "alpine", "stable"), 72_099_410),
     "docker.io/library/httpd": (("2.4", "2.4.62", "alpine"), 58_243_204),
     "docker.io/library/redis": (("7", "7.2", "7.4", "alpine"), 45_112_560),
     "registry.k8s.io/pause": (("3.9", "3.10"), 320_368),
-    "registry.k8s.io/kube-apiserver": (("v1.32.0",), 28_667_544),
-    "registry.k8s.io/kube-controller-manager": (("v1.32.0",), 26_235_872),
-    "registry.k8s.io/kube-scheduler": (("v1.32.0",), 20_657_024),
+    "registry.k8s.io/kube-apiserver": (RELEASES, 28_667_544),
+    "registry.k8s.io/kube-controller-manager": (RELEASES, 26_235_872),
+    "registry.k8s.io/kube-scheduler": (RELEASES, 20_657_024),
     "registry.k8s.io/etcd": (("3.5.16-0",), 57_680_541),
-    "registry.k8s.io/kube-proxy": (("v1.32.0",), 30_905_936),
+    "registry.k8s.io/kube-proxy": (RELEASES, 30_905_936),
     "registry.k8s.io/coredns/coredns": (("v1.11.3",), 18_562_039),
+    # these two: sizes to within a few per cent of the registries' (amd64, compressed)
+    "registry.k8s.io/metrics-server/metrics-server": (("v0.7.2",), 19_494_617),
+    "docker.io/polinux/stress": (("1.0.4",), 4_093_207),
 }
 
 
@@ -106,6 +115,10 @@ class Runtime:
     in_flight: dict[str, float] = field(default_factory=dict)  # normalized ref → when its pull ends
     # container ID → its output; on the node's disk (/var/log/pods), so it survives a reboot
     logs: dict[str, list[LogLine]] = field(default_factory=dict)
+    # container ID → when its process started (the CRI's `startedAt`, which cAdvisor reports)
+    started: dict[str, float] = field(default_factory=dict)
+    # told (container ID, image) of every container that starts: what the started process does
+    on_start: Callable[[str, str], None] | None = None
 
     def has_image(self, image: str) -> bool:
         return normalize(image) in self.images
@@ -154,6 +167,9 @@ class Runtime:
 
     def start_container(self, container_id: str, image: str, epoch: datetime, pod_ip: str, cpu: str) -> None:
         """The container's process starts now and writes its start-up output."""
+        self.started[container_id] = self.clock.now
+        if self.on_start is not None:
+            self.on_start(container_id, image)
         self.logs[container_id] = startup_output(
             normalize(image), self.clock.now, epoch, pod_ip, cpu, KERNEL_VERSION
         )

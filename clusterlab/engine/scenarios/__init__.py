@@ -1,7 +1,9 @@
 """Scenario files: the nodes, taints and preloaded objects a lab starts from.
 
 A scenario is a YAML file in this folder. Lessons, exercises and tests all start clusters
-from these, so a scenario means the same cluster everywhere.
+from these, so a scenario means the same cluster everywhere. `addons:` names add-ons from
+`addons/<name>.yaml` (the objects of an add-on's release manifest, e.g. metrics-server), which
+come before the scenario's own `objects:`, so several scenarios install one add-on alike.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Scenario:
     epoch: str
     nodes: list[NodeSpec]
     objects: list[dict[str, Any]]
+    version: str = "v1.32.0"  # the Kubernetes version the cluster was set up with (kubeadm init)
 
 
 def available() -> list[str]:
@@ -48,11 +51,21 @@ def load(name: str) -> Scenario:
         raise NotFound(f'scenario "{name}" not found (available: {", ".join(available())})')
     data = yaml.safe_load(resources.files(__package__).joinpath(f"{name}.yaml").read_text())
     nodes = [NodeSpec(**n) for n in data.get("nodes") or []]
+    objects = [obj for addon in data.get("addons") or [] for obj in _addon(addon)]
+    objects += list(data.get("objects") or [])
     return Scenario(
         name=data.get("name", name),
         title=data.get("title", name),
         description=data.get("description", ""),
         epoch=str(data.get("epoch", DEFAULT_EPOCH)),
         nodes=nodes,
-        objects=list(data.get("objects") or []),
+        objects=objects,
+        version=str(data.get("version", "v1.32.0")),
     )
+
+
+def _addon(name: str) -> list[dict[str, Any]]:
+    path = resources.files(__package__).joinpath("addons", f"{name}.yaml")
+    if not path.is_file():
+        raise NotFound(f'add-on "{name}" not found')
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
