@@ -8,6 +8,7 @@ from typing import Any
 from clusterlab.engine.apiserver import APIServer
 from clusterlab.engine.audit import User
 from clusterlab.engine.kinds import Kind
+from clusterlab.engine.pod_logs import LogOptions, LogReader
 from clusterlab.engine.subresources import to_scale
 
 Obj = dict[str, Any]
@@ -64,33 +65,19 @@ def update_scale(
     namespace: str | None,
     scale: Obj,
     field_manager: str | None = None,
-) -> Obj:
-    return server.update_scale(user, kind.plural, name, scale, namespace, field_manager=field_manager)
-
-
-def pod_log(
-    server: APIServer,
-    user: User,
-    name: str,
-    namespace: str,
-    container: str | None,
     *,
-    tail_lines: int | None,
-    since_seconds: int | None,
-    timestamps: bool,
-    previous: bool,
-) -> str:
-    return server.pod_log(
-        user,
-        name,
-        namespace,
-        container,
-        tail_lines=tail_lines,
-        since_seconds=since_seconds,
-        timestamps=timestamps,
-        previous=previous,
+    dry_run: bool = False,
+) -> Obj:
+    return server.update_scale(
+        user, kind.plural, name, scale, namespace, field_manager=field_manager, dry_run=dry_run
     )
 
 
-def evict(server: APIServer, user: User, name: str, namespace: str, eviction: Obj) -> Obj:
-    return server.evict(user, name, namespace, eviction)
+def open_pod_log(server: APIServer, user: User, name: str, namespace: str, options: LogOptions) -> LogReader:
+    return server.open_pod_log(user, name, namespace, options)
+
+
+def evict(
+    server: APIServer, user: User, name: str, namespace: str, eviction: Obj, *, dry_run: bool = False
+) -> Obj:
+    return server.evict(user, name, namespace, eviction, dry_run=dry_run)

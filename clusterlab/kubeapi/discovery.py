@@ -7,12 +7,14 @@ subresource table in `routing.py`, so a kind registered later is discoverable at
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
 
 from clusterlab.engine.kinds import Kind
 from clusterlab.kubeapi.errors import resource_not_found
+from clusterlab.kubeapi.openapi_schemas import schemas_for
 from clusterlab.kubeapi.reviews import REVIEWS, Review
 from clusterlab.kubeapi.routing import STATUS, group_versions, split_path, subresources
 
@@ -110,9 +112,14 @@ def aggregated(core: bool) -> Obj:
             }
         )
     for review in () if core else REVIEWS:
-        groups.setdefault(review.group, []).append(
-            {"version": review.version, "resources": [_aggregated_review(review)], "freshness": "Current"}
-        )
+        versions = groups.setdefault(review.group, [])
+        same = [v for v in versions if v["version"] == review.version]
+        if same:  # several reviews in one group version (SelfSubjectAccessReview, SubjectAccessReview)
+            same[0]["resources"].append(_aggregated_review(review))
+        else:
+            versions.append(
+                {"version": review.version, "resources": [_aggregated_review(review)], "freshness": "Current"}
+            )
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",
@@ -222,7 +229,7 @@ def discovery_document(path: str, *, aggregated_wanted: bool, server_address: st
     return None
 
 
-# -- OpenAPI v3 (just enough for `kubectl apply` with validation) -----------------------------
+# -- OpenAPI v3: `kubectl apply` validation (paths) and `kubectl explain` (schemas) ----------
 
 
 def _openapi_path(group: str, version: str) -> str:
@@ -232,7 +239,8 @@ def _openapi_path(group: str, version: str) -> str:
 def openapi_gv(group: str, version: str) -> Obj:
     """`GET /openapi/v3/<api/v1 | apis/<g>/<v>>`: per kind, the write operations with their
     group-version-kind and the `fieldValidation` parameter, which is what kubectl checks to
-    leave validation to the server (no schemas: kubectl falls back to its built-in types)."""
+    leave validation to the server, and the kinds' schemas (`openapi_schemas.py`), which
+    `kubectl explain` renders."""
     kinds = group_versions().get((group, version))
     if kinds is None:
         raise resource_not_found()
@@ -250,7 +258,7 @@ def openapi_gv(group: str, version: str) -> Obj:
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
         "paths": paths,
-        "components": {"schemas": {}},
+        "components": {"schemas": schemas_for(tuple((k.group, k.version, k.kind) for k in kinds))},
     }
 
 
@@ -261,11 +269,23 @@ def openapi_index(prefix: str = "") -> Obj:
     dropped), so it carries the lab's `/k8s/<key>` ``prefix``."""
     paths = {}
     for group, version in group_versions():
-        doc = json.dumps(openapi_gv(group, version), sort_keys=True).encode()
-        digest = hashlib.sha512(doc).hexdigest()[:64].upper()
+        digest = _openapi_hash(
+            group, version, tuple((k.kind, k.plural, k.namespaced) for k in kinds_of(group, version))
+        )
         rel = _openapi_path(group, version)
         paths[rel] = {"serverRelativeURL": f"{prefix}/openapi/v3/{rel}?hash={digest}"}
     return {"paths": paths}
+
+
+def kinds_of(group: str, version: str) -> list[Any]:
+    return list(group_versions().get((group, version)) or ())
+
+
+@functools.cache
+def _openapi_hash(group: str, version: str, _kinds: tuple[tuple[str, str, bool], ...]) -> str:
+    """The document's content hash (computed once per set of kinds: the documents are large)."""
+    doc = json.dumps(openapi_gv(group, version), sort_keys=True).encode()
+    return hashlib.sha512(doc).hexdigest()[:64].upper()
 
 
 def openapi_document(path: str, prefix: str = "") -> Obj | None:

@@ -13,9 +13,18 @@ import logging
 from typing import Any
 
 from clusterlab.engine import Cluster, decoding
+from clusterlab.engine.dry_run import check_dry_run
 from clusterlab.engine.errors import ApiError, BadRequest
 from clusterlab.engine.jsonutil import copy_json
-from clusterlab.kubeapi import compat, discovery, negotiation, reviews, subresources
+from clusterlab.kubeapi import (
+    compat,
+    discovery,
+    impersonation,
+    metrics_api,
+    negotiation,
+    reviews,
+    subresources,
+)
 from clusterlab.kubeapi.errors import method_not_allowed
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
 from clusterlab.kubeapi.routing import Route, resolve_route
@@ -42,6 +51,7 @@ def dispatch(cluster: Cluster, req: ApiRequest, *, prefix: str = "", server_addr
     """The answer to ``req``. ``prefix`` is the lab API's URL path (`/k8s/<key>`)."""
     trace = _Trace()
     try:
+        req = impersonation.resolve(cluster, req)
         resp = _dispatch(cluster, req, trace, prefix, server_address)
         resp.wrote = trace.wrote
         resp.warnings = trace.warnings
@@ -58,6 +68,9 @@ def _dispatch(
     cluster: Cluster, req: ApiRequest, trace: _Trace, prefix: str, server_address: str
 ) -> ApiResponse:
     parts = [p for p in req.path.split("/") if p]
+    metrics = metrics_api.find(req.path)
+    if metrics is not None:
+        return metrics_api.handle(cluster, metrics, req)
     if req.method in ("GET", "HEAD"):
         if not parts:
             return ApiResponse(body={"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version"]})
@@ -69,13 +82,15 @@ def _dispatch(
             doc = discovery.discovery_document(
                 req.path, aggregated_wanted=aggregated, server_address=server_address
             )
+            if doc is not None and parts == ["apis"]:
+                metrics_api.add_to_discovery(doc, cluster, aggregated)
             if doc is not None and aggregated and parts in (["api"], ["apis"]):
                 return ApiResponse(body=doc, content_type=negotiation.AGGREGATED_CONTENT_TYPE)
         if doc is not None:
             return ApiResponse(body=doc)
     review = reviews.find(req.path)
     if review is not None:
-        return reviews.handle(review, req)
+        return reviews.handle(review, req, cluster)
     route = resolve_route(req.path)
     if route.subresource is not None:
         return subresources.handle(cluster, route, req, trace)
@@ -120,13 +135,13 @@ def _collection(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) 
     if req.method == "POST":
         if kind.namespaced and route.namespace is None:
             raise method_not_allowed()
-        _no_dry_run(req)
+        dry = dry_run(req)
         obj = checked_body(route, req, trace, naming=False)
-        trace.wrote = True
-        created = server.create(req.user, obj, route.namespace, field_manager=_manager(req))
+        trace.wrote = not dry
+        created = server.create(req.user, obj, route.namespace, field_manager=_manager(req), dry_run=dry)
         return ApiResponse(201, created)
     if req.method == "DELETE":
-        _no_dry_run(req)
+        dry = dry_run(req)
         items, _rv = server.list(
             req.user,
             kind.plural,
@@ -135,7 +150,7 @@ def _collection(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) 
             req.query.get("fieldSelector") or None,
         )
         grace, policy, _uid = delete_options(req)
-        trace.wrote = True
+        trace.wrote = not dry
         deleted = [
             server.delete(
                 req.user,
@@ -144,6 +159,7 @@ def _collection(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) 
                 o["metadata"].get("namespace"),
                 grace_period_seconds=grace,
                 propagation_policy=policy,
+                dry_run=dry,
             )
             for o in items
         ]
@@ -173,11 +189,11 @@ def _item(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Api
             )
             return ApiResponse(body=body, content_type=negotiation.TABLE_CONTENT_TYPE)
         return ApiResponse(body=obj)
-    _no_dry_run(req)
     if req.method == "PUT":
+        dry = dry_run(req)
         obj = checked_body(route, req, trace, naming=True)
-        trace.wrote = True
-        return ApiResponse(body=server.update(req.user, obj, field_manager=_manager(req)))
+        trace.wrote = not dry
+        return ApiResponse(body=server.update(req.user, obj, field_manager=_manager(req), dry_run=dry))
     if req.method == "PATCH":
         creating = negotiation.patch_type(req.content_type) == "apply" and not compat.exists(
             server, kind, name, route.namespace
@@ -185,8 +201,9 @@ def _item(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Api
         obj = patched(cluster, route, req, trace, None, compat.stored(server, kind, name, route.namespace))
         return ApiResponse(201 if creating else 200, obj)
     if req.method == "DELETE":
+        dry = dry_run(req)
         grace, policy, uid = delete_options(req)
-        trace.wrote = True
+        trace.wrote = not dry
         obj = server.delete(
             req.user,
             kind.plural,
@@ -195,6 +212,7 @@ def _item(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Api
             grace_period_seconds=grace,
             propagation_policy=policy,
             uid_precondition=uid,
+            dry_run=dry,
         )
         return ApiResponse(body=deleted_answer(cluster, route, obj))
     raise method_not_allowed()
@@ -303,6 +321,7 @@ def patched(
     """PATCH of an object or of its `status`/`scale` (`current` is what the patch applies to):
     the result must decode as the real server's decoder demands, then the engine patches it."""
     ptype = negotiation.patch_type(req.content_type)
+    dry = dry_run(req)
     if req.body is None:
         raise BadRequest("the body of the request was empty")
     if ptype == "apply" and subresource is None:
@@ -312,7 +331,7 @@ def patched(
         strict = decoding.strict(req.query)
         for field in decoding.check_patch(current, route.kind, ptype, body, strict=strict):
             trace.warnings.append(f'unknown field "{field}"')
-    trace.wrote = True
+    trace.wrote = not dry
     return cluster.server.patch(
         req.user,
         route.kind.plural,
@@ -323,6 +342,7 @@ def patched(
         patch_type=ptype,
         field_manager=_manager(req),
         force=req.flag("force"),
+        dry_run=dry,
     )
 
 
@@ -331,7 +351,22 @@ def _manager(req: ApiRequest) -> str | None:
     return req.query.get("fieldManager") or None
 
 
-def _no_dry_run(req: ApiRequest) -> None:
-    dry = req.query.get("dryRun") or (req.body.get("dryRun") if isinstance(req.body, dict) else None)
-    if dry:
-        raise BadRequest("dryRun is not supported by this lab's API server: leave out --dry-run=server")
+#: The options object each write method's `dryRun` belongs to (named in its 422).
+OPTIONS_KIND = {
+    "POST": "CreateOptions",
+    "PUT": "UpdateOptions",
+    "PATCH": "PatchOptions",
+    "DELETE": "DeleteOptions",
+}
+
+
+def dry_run(req: ApiRequest) -> bool:
+    """`?dryRun=All` (or, for a delete, `dryRun: [All]` in the DeleteOptions body): run the write
+    without storing it. Any other value is the API server's 422 on the request's options."""
+    values = [req.query["dryRun"]] if req.query.get("dryRun") else []
+    if req.method == "DELETE" and isinstance(req.body, dict) and req.body.get("dryRun") is not None:
+        listed = req.body["dryRun"]
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise BadRequest("DeleteOptions.dryRun must be a list of strings")
+        values += [v for v in listed if v not in values]
+    return check_dry_run(OPTIONS_KIND.get(req.method, "CreateOptions"), values)

@@ -10,7 +10,7 @@ command log (replay re-issues them at the same virtual time), exactly as the HTT
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clusterlab.engine import ApiError, Cluster
@@ -18,7 +18,7 @@ from clusterlab.engine.audit import User
 from clusterlab.kubeapi import negotiation
 from clusterlab.kubeapi.dispatch import dispatch
 from clusterlab.kubeapi.messages import ApiRequest
-from clusterlab.kubectl.transport import JSON, Response
+from clusterlab.kubectl.transport import JSON, ConnectionRefused, Response
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,15 @@ class DispatchTransport:
     component: str = "kubectl"
     #: (the write's command-log form, virtual time it happened) for every write that reached the engine
     writes: list[tuple[dict[str, Any], float]] = field(default_factory=list)
+    #: kubectl's `--as` / `--as-group` (the Impersonate-* headers)
+    impersonate_user: str = ""
+    impersonate_groups: tuple[str, ...] = ()
+    #: host:port of the lab's API as the learner's kubeconfig names it (for kubectl's messages)
+    server: str = "localhost:8080"
+
+    def impersonating(self, user: str, groups: tuple[str, ...]) -> DispatchTransport:
+        """This transport, acting as `user` (the writes list is shared)."""
+        return replace(self, impersonate_user=user, impersonate_groups=groups)
 
     def request(
         self,
@@ -50,6 +59,8 @@ class DispatchTransport:
         content_type: str | None = None,
         accept: str = JSON,
     ) -> Response:
+        if not self.cluster.api_available():
+            raise ConnectionRefused(self.server)
         try:
             decoded = negotiation.decode_body(body, content_type or "") if body else None
         except ApiError as error:  # malformed, too large, or an unknown media type
@@ -62,6 +73,8 @@ class DispatchTransport:
             content_type=negotiation.media_type(content_type or ""),
             accept=accept,
             component=self.component,
+            impersonate_user=self.impersonate_user,
+            impersonate_groups=self.impersonate_groups,
         )
         at = self.cluster.now
         resp = dispatch(self.cluster, req)

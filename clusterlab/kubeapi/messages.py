@@ -45,11 +45,31 @@ class ApiRequest:
     content_type: str = ""
     accept: str = ""
     component: str = DEFAULT_COMPONENT
+    #: `Impersonate-User` / `Impersonate-Group` (kubectl's `--as` / `--as-group`).
+    impersonate_user: str = ""
+    impersonate_groups: tuple[str, ...] = ()
+    #: The learner's identity when a lesson narrowed it (`Cluster.act_as`); None: the admin.
+    learner: User | None = field(default=None, compare=False)
+
+    @property
+    def requester(self) -> User:
+        """Who sent the request: the learner, labelled with the client they came from."""
+        if self.learner is not None:
+            return User(self.learner.name, self.component, self.learner.groups)
+        return User(LEARNER_NAME, self.component)
 
     @property
     def user(self) -> User:
-        """Requests act as the learner, labelled with the client they came from."""
-        return User(LEARNER_NAME, self.component)
+        """Whom the request acts as: the requester, or whom they impersonate. As kube-apiserver's
+        impersonation filter does it, a user impersonated without groups is only
+        `system:authenticated`; a service account gets its account's groups."""
+        name = self.impersonate_user
+        if not name:
+            return self.requester
+        groups = self.impersonate_groups
+        if not groups and not name.startswith("system:serviceaccount:"):
+            groups = ("system:authenticated",)
+        return User(name, self.component, tuple(groups))
 
     @property
     def is_write(self) -> bool:
@@ -81,6 +101,8 @@ class ApiRequest:
             "content_type": self.content_type,
             "body": self.body,
             "component": self.component,
+            **({"impersonate_user": self.impersonate_user} if self.impersonate_user else {}),
+            **({"impersonate_groups": list(self.impersonate_groups)} if self.impersonate_groups else {}),
         }
 
     @classmethod
@@ -92,6 +114,8 @@ class ApiRequest:
             body=args.get("body"),
             content_type=str(args.get("content_type") or ""),
             component=str(args.get("component") or DEFAULT_COMPONENT),
+            impersonate_user=str(args.get("impersonate_user") or ""),
+            impersonate_groups=tuple(str(g) for g in args.get("impersonate_groups") or ()),
         )
 
 

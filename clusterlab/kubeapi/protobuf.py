@@ -1,7 +1,8 @@
 """Reading the Kubernetes protobuf encoding of the few request bodies kubectl sends that way.
 
 kubectl's typed clients send `Content-Type: application/vnd.kubernetes.protobuf` for
-`kubectl create deployment`, `kubectl create namespace`, the evictions of `kubectl drain` and
+`kubectl create deployment`, `kubectl create namespace`, `kubectl create service`,
+`kubectl create quota`, `kubectl create priorityclass`, the evictions of `kubectl drain` and
 the reviews of `kubectl auth can-i` / `auth whoami`.
 The body is the magic `k8s\\0` then a `runtime.Unknown` {typeMeta{apiVersion, kind}, raw}, where
 `raw` is the object in the protobuf schema of `k8s.io/api` (`generated.proto`). This module
@@ -144,11 +145,125 @@ SCHEMAS: dict[str, dict[int, Field]] = {
     },
     "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
     "SelfSubjectReview": {1: ("metadata", "ObjectMeta"), 2: ("status", "skip")},
+    # `kubectl create service clusterip|nodeport|loadbalancer|externalname`
+    "Service": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ServiceSpec"), 3: ("status", "skip")},
+    "ServiceSpec": {
+        1: ("ports", ["ServicePort"]),
+        2: ("selector", STR_MAP),
+        3: ("clusterIP", "string"),
+        4: ("type", "string"),
+        5: ("externalIPs", ["string"]),
+        7: ("sessionAffinity", "string"),
+        8: ("loadBalancerIP", "string"),
+        9: ("loadBalancerSourceRanges", ["string"]),
+        10: ("externalName", "string"),
+        11: ("externalTrafficPolicy", "string"),
+        12: ("healthCheckNodePort", "int32"),
+        13: ("publishNotReadyAddresses", "bool"),
+        14: ("sessionAffinityConfig", "SessionAffinityConfig"),
+        17: ("ipFamilyPolicy", "string"),
+        18: ("clusterIPs", ["string"]),
+        19: ("ipFamilies", ["string"]),
+        20: ("allocateLoadBalancerNodePorts", "bool"),
+        21: ("loadBalancerClass", "string"),
+        22: ("internalTrafficPolicy", "string"),
+        23: ("trafficDistribution", "string"),
+    },
+    "ServicePort": {
+        1: ("name", "string"),
+        2: ("protocol", "string"),
+        3: ("port", "int32"),
+        4: ("targetPort", "IntOrString"),
+        5: ("nodePort", "int32"),
+        6: ("appProtocol", "string"),
+    },
+    "SessionAffinityConfig": {1: ("clientIP", "ClientIPConfig")},
+    "ClientIPConfig": {1: ("timeoutSeconds", "int32")},
+    # `kubectl create role|clusterrole|rolebinding|clusterrolebinding|serviceaccount`, and the
+    # SubjectAccessReviews a client may send
+    "Role": {1: ("metadata", "ObjectMeta"), 2: ("rules", ["PolicyRule"])},
+    "ClusterRole": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("rules", ["PolicyRule"]),
+        3: ("aggregationRule", "AggregationRule"),
+    },
+    "AggregationRule": {1: ("clusterRoleSelectors", ["LabelSelector"])},
+    "PolicyRule": {
+        1: ("verbs", ["string"]),
+        2: ("apiGroups", ["string"]),
+        3: ("resources", ["string"]),
+        4: ("resourceNames", ["string"]),
+        5: ("nonResourceURLs", ["string"]),
+    },
+    "RoleBinding": {1: ("metadata", "ObjectMeta"), 2: ("subjects", ["Subject"]), 3: ("roleRef", "RoleRef")},
+    "Subject": {
+        1: ("kind", "string"),
+        2: ("apiGroup", "string"),
+        3: ("name", "string"),
+        4: ("namespace", "string"),
+    },
+    "RoleRef": {1: ("apiGroup", "string"), 2: ("kind", "string"), 3: ("name", "string")},
+    "ServiceAccount": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("secrets", ["ObjectReference"]),
+        3: ("imagePullSecrets", ["LocalObjectReference"]),
+        4: ("automountServiceAccountToken", "bool"),
+    },
+    "ObjectReference": {
+        1: ("kind", "string"),
+        2: ("namespace", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+        5: ("apiVersion", "string"),
+        6: ("resourceVersion", "string"),
+        7: ("fieldPath", "string"),
+    },
+    "LocalObjectReference": {1: ("name", "string")},
+    "SubjectAccessReview": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("spec", "SubjectAccessReviewSpec"),
+        3: ("status", "skip"),
+    },
+    "ResourceQuota": {1: ("metadata", "ObjectMeta"), 2: ("spec", "ResourceQuotaSpec"), 3: ("status", "skip")},
+    "ResourceQuotaSpec": {
+        1: ("hard", ("map", "Quantity")),
+        2: ("scopes", ["string"]),
+        3: ("scopeSelector", "ScopeSelector"),
+    },
+    "ScopeSelector": {1: ("matchExpressions", ["ScopedResourceSelectorRequirement"])},
+    "ScopedResourceSelectorRequirement": {
+        1: ("scopeName", "string"),
+        2: ("operator", "string"),
+        3: ("values", ["string"]),
+    },
+    "PriorityClass": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("value", "int32"),
+        3: ("globalDefault", "bool"),
+        4: ("description", "string"),
+        5: ("preemptionPolicy", "string"),
+    },
+    "SubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+        3: ("user", "string"),
+        4: ("groups", ["string"]),
+        6: ("uid", "string"),
+    },
 }
 #: Top-level kinds this module reads, by (apiVersion, kind).
 TOP_LEVEL = {
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
+    ("v1", "ServiceAccount"): "ServiceAccount",
+    ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
     ("apps/v1", "Deployment"): "Deployment",
     ("v1", "Namespace"): "Namespace",
+    ("v1", "Service"): "Service",
+    ("v1", "ResourceQuota"): "ResourceQuota",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
     ("policy/v1", "Eviction"): "Eviction",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
@@ -160,6 +275,9 @@ KEEP_ZERO = {
     ("DeploymentSpec", "progressDeadlineSeconds"),
     ("PodSpec", "terminationGracePeriodSeconds"),
     ("DeleteOptions", "gracePeriodSeconds"),
+    ("ServiceSpec", "allocateLoadBalancerNodePorts"),
+    ("ServiceAccount", "automountServiceAccountToken"),
+    ("PriorityClass", "value"),
 }
 
 
@@ -169,8 +287,10 @@ class _Malformed(Exception):
 
 def _refuse(message: str) -> UnsupportedMediaType:
     return UnsupportedMediaType(
-        f"{message}; this lab reads protobuf only for kubectl create deployment/namespace, drain "
-        "and auth: send JSON or YAML (e.g. kubectl create ... -o yaml --dry-run=client | kubectl apply -f -)"
+        f"{message}; this lab reads protobuf only for kubectl create deployment/namespace/service/"
+        "serviceaccount/role/clusterrole/rolebinding/clusterrolebinding/quota/priorityclass, drain and "
+        "auth: send JSON or "
+        "YAML (e.g. kubectl create ... -o yaml --dry-run=client | kubectl apply -f -)"
     )
 
 
@@ -266,7 +386,7 @@ def _message(name: str, data: bytes, depth: int = 0) -> Any:
             obj.setdefault(key, {})[map_key] = (
                 raw.decode("utf-8")
                 if kind[1] == "string"
-                else _special(kind[1], _message(kind[1], raw, depth + 1))
+                else _message(kind[1], raw, depth + 1)  # already a scalar where JSON has one
             )
         else:
             decoded = _decode_value(kind, wire, value, depth)

@@ -9,6 +9,7 @@ from clusterlab.engine import Cluster, decoding
 from clusterlab.engine.errors import BadRequest
 from clusterlab.kubeapi import compat
 from clusterlab.kubeapi.errors import method_not_allowed
+from clusterlab.kubeapi.log_stream import log_options
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse
 from clusterlab.kubeapi.routing import Route
 
@@ -52,16 +53,17 @@ def handle(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Ap
 
 
 def _status(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
-    from clusterlab.kubeapi.dispatch import checked_body, patched
+    from clusterlab.kubeapi.dispatch import checked_body, dry_run, patched
 
     server, kind, name = cluster.server, route.kind, route.name or ""
     if req.method == "GET":
         return ApiResponse(body=server.get(req.user, kind.plural, name, route.namespace))
     if req.method == "PUT":
+        dry = dry_run(req)
         obj = checked_body(route, req, trace, naming=True)
-        trace.wrote = True
+        trace.wrote = not dry
         manager = req.query.get("fieldManager") or None
-        return ApiResponse(body=server.update(req.user, obj, "status", field_manager=manager))
+        return ApiResponse(body=server.update(req.user, obj, "status", field_manager=manager, dry_run=dry))
     if req.method == "PATCH":
         current = compat.stored(server, kind, name, route.namespace)
         return ApiResponse(body=patched(cluster, route, req, trace, "status", current))
@@ -69,17 +71,20 @@ def _status(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> A
 
 
 def _scale(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
-    from clusterlab.kubeapi.dispatch import patched
+    from clusterlab.kubeapi.dispatch import dry_run, patched
 
     server, kind, name = cluster.server, route.kind, route.name or ""
     manager = req.query.get("fieldManager") or None
     if req.method == "GET":
         return ApiResponse(body=compat.get_scale(server, req.user, kind, name, route.namespace))
     if req.method == "PUT":
+        dry = dry_run(req)
         scale_body = _typed(req.body, "autoscaling/v1", "Scale")
         decoding.check_body(scale_body, strict=decoding.strict(req.query))
-        trace.wrote = True
-        scale = compat.update_scale(server, req.user, kind, name, route.namespace, scale_body, manager)
+        trace.wrote = not dry
+        scale = compat.update_scale(
+            server, req.user, kind, name, route.namespace, scale_body, manager, dry_run=dry
+        )
         return ApiResponse(body=scale)
     if req.method == "PATCH":
         current = compat.stored_scale(server, kind, name, route.namespace)
@@ -88,22 +93,15 @@ def _scale(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> Ap
 
 
 def _log(cluster: Cluster, route: Route, req: ApiRequest) -> ApiResponse:
+    """The log as one answer. Over HTTP a `follow=true` request is streamed by the view
+    (`log_stream.py`); a caller that cannot stream (the console, in process) gets what the
+    container has written so far, the stream's first chunk."""
     if req.method != "GET":
         raise method_not_allowed()
-    if req.flag("follow"):
-        raise BadRequest("following logs (-f) is not supported in this lab yet")
-    text = compat.pod_log(
-        cluster.server,
-        req.user,
-        route.name or "",
-        route.namespace or "default",
-        req.query.get("container") or None,
-        tail_lines=req.int_param("tailLines"),
-        since_seconds=req.int_param("sinceSeconds"),
-        timestamps=req.flag("timestamps"),
-        previous=req.flag("previous"),
+    reader = compat.open_pod_log(
+        cluster.server, req.user, route.name or "", route.namespace or "default", log_options(req)
     )
-    return ApiResponse(text=text, content_type="text/plain")
+    return ApiResponse(text=reader.read(), content_type="text/plain")
 
 
 def _binding(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
@@ -123,10 +121,15 @@ def _binding(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> 
 def _eviction(cluster: Cluster, route: Route, req: ApiRequest, trace: _Trace) -> ApiResponse:
     if req.method != "POST":
         raise method_not_allowed()
+    from clusterlab.kubeapi.dispatch import dry_run
+
+    dry = dry_run(req)
     eviction = _typed(req.body, "policy/v1", "Eviction")
     decoding.check_body(eviction, strict=False)
-    trace.wrote = True
-    compat.evict(cluster.server, req.user, route.name or "", route.namespace or "default", eviction)
+    options = eviction.get("deleteOptions")
+    trace.wrote = not (dry or (isinstance(options, dict) and bool(options.get("dryRun"))))
+    namespace = route.namespace or "default"
+    compat.evict(cluster.server, req.user, route.name or "", namespace, eviction, dry_run=dry)
     return ApiResponse(201, _success(201))
 
 

@@ -13,15 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from clusterlab.engine.errors import ApiError
-from clusterlab.kubeapi import negotiation, reviews, watch
+from clusterlab.engine.errors import ApiError, ServiceUnavailable
+from clusterlab.kubeapi import impersonation, log_stream, metrics_api, negotiation, reviews, watch
 from clusterlab.kubeapi.dispatch import dispatch
 from clusterlab.kubeapi.errors import MAX_BODY_BYTES, RequestEntityTooLarge, resource_not_found
 from clusterlab.kubeapi.keys import lab_for
 from clusterlab.kubeapi.kubeconfig import context_name, kubeconfig_yaml
 from clusterlab.kubeapi.messages import ApiRequest, ApiResponse, component_from_user_agent
 from clusterlab.kubeapi.replay import API_ACTION
-from clusterlab.kubeapi.routing import resolve_route
+from clusterlab.kubeapi.routing import Route, resolve_route
 from clusterlab.labs.access import aget_owned_lab
 from clusterlab.labs.live import LiveLab, get_live_lab
 
@@ -76,7 +76,7 @@ def _api_request(request: HttpRequest, path: str) -> ApiRequest:
     body = None
     content_type = request.META.get("CONTENT_TYPE", "")
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if reviews.find(path) is None:
+        if reviews.find(path) is None and metrics_api.find(path) is None:
             resolve_route(path)  # a path that names nothing is a 404 whatever its body
         body = negotiation.decode_body(_read_body(request), content_type)
     return ApiRequest(
@@ -87,7 +87,15 @@ def _api_request(request: HttpRequest, path: str) -> ApiRequest:
         content_type=negotiation.media_type(content_type),
         accept=request.META.get("HTTP_ACCEPT", ""),
         component=component_from_user_agent(request.META.get("HTTP_USER_AGENT")),
+        impersonate_user=request.headers.get("Impersonate-User", ""),
+        impersonate_groups=_header_values(request, "Impersonate-Group"),
     )
+
+
+def _header_values(request: HttpRequest, name: str) -> tuple[str, ...]:
+    """Every value of a header that may repeat (the server joins repeats with commas)."""
+    raw = request.headers.get(name, "")
+    return tuple(v.strip() for v in raw.split(",") if v.strip())
 
 
 @csrf_exempt
@@ -101,8 +109,15 @@ async def kube_api(request: HttpRequest, key: str, rest: str | None = None) -> H
         req = _api_request(request, rest or "/")
         live = await get_live_lab(lab)
         live.touch()
-        if req.method == "GET" and req.flag("watch"):
+        if not live.runner.cluster.api_available():
+            # No kube-apiserver runs: on a real cluster not even discovery would answer.
+            return _error(ServiceUnavailable("The connection to the server was refused"))
+        if req.method == "GET" and req.flag("watch") and metrics_api.find(req.path) is None:
             return _watch(live, req)
+        if req.method == "GET" and req.flag("follow") and req.path.rstrip("/").endswith("/log"):
+            route = resolve_route(req.path)
+            if log_stream.is_follow(route, req):
+                return _follow_log(live, route, req)
         at = live.runner.now
         resp = dispatch(live.runner.cluster, req, prefix=f"/k8s/{key}", server_address=request.get_host())
         if resp.wrote:
@@ -119,6 +134,7 @@ async def kube_api(request: HttpRequest, key: str, rest: str | None = None) -> H
 def _watch(live: LiveLab, req: ApiRequest) -> HttpResponse:
     """Open a watch now (errors are plain answers) and stream it; the lab stays live meanwhile."""
     cluster = live.runner.cluster
+    req = impersonation.resolve(cluster, req)
     watcher = watch.open_watch(cluster, resolve_route(req.path), req)
 
     def alive() -> bool:
@@ -133,6 +149,27 @@ def _watch(live: LiveLab, req: ApiRequest) -> HttpResponse:
             live.detach()
 
     response = StreamingHttpResponse(lines(), content_type="application/json")
+    response["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _follow_log(live: LiveLab, route: Route, req: ApiRequest) -> HttpResponse:
+    """`logs -f`: open the log now (errors are plain answers) and stream it while the lab runs."""
+    cluster = live.runner.cluster
+    reader = log_stream.open_follow(cluster, route, req)
+
+    def alive() -> bool:
+        return live.running and live.runner.cluster is cluster
+
+    async def chunks() -> AsyncIterator[bytes]:
+        live.attach()
+        try:
+            async for chunk in log_stream.stream(reader, alive):
+                yield chunk
+        finally:
+            live.detach()
+
+    response = StreamingHttpResponse(chunks(), content_type="text/plain")
     response["Cache-Control"] = "no-cache, private"
     return response
 

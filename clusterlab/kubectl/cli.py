@@ -14,15 +14,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import cmd_exec, cmd_get, cmd_meta, cmd_misc, cmd_nodes, cmd_patch, cmd_rollout, cmd_write, describe
+from . import (
+    cmd_auth,
+    cmd_create_policy,
+    cmd_exec,
+    cmd_explain,
+    cmd_expose,
+    cmd_get,
+    cmd_meta,
+    cmd_misc,
+    cmd_nodes,
+    cmd_patch,
+    cmd_rollout,
+    cmd_top,
+    cmd_write,
+    describe,
+)
 from .context import Ctx
 from .discovery import Discovery
 from .errors import CommandError, server_error
 from .parser import parse, tokenize
-from .transport import ApiStatusError, Transport
+from .transport import ApiStatusError, ConnectionRefused, Transport, impersonating
 
 log = logging.getLogger(__name__)
 MAX_LINE = 10_000
+CONNECTION_REFUSED = "The connection to the server {} was refused - did you specify the right host or port?\n"
 
 COMMANDS: dict[str, tuple[Any, str]] = {
     "get": (cmd_get, "run_get"),
@@ -31,8 +47,11 @@ COMMANDS: dict[str, tuple[Any, str]] = {
     "create": (cmd_write, "run_create"),
     "create deployment": (cmd_write, "run_create_deployment"),
     "create namespace": (cmd_write, "run_create_namespace"),
+    "create quota": (cmd_create_policy, "run_create_quota"),
+    "create priorityclass": (cmd_create_policy, "run_create_priorityclass"),
     "delete": (cmd_write, "run_delete"),
     "scale": (cmd_write, "run_scale"),
+    "expose": (cmd_expose, "run_expose"),
     "label": (cmd_meta, "run_label"),
     "annotate": (cmd_meta, "run_annotate"),
     "run": (cmd_write, "run_run"),
@@ -41,6 +60,7 @@ COMMANDS: dict[str, tuple[Any, str]] = {
     "drain": (cmd_nodes, "run_drain"),
     "taint": (cmd_nodes, "run_taint"),
     "logs": (cmd_misc, "run_logs"),
+    "explain": (cmd_explain, "run_explain"),
     "exec": (cmd_exec, "run_exec"),
     "rollout": (cmd_rollout, "run_rollout"),
     "rollout status": (cmd_rollout, "run_rollout_status"),
@@ -52,9 +72,15 @@ COMMANDS: dict[str, tuple[Any, str]] = {
     "set": (cmd_patch, "run_set"),
     "set image": (cmd_patch, "run_set_image"),
     "patch": (cmd_patch, "run_patch"),
+    "top": (cmd_top, "run_top"),
+    "top pod": (cmd_top, "run_top_pod"),
+    "top node": (cmd_top, "run_top_node"),
     "api-resources": (cmd_misc, "run_api_resources"),
     "version": (cmd_misc, "run_version"),
     "api-versions": (cmd_misc, "run_api_versions"),
+    "auth": (cmd_auth, "run_auth"),
+    "auth can-i": (cmd_auth, "run_auth_can_i"),
+    "auth whoami": (cmd_auth, "run_auth_whoami"),
 }
 
 
@@ -81,6 +107,7 @@ def run(
     ctx: Ctx | None = None
     try:
         parsed = parse(tokenize(line))
+        transport = impersonating(transport, parsed.flags.get("as") or "", parsed.flags.get("as-group") or ())
         ctx = Ctx(parsed, transport, discovery or Discovery(transport), stdin=stdin, now=now)
         module, attr = COMMANDS[parsed.command]
         handler: Callable[[Ctx], None] = getattr(module, attr)
@@ -93,6 +120,11 @@ def run(
         if ctx is None:
             return Result("", server_error(exc, single=True), 1)
         ctx.error(server_error(exc, single=True))
+    except ConnectionRefused as exc:
+        text = CONNECTION_REFUSED.format(exc.server)
+        if ctx is None:
+            return Result("", text, 1)
+        ctx.error(text)
     except Exception:  # the console must answer, whatever went wrong inside it
         log.exception("kubectl console failed on %r", line)
         text = "error: internal error in the lab's kubectl console (the command was not completed)\n"

@@ -72,6 +72,8 @@ def _meta_command(ctx: Ctx, field: str, verb: str) -> None:
                 if patch and ctx.flags.get("resource-version"):
                     body["metadata"]["resourceVersion"] = ctx.flags["resource-version"]
                 q = {"fieldManager": ctx.flags.get("field-manager") or f"kubectl-{verb}"}
+                if dry == "server":
+                    q["dryRun"] = "All"
                 obj = ctx.call(
                     "PATCH",
                     t.resource.path(t.namespace, t.name),

@@ -6,16 +6,21 @@ of: a, b`), then `GET .../pods/<name>/log?container=...` and prints the text ver
 `api-resources` prints discovery as kubectl's table (NAME, SHORTNAMES, APIVERSION,
 NAMESPACED, KIND). `version` asks `GET /version`.
 
-Simplified: `logs -f` does not follow (the console runs one command and returns); it says
-so on stderr.
+`logs -f` in the console: a console command runs and returns, so it cannot hold a stream open
+as kubectl does. It asks with `follow=true` like kubectl and prints what the container has
+written so far; when the container has stopped, that is exactly what kubectl prints (its stream
+ends with the container); when it still runs, a note on stderr says where following stopped and
+how to see more (run it again, or follow live with real kubectl and the lab's kubeconfig).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from .cmd_get import output_kind
 from .context import Ctx
+from .durations import go_round_seconds
 from .errors import CommandError
 from .printers import formats
 from .printers.table import tabwrite
@@ -37,6 +42,16 @@ def run_logs(ctx: Ctx) -> None:
         )
     if len(ctx.args) > 2:
         raise CommandError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.")
+    since = go_round_seconds(ctx.flags.get("since") or 0.0)
+    since_time = _rfc3339(ctx.flags["since-time"]) if ctx.flags.get("since-time") else ""
+    if since_time and since:
+        raise CommandError("at most one of `sinceTime` or `sinceSeconds` may be specified")
+    if ctx.flags.get("limit-bytes", 0) < 0:
+        raise CommandError("--limit-bytes must be greater than 0")
+    if since < 0:
+        raise CommandError("--since must be greater than 0")
+    if ctx.flags.get("tail", -1) < -1:
+        raise CommandError("--tail must be greater than or equal to -1")
     if ctx.flags.get("all-containers") or ctx.flags.get("selector"):
         raise CommandError("--all-containers and -l are not available in this console: name one pod")
     name = ctx.args[0]
@@ -65,16 +80,55 @@ def run_logs(ctx: Ctx) -> None:
         if len(names) > 1 and not annotated:
             ctx.err.append(f'Defaulted container "{container}" out of: {", ".join(names)}\n')
     query = {"container": container}
-    if ctx.flags.get("tail", -1) >= 0:
-        query["tailLines"] = str(ctx.flags["tail"])
+    if ctx.flags.get("follow"):
+        query["follow"] = "true"
     if ctx.flags.get("previous"):
         query["previous"] = "true"
+    if since:
+        query["sinceSeconds"] = str(since)
+    if since_time:
+        query["sinceTime"] = since_time
     if ctx.flags.get("timestamps"):
         query["timestamps"] = "true"
+    if ctx.flags.get("tail", -1) >= 0:
+        query["tailLines"] = str(ctx.flags["tail"])
+    if ctx.flags.get("limit-bytes"):
+        query["limitBytes"] = str(ctx.flags["limit-bytes"])
     text = ctx.call("GET", pods.path(ctx.namespace, name, "log"), query=query, accept="application/json, */*")
     ctx.out.append(text if isinstance(text, str) else "")
-    if ctx.flags.get("follow"):
-        ctx.err.append("(-f/--follow is not available in this console: these are the logs so far)\n")
+    if ctx.flags.get("follow") and not ctx.flags.get("previous") and _running(pod, container):
+        ctx.err.append(FOLLOW_NOTE)
+
+
+#: What `logs -f` adds when the container still runs: kubectl would keep printing until it
+#: stops, but a console command returns, so the learner is told where the stream was cut.
+FOLLOW_NOTE = (
+    "(the console stops following here, the container is still running: run the command "
+    "again for newer lines, or use kubectl with this lab's kubeconfig to follow it live)\n"
+)
+
+
+def _running(pod: dict[str, Any], container: str) -> bool:
+    status = pod.get("status") or {}
+    for s in (*(status.get("containerStatuses") or ()), *(status.get("initContainerStatuses") or ())):
+        if s.get("name") == container:
+            return "running" in (s.get("state") or {})
+    return False
+
+
+def _rfc3339(text: str) -> str:
+    """`--since-time` as kubectl sends it (a `metav1.Time`: whole seconds, UTC, `Z`)."""
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        # Go's time.Parse names the layout element it failed on; this names the first (year),
+        # which is where a value that is no timestamp at all fails.
+        raise CommandError(
+            f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"'
+        )
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _PHASE_ORDER = {"Running": 0, "Unknown": 1, "Pending": 2}

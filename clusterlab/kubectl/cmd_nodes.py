@@ -6,21 +6,28 @@ As kubectl does it: `cordon` GETs the node and sends a strategic merge PATCH
 (`fieldSelector=spec.nodeName=<node>`), refuses what kubectl refuses unless told
 (DaemonSet pods: `--ignore-daemonsets`; pods with no controller: `--force`; emptyDir data:
 `--delete-emptydir-data`), skips mirror pods, evicts the rest through the `eviction`
-subresource (`evicting pod ns/name`, `pod/name evicted`) and ends with `node/x drained`.
+subresource (`evicting pod ns/name`, `pod/name evicted`) and ends with `node/x drained`. A dry run
+(`--dry-run=client`: no writes; `=server`: the PATCH and evictions carry `dryRun=All`) says
+`evicting pod ns/name (dry run)` on stdout and waits for nothing, as kubectl does.
 `taint` edits `spec.taints` (`key=value:Effect`, `key:Effect-`, `key-`) with a strategic merge
 PATCH (`tainted`, `untainted`, `modified`).
 
+An eviction a PodDisruptionBudget refuses (429) reads as kubectl prints it, `error when evicting
+pods/"x" -n "ns" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption
+budget.`
+
 Simplified: drain does not wait for evicted pods to be gone (kubectl polls until they are;
-the console returns once every eviction was accepted) and does not retry a 429 eviction
-refused by a PodDisruptionBudget: it reports it.
+the console returns once every eviction was accepted), and does not sleep and retry a refused
+eviction (kubectl retries every 5 s until `--timeout`): it says so, and running it again retries.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .cmd_write import _dry_run, _suffix
 from .context import Ctx
-from .errors import CommandError
+from .errors import CommandError, server_error
 from .transport import STRATEGIC_MERGE_PATCH, ApiStatusError
 
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -40,17 +47,19 @@ def _set_unschedulable(ctx: Ctx, node: dict[str, Any], value: bool) -> str:
     name = node["metadata"]["name"]
     current = bool((node.get("spec") or {}).get("unschedulable"))
     word = "cordoned" if value else "uncordoned"
+    dry = _dry_run(ctx)
     if current == value:
-        return f"node/{name} already {word}"
-    if (ctx.flags.get("dry-run") or "none") in ("none", "server"):
+        return f"node/{name} already {word}{_suffix(dry)}"
+    if dry != "client":
         body = {"spec": {"unschedulable": True if value else None}}
         ctx.call(
             "PATCH",
             ctx.discovery.resolve("nodes")[0].path(name=name),
+            query={"dryRun": "All"} if dry == "server" else None,
             body=body,
             content_type=STRATEGIC_MERGE_PATCH,
         )
-    return f"node/{name} {word}" + (" (dry run)" if ctx.flags.get("dry-run") == "client" else "")
+    return f"node/{name} {word}{_suffix(dry)}"
 
 
 def run_cordon(ctx: Ctx) -> None:
@@ -72,61 +81,134 @@ def _controller(pod: dict[str, Any]) -> dict[str, Any] | None:
 
 def run_drain(ctx: Ctx) -> None:
     nodes = _nodes(ctx, "drain")
-    pods_res = ctx.discovery.resolve("pods")[0]
+    failed: list[tuple[str, Exception | str]] = []  # kubectl's remaining nodes and their errors
     for node in nodes:
         name = node["metadata"]["name"]
         ctx.print(_set_unschedulable(ctx, node, True))
-        doc = ctx.call(
-            "GET", pods_res.path(), query={"fieldSelector": f"spec.nodeName={name}", "limit": "500"}
-        )
-        evict, problems, warnings = _drain_filter(ctx, doc.get("items") or [])
-        if problems:
-            listing = "; ".join(problems)
-            ctx.error(
-                f'error: unable to drain node "{name}" due to error: {listing}, continuing command...\n'
-                f"There are pending nodes to be drained:\n {name}\nerror: {listing}"
+        error = _drain_node(ctx, name)
+        if error is not None:
+            text = error.message if isinstance(error, ApiStatusError) else str(error)
+            ctx.err.append(
+                f'error: unable to drain node "{name}" due to error: {text}, continuing command...\n'
             )
-            continue
-        for w in warnings:
-            ctx.err.append(f"Warning: {w}\n")
-        dry = (ctx.flags.get("dry-run") or "none") == "client"
-        evicted = []
+            failed.append((name, error))
+    if failed:
+        listing = "".join(f" {n}\n" for n, _ in failed)
+        ctx.err.append(f"There are pending nodes to be drained:\n{listing}")
+        errors = [e for _, e in failed]
+        if len(errors) == 1 and isinstance(errors[0], ApiStatusError):
+            ctx.error(server_error(errors[0]))
+        else:
+            texts = [e.message if isinstance(e, ApiStatusError) else str(e) for e in errors]
+            ctx.error("error: " + (texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"))
+
+
+def _pods_on(ctx: Ctx, name: str) -> list[dict[str, Any]]:
+    pods_res = ctx.discovery.resolve("pods")[0]
+    doc = ctx.call("GET", pods_res.path(), query={"fieldSelector": f"spec.nodeName={name}", "limit": "500"})
+    return list(doc.get("items") or [])
+
+
+def _eviction_supported(ctx: Ctx) -> bool:
+    """`CheckEvictionSupport`: does the core group's resource list (`GET /api/v1`) have
+    `pods/eviction` as a grouped Eviction? A 404 or 403 reads as an empty list (client-go's
+    allowance for old servers); without it kubectl deletes the pods instead."""
+    try:
+        doc = ctx.call("GET", "/api/v1", query={"timeout": "32s"}, accept="application/json, */*")
+    except ApiStatusError as exc:
+        if exc.code in (403, 404):
+            return False
+        raise
+    return any(
+        r.get("name") == "pods/eviction"
+        and r.get("kind") == "Eviction"
+        and r.get("group")
+        and r.get("version")
+        for r in doc.get("resources") or ()
+    )
+
+
+def _drain_node(ctx: Ctx, name: str) -> Exception | str | None:
+    """kubectl's `deleteOrEvictPodsSimple` for one node; the error that stops it, if any."""
+    pods_res = ctx.discovery.resolve("pods")[0]
+    evict, problems, warnings = _drain_filter(ctx, _pods_on(ctx, name))
+    if problems:
+        return "; ".join(problems)
+    for w in warnings:
+        ctx.err.append(f"Warning: {w}\n")
+    dry = _dry_run(ctx)
+    if dry == "client":
         for pod in evict:
             meta = pod["metadata"]
-            doing = "deleting" if ctx.flags.get("disable-eviction") else "evicting"
-            ctx.err.append(f"{doing} pod {meta.get('namespace')}/{meta['name']}\n")
-            if dry:
-                evicted.append(meta["name"])
-                continue
-            body: dict[str, Any] = {
-                "apiVersion": "policy/v1",
-                "kind": "Eviction",
-                "metadata": {"name": meta["name"], "namespace": meta.get("namespace")},
-            }
-            if ctx.flags.get("grace-period", -1) >= 0:
-                body["deleteOptions"] = {"gracePeriodSeconds": ctx.flags["grace-period"]}
-            try:
-                if ctx.flags.get("disable-eviction"):  # kubectl then deletes, bypassing PDBs
-                    options = {k: v for k, v in body.get("deleteOptions", {}).items()}
-                    ctx.call(
-                        "DELETE", pods_res.path(meta.get("namespace"), meta["name"]), body=options or None
-                    )
-                else:
-                    ctx.call(
-                        "POST", pods_res.path(meta.get("namespace"), meta["name"], "eviction"), body=body
-                    )
-                evicted.append(meta["name"])
-            except ApiStatusError as exc:
-                if exc.code == 404:
-                    evicted.append(meta["name"])
-                    continue
-                ctx.error(
-                    f'error when evicting pods/"{meta["name"]}" -n "{meta.get("namespace")}": {exc.message}'
+            ctx.print(f"evicting pod {meta.get('namespace')}/{meta['name']}{_suffix(dry)}")
+        ctx.print(f"node/{name} drained{_suffix(dry)}")
+        return None
+    deleting = bool(ctx.flags.get("disable-eviction"))
+    if evict and not deleting:
+        try:
+            deleting = not _eviction_supported(ctx)
+        except ApiStatusError as exc:
+            return _pending(ctx, name, exc)
+    accepted: list[str] = []
+    blocked: list[str] = []
+    failures: list[str] = []
+    for pod in evict:
+        meta = pod["metadata"]
+        ns, pod_name = meta.get("namespace"), meta["name"]
+        if not deleting or dry != "none":  # before each eviction attempt, on stdout; a delete says nothing
+            ctx.print(f"{'deleting' if deleting else 'evicting'} pod {ns}/{pod_name}{_suffix(dry)}")
+        options: dict[str, Any] = {}
+        if ctx.flags.get("grace-period", -1) >= 0:
+            options["gracePeriodSeconds"] = ctx.flags["grace-period"]
+        if dry == "server":
+            options["dryRun"] = ["All"]
+        body: dict[str, Any] = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": pod_name, "namespace": ns},
+        }
+        if options:
+            body["deleteOptions"] = options
+        try:
+            if deleting:  # kubectl deletes, bypassing PodDisruptionBudgets
+                ctx.call("DELETE", pods_res.path(ns, pod_name), body=options or None)
+            else:
+                ctx.call("POST", pods_res.path(ns, pod_name, "eviction"), body=body)
+            accepted.append(pod_name)
+        except ApiStatusError as exc:
+            if exc.code == 404:
+                accepted.append(pod_name)
+            elif exc.code == 429 and not deleting:  # a budget refused: kubectl retries after 5 s
+                ctx.err.append(
+                    f'error when evicting pods/"{pod_name}" -n "{ns}" (will retry after 5s): {exc.message}\n'
                 )
-        for p in evicted:
-            ctx.print(f"pod/{p} {'deleted' if ctx.flags.get('disable-eviction') else 'evicted'}")
-        if len(evicted) == len(evict):
-            ctx.print(f"node/{name} drained")
+                blocked.append(pod_name)
+            elif deleting:
+                return _pending(ctx, name, exc)
+            else:
+                failures.append(f'error when evicting pods/"{pod_name}" -n "{ns}": {exc.message}')
+    for p in accepted if dry == "none" else ():
+        ctx.print(f"pod/{p} {'deleted' if deleting else 'evicted'}")
+    if failures:
+        return _pending(ctx, name, failures[0] if len(failures) == 1 else "[" + ", ".join(failures) + "]")
+    if blocked:
+        ctx.err.append(
+            "(the console does not wait to retry: the node stays cordoned; once the disruption "
+            "budget allows it, run the command again)\n"
+        )
+        return None
+    ctx.print(f"node/{name} drained{_suffix(dry)}")
+    return None
+
+
+def _pending(ctx: Ctx, name: str, error: Exception | str) -> Exception | str:
+    """After a failed eviction kubectl lists what is still to go, then gives up on the node."""
+    text = error.message if isinstance(error, ApiStatusError) else str(error)
+    evict, _, _ = _drain_filter(ctx, _pods_on(ctx, name))
+    if evict:
+        ctx.err.append(f'There are pending pods in node "{name}" when an error occurred: {text}\n')
+        ctx.err.extend(f"pod/{p['metadata']['name']}\n" for p in evict)
+    return error
 
 
 def _drain_filter(ctx: Ctx, pods: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
@@ -240,11 +322,16 @@ def run_taint(ctx: Ctx) -> None:
             word = "modified"
         else:
             taints.append(taint)
-    ctx.call(
-        "PATCH",
-        node_res.path(name=name),
-        query={"fieldManager": "kubectl-taint", "fieldValidation": "Strict"},
-        body={"spec": {"taints": taints}},
-        content_type=STRATEGIC_MERGE_PATCH,
-    )
-    ctx.print(f"node/{name} {word}")
+    dry = _dry_run(ctx)
+    if dry != "client":
+        query = {"fieldManager": "kubectl-taint", "fieldValidation": "Strict"}
+        if dry == "server":
+            query["dryRun"] = "All"
+        ctx.call(
+            "PATCH",
+            node_res.path(name=name),
+            query=query,
+            body={"spec": {"taints": taints}},
+            content_type=STRATEGIC_MERGE_PATCH,
+        )
+    ctx.print(f"node/{name} {word}")  # kubectl taint names no dry run

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .cmd_write import _dry_run, _suffix
 from .context import Ctx
 from .errors import CommandError
 from .printers import formats
@@ -60,11 +61,18 @@ def run_patch(ctx: Ctx) -> None:
     if kind not in PATCH_TYPES:
         raise CommandError(f'--type must be one of [json merge strategic], not "{kind}"')
     t, path = _one_target(ctx, ctx.args, "patch")
+    dry = _dry_run(ctx)
     before = ctx.call("GET", path)
+    if dry == "client":  # kubectl patches its own copy and says `patched`, whatever changed
+        ctx.print(f"{formats.name_of(before, t.resource.display_kind)} patched")
+        return
+    query = {"fieldManager": ctx.flags.get("field-manager") or "kubectl-patch"}
+    if dry == "server":
+        query["dryRun"] = "All"
     after = ctx.call(
         "PATCH",
         path,
-        query={"fieldManager": ctx.flags.get("field-manager") or "kubectl-patch"},
+        query=query,
         body=_patch_body(ctx.flags["patch"]),
         content_type=PATCH_TYPES[kind],
     )
@@ -98,16 +106,14 @@ def run_set_image(ctx: Ctx) -> None:
         image = images.get(c.get("name"), images.get("*"))
         if image is not None and image != c.get("image"):
             changed.append({"image": image, "name": c.get("name")})
-    if changed and (ctx.flags.get("dry-run") or "none") != "client":
+    dry = _dry_run(ctx)
+    if changed and dry != "client":
         body = wrap({"$setElementOrder/containers": [{"name": n} for n in names], "containers": changed})
-        ctx.call(
-            "PATCH",
-            path,
-            query={"fieldManager": "kubectl-set"},
-            body=body,
-            content_type=STRATEGIC_MERGE_PATCH,
-        )
-    ctx.print(f"{formats.name_of(obj, t.resource.display_kind)} image updated")
+        query = {"fieldManager": "kubectl-set"}
+        if dry == "server":
+            query["dryRun"] = "All"
+        ctx.call("PATCH", path, query=query, body=body, content_type=STRATEGIC_MERGE_PATCH)
+    ctx.print(f"{formats.name_of(obj, t.resource.display_kind)} image updated{_suffix(dry)}")
 
 
 def run_set(ctx: Ctx) -> None:

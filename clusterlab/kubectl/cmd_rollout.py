@@ -19,6 +19,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from .cmd_write import _dry_run, _suffix
 from .context import Ctx
 from .describe_more import pod_template, selector_text
 from .discovery import Resource
@@ -163,9 +164,20 @@ def run_rollout_undo(ctx: Ctx) -> None:
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations},
     ]
-    if (ctx.flags.get("dry-run") or "none") == "none":
-        ctx.call("PATCH", r.path(ctx.namespace, name), body=patch, content_type="application/json-patch+json")
-    ctx.print(f"{r.display_kind}/{name} rolled back")
+    dry = _dry_run(ctx)
+    if dry != "client":
+        query = {"dryRun": "All"} if dry == "server" else None
+        ctx.call(
+            "PATCH",
+            r.path(ctx.namespace, name),
+            query=query,
+            body=patch,
+            content_type="application/json-patch+json",
+        )
+    if dry == "client":  # kubectl's rollbacker answers a client dry run with the template it would use
+        ctx.print(f"{r.display_kind}/{name} {pod_template(rs['spec']['template'])} (dry run)")
+        return
+    ctx.print(f"{r.display_kind}/{name} rolled back{_suffix(dry)}")
 
 
 def _set_paused(ctx: Ctx, paused: bool) -> None:

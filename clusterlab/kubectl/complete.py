@@ -20,7 +20,7 @@ from .parser import COMMANDS, GLOBAL, KUBECTL_COMMANDS, SUBCOMMANDS
 from .transport import ApiStatusError, Transport, call
 
 TAKES_TYPE = {
-    "get", "describe", "delete", "label", "annotate", "scale", "taint", "patch", "set image",
+    "get", "describe", "delete", "label", "annotate", "scale", "taint", "patch", "set image", "expose",
     "rollout status", "rollout history", "rollout undo", "rollout restart", "rollout pause", "rollout resume",
 }  # fmt: skip
 TAKES_NODE = {"cordon", "uncordon", "drain"}

@@ -7,7 +7,8 @@ involvedObject.uid=<uid>&limit=500`. The text follows kubectl's describers (`des
 sections indented two spaces a level, times in RFC 1123 with a numeric zone, labels one a
 line, and the Events table (`Type Reason Age From Message`, ages `5m`, `3m (x4 over 10m)`).
 
-Simplified: the pod describer omits probes, resources, volumes' details, topology spread
+Simplified: the pod describer omits probes, resources, the details of volumes other than
+projected ones (the service-account token volume), topology spread
 and readiness gates; the deployment describer omits the ReplicaSet lines' details beyond
 `NewReplicaSet`; kinds other than Pod and Deployment get a generic `Name/Namespace/Labels/
 Annotations/Kind` view. Ages use the cluster clock passed to `run(now=...)`.
@@ -19,8 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from .context import Ctx
+from .describe_endpoints import describe_endpoint_slice, describe_endpoints
 from .describe_more import describe_namespace, describe_replicaset, pod_template, selector_text
 from .describe_node import describe_node
+from .describe_pdb import describe_pdb
+from .describe_policy import describe_limit_range, describe_priority_class, describe_quota
+from .describe_service import describe_service
 from .discovery import Resource
 from .errors import CommandError
 from .printers.ages import parse_time, since
@@ -167,6 +172,35 @@ def _containers(title: str, containers: list[Obj], statuses: list[Obj], indent: 
     return out
 
 
+def _volume_source(volume: Obj) -> str:
+    """kubectl's `printProjectedVolumeSource` (the service-account token volume every pod gets);
+    other volume types show their name only."""
+    projected = volume.get("projected")
+    if not isinstance(projected, dict):
+        return ""
+    out = "    Type:\tProjected (a volume that contains injected data from multiple sources)\n"
+    for source in projected.get("sources") or []:
+        if "secret" in source:
+            secret = source["secret"] or {}
+            out += f"    SecretName:\t{secret.get('name', '')}\n"
+            out += f"    SecretOptionalName:\t{_go_ptr(secret.get('optional'))}\n"
+        elif "downwardAPI" in source:
+            out += "    DownwardAPI:\ttrue\n"
+        elif "configMap" in source:
+            cm = source["configMap"] or {}
+            out += f"    ConfigMapName:\t{cm.get('name', '')}\n"
+            out += f"    ConfigMapOptional:\t{_go_ptr(cm.get('optional'))}\n"
+        elif "serviceAccountToken" in source:
+            token = source["serviceAccountToken"] or {}
+            out += f"    TokenExpirationSeconds:\t{token.get('expirationSeconds', 3600)}\n"
+    return out
+
+
+def _go_ptr(value: Any) -> str:
+    """A *bool as Go's %v prints it."""
+    return "<nil>" if value is None else str(bool(value)).lower()
+
+
 def _controller(meta: Obj) -> str:
     for ref in meta.get("ownerReferences") or []:
         if ref.get("controller"):
@@ -218,7 +252,11 @@ def describe_pod(pod: Obj, events: list[Obj] | None, now: datetime | None) -> st
         out += "Conditions:\n  Type\tStatus\n"
         out += "".join(f"  {c.get('type')} \t{c.get('status')} \n" for c in st["conditions"])
     vols = spec.get("volumes") or []
-    out += "Volumes:\n" + "".join(f"  {v['name']}:\n" for v in vols) if vols else "Volumes:\t<none>\n"
+    out += (
+        "Volumes:\n" + "".join(f"  {v['name']}:\n" + _volume_source(v) for v in vols)
+        if vols
+        else "Volumes:\t<none>\n"
+    )
     out += f"QoS Class:\t{st.get('qosClass', '')}\n"
     out += _multiline("Node-Selectors", spec.get("nodeSelector"))
     out += _tolerations(spec.get("tolerations"))
@@ -354,13 +392,13 @@ def _describe_node(ctx: Ctx, node: Obj) -> str:
     return describe_node(node, lease, lease_error, pods, events, ctx.now)
 
 
-def _listed(ctx: Ctx, namespace: str, plural: str) -> bool:
-    """Whether the server lists the namespace's quotas / limit ranges (kubectl always asks)."""
+def _listed(ctx: Ctx, namespace: str, plural: str) -> list[Obj] | None:
+    """The namespace's quotas / limit ranges (kubectl always asks); None if not served."""
     try:
-        ctx.call("GET", f"/api/v1/namespaces/{namespace}/{plural}", query={"limit": "500"})
+        doc = ctx.call("GET", f"/api/v1/namespaces/{namespace}/{plural}", query={"limit": "500"})
     except ApiStatusError:
-        return False
-    return True
+        return None
+    return list(doc.get("items") or [])
 
 
 def _describe_deployment(ctx: Ctx, d: Obj, events: list[Obj] | None) -> str:
@@ -387,6 +425,18 @@ def _describe_deployment(ctx: Ctx, d: Obj, events: list[Obj] | None) -> str:
     return describe_deployment(d, new_rs, old_rs, events, ctx.now)
 
 
+def _describe_service(ctx: Ctx, svc: Obj) -> str:
+    """The Service with its EndpointSlices, listed by the service-name label as kubectl does."""
+    meta = svc.get("metadata") or {}
+    try:
+        slices_res = ctx.discovery.resolve("endpointslices.discovery.k8s.io")[0]
+        query = {"labelSelector": f"kubernetes.io/service-name={meta.get('name', '')}"}
+        slices = ctx.call("GET", slices_res.path(meta.get("namespace")), query=query).get("items") or []
+    except (ApiStatusError, CommandError):
+        slices = []
+    return describe_service(svc, slices, _fetch_events(ctx, svc), ctx.now)
+
+
 def _describe(ctx: Ctx, r: Resource, obj: Obj) -> str:
     if r.kind == "Node":
         return _describe_node(ctx, obj)
@@ -402,9 +452,23 @@ def _describe(ctx: Ctx, r: Resource, obj: Obj) -> str:
         query = {"labelSelector": selector, "limit": "500"}
         pods = ctx.call("GET", pods_res.path(meta.get("namespace")), query=query).get("items") or []
         return describe_replicaset(obj, pods, _fetch_events(ctx, obj), ctx.now)
+    if r.kind == "Service":
+        return _describe_service(ctx, obj)
+    if r.kind == "ResourceQuota":
+        return describe_quota(obj)
+    if r.kind == "LimitRange":
+        return describe_limit_range(obj)
     events = _fetch_events(ctx, obj)
+    if r.kind == "PriorityClass":
+        return describe_priority_class(obj, events, ctx.now)
+    if r.kind == "PodDisruptionBudget":
+        return describe_pdb(obj, events, ctx.now)
     if r.kind == "Pod":
         return describe_pod(obj, events, ctx.now)
+    if r.kind == "Endpoints":
+        return describe_endpoints(obj, events, ctx.now)
+    if r.kind == "EndpointSlice":
+        return describe_endpoint_slice(obj, events, ctx.now)
     if r.kind == "Deployment":
         return _describe_deployment(ctx, obj, events)
     return describe_generic(obj, events, ctx.now)

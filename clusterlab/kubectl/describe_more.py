@@ -92,16 +92,14 @@ def describe_replicaset(rs: Obj, pods: list[Obj], events: list[Obj] | None, now:
     return out
 
 
-def describe_namespace(ns: Obj, quota_served: bool, limits_served: bool) -> str:
+def describe_namespace(ns: Obj, quotas: list[Obj] | None, ranges: list[Obj] | None) -> str:
+    """`quotas`/`ranges`: the namespace's ResourceQuotas and LimitRanges (None: not served)."""
     from .describe import _multiline
+    from .describe_policy import namespace_limits, namespace_quotas
 
     meta = ns.get("metadata") or {}
     out = f"Name:\t{meta.get('name')}\n"
     out += _multiline("Labels", meta.get("labels"))
     out += _multiline("Annotations", meta.get("annotations"), ": ")
     out += f"Status:\t{(ns.get('status') or {}).get('phase', '')}\n"
-    if quota_served:
-        out += "\nNo resource quota.\n"
-    if limits_served:
-        out += "\nNo LimitRange resource.\n"
-    return out
+    return out + namespace_quotas(quotas) + namespace_limits(ranges)

@@ -107,7 +107,8 @@ class Discovery:
             cat = [r for r in self.resources if low in r.categories]
             if cat:
                 return cat
-        raise CommandError(f'the server doesn\'t have a resource type "{name}"')
+        # kubectl names the resource part only (`nodes` of `nodes.metrics.k8s.io`)
+        raise CommandError(f'the server doesn\'t have a resource type "{name.partition(".")[0]}"')
 
     def for_kind(self, api_version: str, kind: str) -> Resource:
         """The resource of a manifest's apiVersion and kind."""

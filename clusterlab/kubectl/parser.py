@@ -20,6 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from .durations import parse_duration
 from .errors import CommandError
 
 # kubectl 1.32's root commands in registration order (cobra suggests in this order).
@@ -75,7 +76,8 @@ KUBECTL_COMMANDS = [
 @dataclass(frozen=True)
 class Flag:
     name: str
-    kind: str = "string"  # string | bool | int | strings (repeatable / comma list) | array (repeatable)
+    # string | bool | int | duration (Go's, in seconds) | strings (repeatable / comma list) | array
+    kind: str = "string"
     short: str = ""
     default: Any = None
     no_opt: str | None = None  # pflag's NoOptDefVal: the value of `--flag` written alone
@@ -162,6 +164,19 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("port", "int", default=-1),
     ),
     "create namespace": _flags(OUTPUT, DRY_RUN, VALIDATE, FIELD_MANAGER),
+    "create quota": _flags(
+        OUTPUT, DRY_RUN, VALIDATE, FIELD_MANAGER, Flag("hard", default=""), Flag("scopes", default="")
+    ),
+    "create priorityclass": _flags(
+        OUTPUT,
+        DRY_RUN,
+        VALIDATE,
+        FIELD_MANAGER,
+        Flag("value", "int", default=0),
+        Flag("global-default", "bool", default=False),
+        Flag("description", default=""),
+        Flag("preemption-policy", default="PreemptLowerPriority"),
+    ),
     "delete": _flags(
         FILENAME,
         SELECTOR,
@@ -176,6 +191,21 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("ignore-not-found", "bool", default=False),
         Flag("wait", "bool", default=True),
         Flag("cascade", default="background", no_opt="background"),
+    ),
+    "expose": _flags(
+        OUTPUT,
+        DRY_RUN,
+        FIELD_MANAGER,
+        Flag("port", default=""),
+        Flag("target-port", default=""),
+        Flag("type", default=""),
+        Flag("name", default=""),
+        Flag("protocol", default=""),
+        Flag("selector", default=""),
+        Flag("labels", short="l", default=""),
+        Flag("cluster-ip", default=""),
+        Flag("external-ip", default=""),
+        Flag("session-affinity", default=""),
     ),
     "scale": _flags(
         FILENAME,
@@ -201,6 +231,9 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("previous", "bool", "p", False),
         Flag("follow", "bool", "f", False),
         Flag("timestamps", "bool", default=False),
+        Flag("since", "duration", default=0.0),
+        Flag("since-time", default=""),
+        Flag("limit-bytes", "int", default=0),
         Flag("all-containers", "bool", default=False),
         Flag("prefix", "bool", default=False),
     ),
@@ -243,7 +276,7 @@ COMMANDS: dict[str, dict[str, Flag]] = {
     ),
     "rollout history": _flags(SELECTOR, FILENAME, Flag("revision", "int", default=0)),
     "rollout undo": _flags(SELECTOR, FILENAME, DRY_RUN, Flag("to-revision", "int", default=0)),
-    "rollout restart": _flags(SELECTOR, FILENAME, DRY_RUN, FIELD_MANAGER),
+    "rollout restart": _flags(SELECTOR, FILENAME, FIELD_MANAGER),
     "rollout pause": _flags(SELECTOR, FILENAME, FIELD_MANAGER),
     "rollout resume": _flags(SELECTOR, FILENAME, FIELD_MANAGER),
     "set": {},
@@ -266,16 +299,61 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("cached", "bool", default=False),
         Flag("categories", "strings", default=()),
     ),
+    "top": {},
+    "top pod": _flags(
+        SELECTOR,
+        FIELD_SELECTOR,
+        ALL_NS,
+        NO_HEADERS,
+        Flag("sort-by", default=""),
+        Flag("containers", "bool", default=False),
+        Flag("sum", "bool", default=False),
+        Flag("use-protocol-buffers", "bool", default=True),
+    ),
+    "top node": _flags(
+        SELECTOR,
+        NO_HEADERS,
+        Flag("sort-by", default=""),
+        Flag("show-capacity", "bool", default=False),
+        Flag("use-protocol-buffers", "bool", default=True),
+    ),
     "api-versions": {},
+    "explain": _flags(
+        Flag("recursive", "bool", default=False),
+        Flag("api-version", default=""),
+        Flag("output", short="o", default="plaintext"),
+    ),
+    "auth": {},
+    "auth can-i": _flags(
+        ALL_NS,
+        Flag("quiet", "bool", "q", False),
+        Flag("subresource", default=""),
+    ),
+    "auth whoami": _flags(OUTPUT),
     "version": _flags(OUTPUT, Flag("client", "bool", default=False)),
 }
 SUBCOMMANDS = {
-    "create": ("deployment", "namespace"),
+    "create": ("deployment", "namespace", "priorityclass", "quota"),
     "rollout": ("history", "pause", "restart", "resume", "status", "undo"),
     "set": ("image",),
+    "top": ("node", "pod"),
+    "auth": ("can-i", "whoami"),
 }
-SUBCOMMAND_ALIASES = {"deploy": "deployment", "ns": "namespace"}  # cobra aliases of kubectl create
-GLOBAL = _flags(NS)
+# cobra aliases of kubectl create's and kubectl top's subcommands
+SUBCOMMAND_ALIASES = {
+    "deploy": "deployment",
+    "ns": "namespace",
+    "resourcequota": "quota",
+    "pc": "priorityclass",
+    "pods": "pod",
+    "po": "pod",
+    "nodes": "node",
+    "no": "node",
+}
+# kubectl's impersonation flags (`--as`, `--as-group`): sent as Impersonate-* headers
+AS = Flag("as", default="")
+AS_GROUP = Flag("as-group", "array", default=())
+GLOBAL = _flags(NS, AS, AS_GROUP)
 CONSOLE_ONLY_MISSING = {"-w/--watch": "watch"}
 
 
@@ -346,8 +424,8 @@ def parse(words: list[str]) -> Parsed:
     if name in SUBCOMMANDS and f"{name} {sub}" in COMMANDS:
         command = f"{name} {sub}"
         skip.append(positional[1])
-    elif name in ("rollout", "set") and len(positional) > 1:
-        if positional[1] in ("env", "resources", "selector", "serviceaccount", "subject"):
+    elif name in ("rollout", "set", "auth") and len(positional) > 1:
+        if positional[1] in ("env", "resources", "selector", "serviceaccount", "subject", "reconcile"):
             raise CommandError(f'"kubectl {name} {positional[1]}" is not available in this console')
         raise unknown_command(positional[1], f"kubectl {name}")
     spec = {**GLOBAL, **COMMANDS[command]}
@@ -410,7 +488,7 @@ def _leading_commands(words: list[str]) -> list[str]:
     i = 0
     while i < len(words) and len(out) < 2:
         w = words[i]
-        if w in ("-n", "--namespace"):
+        if w in ("-n", "--namespace", "--as", "--as-group"):
             i += 2
             continue
         if w.startswith("-"):
@@ -455,6 +533,11 @@ def _set(parsed: Parsed, flag: Flag, value: str | None, command: str, explicit: 
                 f'strconv.ParseInt: parsing "{value}": invalid syntax',
                 command,
             ) from None
+    elif flag.kind == "duration":
+        try:
+            parsed.flags[flag.name] = parse_duration(value)
+        except ValueError as exc:
+            raise _usage(f'invalid argument "{value}" for "{flag.display()}" flag: {exc}', command) from None
     elif flag.kind == "strings":
         prev = parsed.flags[flag.name] if again else ()
         parsed.flags[flag.name] = (*prev, *[v for v in value.split(",") if v])

@@ -81,6 +81,14 @@ class Request:
         return json.loads(self.body) if self.body else None
 
 
+class ConnectionRefused(Exception):
+    """Nothing listens where the API server should be (every kube-apiserver is stopped)."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__(server)
+        self.server = server
+
+
 class ApiStatusError(Exception):
     """A non-2xx answer, carrying the server's `Status` (or a synthesised one)."""
 
@@ -129,10 +137,24 @@ def status_error(response: Response) -> ApiStatusError:
         status = dict(body)
     else:
         text = response.body.decode("utf-8", "replace").strip()
+        # Not a Status: client-go's `newUnstructuredResponseError` names a reason by the code.
         status = {"code": response.status, "message": text or "unknown"}
-    status.setdefault("reason", _REASON_BY_CODE.get(response.status, ""))
-    status.setdefault("code", response.status)
+        status["reason"] = _REASON_BY_CODE.get(response.status, "")
+    status.setdefault("code", response.status)  # a Status without a reason keeps none
     return ApiStatusError(response, status)
+
+
+def impersonating(transport: Transport, user: str, groups: tuple[str, ...] | list[str]) -> Transport:
+    """The transport for `--as` / `--as-group`: the same one, sending kubectl's `Impersonate-User`
+    and `Impersonate-Group` headers (a transport offers `impersonating(user, groups)` if it can)."""
+    if not user and not groups:
+        return transport
+    hook = getattr(transport, "impersonating", None)
+    if hook is None:
+        from .errors import CommandError
+
+        raise CommandError("impersonation (--as, --as-group) is not available in this console")
+    return hook(user, tuple(groups))  # type: ignore[no-any-return]
 
 
 def call(
