@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from clusterlab.engine import Cluster, NotFound
+from clusterlab.engine.node.runtime import RELEASES
 from clusterlab.engine.printers import node_status, pod_ready, pod_restarts, pod_status
 from clusterlab.engine.quantity import format_bytes, format_cpu, int_value, milli_value
 from clusterlab.engine.scheduler.framework import Resources, pod_requests
@@ -32,7 +32,6 @@ POD_CHIPS_PER_NODE = 24
 COMPACT_ABOVE_NODES = 12
 MAX_PENDING_SHOWN = 30
 MAX_EVENTS = 50
-MAX_API_CALLS = 50
 
 CONTROL_PLANE_TITLES = {
     "kube-apiserver": "API server",
@@ -171,6 +170,7 @@ def node_card(
     compact: bool = False,
     lease: dict[str, Any] | None = None,
     epoch: datetime | None = None,
+    kubelet_running: bool = True,
 ) -> dict[str, Any]:
     """One node's card: status words, taints, resources, its heartbeat and eviction clock, and its
     pods (only counts when compact)."""
@@ -190,7 +190,7 @@ def node_card(
     if epoch is not None:
         # Only a silent node's heartbeat is news (a healthy one renews every 10 s, and showing
         # that would redraw every card every 10 virtual seconds).
-        if not powered or condition != "Ready":
+        if not powered or not kubelet_running or condition != "Ready":
             renewed = _timestamp_seconds((lease or {}).get("spec", {}).get("renewTime"), epoch)
             lease_renewed = clock_text(renewed) if renewed is not None else ""
         clock = eviction_clock(node, pods, epoch)
@@ -203,6 +203,8 @@ def node_card(
         "tone": status_class(word.split(",")[0]),
         "condition": condition,
         "powered": powered,
+        "kubelet_running": kubelet_running,
+        "version": (node.get("status", {}).get("nodeInfo") or {}).get("kubeletVersion", ""),
         "unschedulable": bool(node.get("spec", {}).get("unschedulable")),
         "taints": [taint_string(t) for t in node.get("spec", {}).get("taints") or []],
         "cpu": {
@@ -270,44 +272,104 @@ def event_row(event: dict[str, Any], epoch: datetime) -> dict[str, Any]:
     }
 
 
-def api_call_row(call: Any) -> dict[str, Any]:
-    """An engine ``ApiCall`` as a stream row."""
-    namespace = getattr(call, "namespace", None) or ""
-    name = getattr(call, "name", None) or ""
-    target = "/".join(part for part in (namespace, name) if part)
-    code = int(getattr(call, "code", 0) or 0)
-    return {
-        "seq": int(getattr(call, "seq", 0)),
-        "time": clock_text(float(getattr(call, "time", 0.0))),
-        "actor": str(getattr(call, "actor", "")),
-        "verb": str(getattr(call, "verb", "")),
-        "resource": str(getattr(call, "resource", "")),
-        "target": target,
-        "code": code,
-        "tone": "ok" if 200 <= code < 300 else "bad",
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # The board
 
 
 def control_plane(cluster: Cluster) -> list[dict[str, Any]]:
-    """The control-plane components with a status word each."""
+    """The control-plane components with a status word each: whether the process runs and, for
+    the elected ones, whether it leads or stands by; etcd members say whether etcd has a quorum."""
     rows = []
     for component in cluster.components():
         name = component.get("name", "")
         running = bool(component.get("running"))
+        status, tone = ("Running", "ok") if running else ("Stopped", "bad")
+        note = ""
+        if running and "leader" in component:
+            if name == "etcd":
+                if not component.get("quorum"):
+                    status, tone, note = "No quorum", "bad", "a majority of etcd members must run"
+                elif component.get("leader"):
+                    note = f"Raft leader, term {component.get('term')}"
+                else:
+                    note = "follower"
+            elif component.get("leader"):
+                note = "leader: holds its Lease in kube-system"
+            else:
+                status, tone, note = "Standby", "warn", "waits for the leader's Lease to expire"
         rows.append(
             {
                 "name": name,
                 "title": CONTROL_PLANE_TITLES.get(name, name),
                 "node": component.get("node", ""),
-                "status": "Running" if running else "Stopped",
-                "tone": "ok" if running else "bad",
+                "status": status,
+                "tone": tone,
+                "note": note,
+                "running": running,
+                "key": f"component-{name}-{component.get('node', '')}",
             }
         )
     return rows
+
+
+#: How many of an upgrade's latest console lines the page shows.
+UPGRADE_LOG_LINES = 12
+
+
+def upgrade_panel(cluster: Cluster) -> dict[str, Any]:
+    """The cluster's version, the versions it can go to (kubeadm: one minor at a time), and the
+    latest upgrade procedure with its newest console lines."""
+    current = cluster.version
+    major, minor = (int(x) for x in current.lstrip("v").split(".")[:2])
+    allowed = ((major, minor), (major, minor + 1))
+    targets = [
+        v for v in RELEASES if v != current and tuple(int(x) for x in v.lstrip("v").split(".")[:2]) in allowed
+    ]
+    latest = cluster.procedures[-1] if cluster.procedures else None
+    procedure = None
+    if latest is not None:
+        state = "done" if latest.done else ("failed" if latest.failed else "running")
+        procedure = {
+            "title": latest.title,
+            "state": state,
+            "waiting": latest.waiting if state == "running" else "",
+            "failed": latest.failed or "",
+            "log": [(clock_text(t), line) for t, line in latest.log[-UPGRADE_LOG_LINES:]],
+        }
+    return {"version": current, "targets": targets, "procedure": procedure}
+
+
+def control_plane_alerts(cluster: Cluster) -> list[str]:
+    """Why the cluster cannot change right now, in a sentence each."""
+    components = cluster.components()
+    alerts = []
+    apiservers = [c for c in components if c.get("name") == "kube-apiserver"]
+    if apiservers and not any(c.get("running") for c in apiservers):
+        alerts.append(
+            "No kube-apiserver is running: every request is refused (kubectl: connection refused), "
+            "so nothing in the cluster can change; kubelets cannot report and leaders lose their Leases."
+        )
+    members = [c for c in components if c.get("name") == "etcd"]
+    if members and not members[0].get("serving"):
+        up = sum(1 for c in members if c.get("running"))
+        alerts.append(
+            f"etcd cannot serve ({up} of {len(members)} members running, a majority and an elected leader "
+            "are needed): the API server's reads and writes time out (etcdserver: request timed out)."
+        )
+    for name in ("kube-scheduler", "kube-controller-manager"):
+        copies = [c for c in components if c.get("name") == name]
+        if copies and not any(c.get("leader") for c in copies):
+            what = "new pods stay Pending" if name == "kube-scheduler" else "nothing heals or reacts"
+            alerts.append(f"No {name} leads: {what}.")
+    return alerts
+
+
+def kubelet_running(cluster: Cluster, name: str) -> bool:
+    """Whether the node's kubelet process runs (a Node object with no machine behind it: yes)."""
+    try:
+        return cluster.kubelet_running(name)
+    except NotFound:
+        return True
 
 
 def node_powered(cluster: Cluster, name: str) -> bool:
@@ -370,6 +432,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
             compact=compact,
             lease=leases.get(_name(node)),
             epoch=cluster.epoch,
+            kubelet_running=kubelet_running(cluster, _name(node)),
         )
         for node in nodes
     ]
@@ -380,6 +443,12 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
     pod_words = Counter(pod_status(p) for p in pods)
     return {
         "control_plane": control_plane(cluster),
+        "control_plane_alerts": control_plane_alerts(cluster),
+        "upgrade": upgrade_panel(cluster),
+        "snapshots": [
+            {"name": snap["name"], "taken": clock_text(snap["time"]), "revision": snap["revision"]}
+            for snap in cluster.etcd_snapshots()
+        ],
         "nodes": cards,
         "pending": {
             "groups": [{"message": message, "pods": chips} for message, chips in pending_groups.items()],
@@ -395,12 +464,6 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
             "pods_running": pod_words.get("Running", 0),
         },
     }
-
-
-def api_call_rows(calls: Iterable[Any]) -> list[dict[str, Any]]:
-    """The newest ``MAX_API_CALLS`` calls as rows, newest first."""
-    rows = [api_call_row(call) for call in calls]
-    return list(reversed(rows[-MAX_API_CALLS:]))
 
 
 def clock_board(now: float, *, paused: bool, speed: int) -> dict[str, Any]:

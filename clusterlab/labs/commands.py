@@ -15,14 +15,29 @@ from typing import Any
 from clusterlab.labs.models import SPEEDS
 
 #: Commands that change the engine's state: logged, and replayed to rebuild a lab.
-ENGINE_ACTIONS = frozenset({"kill_node", "restore_node", "scale", "create_sample"})
+ENGINE_ACTIONS = frozenset(
+    {
+        "kill_node",
+        "restore_node",
+        "scale",
+        "create_sample",
+        "stop_component",
+        "start_component",
+        "etcd_snapshot",
+        "etcd_restore",
+        "upgrade_cluster",
+    }
+)
 #: Commands about the clock only.
 CLOCK_ACTIONS = frozenset({"pause", "play", "step", "speed"})
 ACTIONS = ENGINE_ACTIONS | CLOCK_ACTIONS
 
 STEP_SECONDS = (1, 10)
+#: What `stop_component` / `start_component` may name: the control plane, and per node the kubelet.
+COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager", "kubelet")
 MAX_REPLICAS = 100
 
+_VERSION = re.compile(r"^v\d{1,2}\.\d{1,3}\.\d{1,3}$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
@@ -73,11 +88,28 @@ def parse_command(message: Any) -> Command:
 
     if action in ("kill_node", "restore_node"):
         return Command(action, {"node": _name(message.get("node"), "node")})
+    args: dict[str, Any]
+    if action in ("stop_component", "start_component"):
+        component = message.get("component")
+        if component not in COMPONENTS:
+            shown = component[:40] if isinstance(component, str) else component
+            raise CommandError(f"Unknown component {shown!r}.")
+        args = {"component": component}
+        if message.get("node") not in (None, ""):
+            args["node"] = _name(message.get("node"), "node")
+        return Command(action, args)
+    if action == "upgrade_cluster":
+        version = message.get("version")
+        if not isinstance(version, str) or not _VERSION.match(version.strip()):
+            raise CommandError("A version looks like v1.33.0.")
+        return Command(action, {"version": version.strip()})
+    if action in ("etcd_snapshot", "etcd_restore"):
+        return Command(action, {"name": _name(message.get("name"), "snapshot")})
     if action == "scale":
         replicas = _int(message.get("replicas"), "Replicas")
         if not 0 <= replicas <= MAX_REPLICAS:
             raise CommandError(f"Replicas must be between 0 and {MAX_REPLICAS}.")
-        args: dict[str, Any] = {"deployment": _name(message.get("deployment"), "deployment")}
+        args = {"deployment": _name(message.get("deployment"), "deployment")}
         if message.get("namespace") not in (None, ""):
             args["namespace"] = _name(message.get("namespace"), "namespace")
         args["replicas"] = replicas

@@ -15,6 +15,7 @@ from clusterlab.kubeapi.inprocess import DispatchTransport
 from clusterlab.kubeapi.replay import API_ACTION
 from clusterlab.kubectl.cli import run
 from clusterlab.kubectl.complete import complete
+from clusterlab.kubectl.transport import ConnectionRefused
 from clusterlab.labs.live import LiveLab
 
 MAX_COMMAND_CHARS = 4096
@@ -28,15 +29,18 @@ class ConsoleEntry:
     exit_code: int
 
 
-async def run_command(live: LiveLab, command: str, stdin: str = "") -> ConsoleEntry:
-    """Run `kubectl <command>` on the lab, log its writes, and return what kubectl printed."""
+async def run_command(
+    live: LiveLab, command: str, stdin: str = "", server: str = "localhost:8080"
+) -> ConsoleEntry:
+    """Run `kubectl <command>` on the lab, log its writes, and return what kubectl printed.
+    `server`: the lab API's host:port, as kubectl names it in its messages."""
     command = command.strip()
     if command.startswith("kubectl "):
         command = command[len("kubectl ") :]
     if len(command) > MAX_COMMAND_CHARS:
         return ConsoleEntry(command[:80] + "…", "", "error: the command line is too long\n", 1)
     cluster = live.runner.cluster
-    transport = DispatchTransport(cluster)
+    transport = DispatchTransport(cluster, server=server)
     now = cluster.epoch + timedelta(seconds=cluster.now)
     result = run(command, transport, stdin=stdin, now=now)
     for args, at in transport.writes:
@@ -59,7 +63,10 @@ def complete_line(live: LiveLab, line: str, cursor: int) -> tuple[list[str], str
     the candidates agree (one candidate: the whole word and a space)."""
     cursor = max(0, min(cursor, len(line)))
     transport = DispatchTransport(live.runner.cluster)
-    options = complete(line, cursor, transport)
+    try:
+        options = complete(line, cursor, transport)
+    except ConnectionRefused:  # no API server runs: nothing to complete from
+        return [], line, cursor
     start = max(line.rfind(" ", 0, cursor), line.rfind("=", 0, cursor)) + 1
     word = line[start:cursor]
     if not options:

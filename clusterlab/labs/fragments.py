@@ -17,6 +17,8 @@ from typing import Any
 from django.template.loader import render_to_string
 
 TEMPLATE = "labs/lab.html"
+API_CALLS = "api-calls"
+API_CALLS_LIST = "api-call-list"
 _MISSING = object()
 
 
@@ -50,8 +52,13 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
         Fragment(
             "control-plane",
             "control_plane",
-            {"control_plane": board["control_plane"]},
-            board["control_plane"],
+            {
+                "control_plane": board["control_plane"],
+                "control_plane_alerts": board["control_plane_alerts"],
+                "snapshots": board["snapshots"],
+                "upgrade": board["upgrade"],
+            },
+            (board["control_plane"], board["control_plane_alerts"], board["snapshots"], board["upgrade"]),
         ),
         Fragment(
             "nodes",
@@ -77,10 +84,33 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
         for d in board["deployments"]
     ]
     fragments.append(Fragment("events", "events", {"events": board["events"]}, board["events"]))
+    # The stream's rows are only sent whole with the panel (first render, reconnect); after
+    # that new calls are appended (`api_calls_push`). Its filters grow with the clients seen.
     fragments.append(
-        Fragment("api-calls", "api_calls", {"api_calls": board["api_calls"]}, board["api_calls"])
+        Fragment(
+            API_CALLS,
+            "api_calls",
+            {"api_calls": board["api_calls"], "api_filters": board["api_filters"]},
+            API_CALLS,
+        )
+    )
+    fragments.append(
+        Fragment(
+            "api-filters",
+            "api_filters",
+            {"api_filters": board["api_filters"]},
+            board["api_filters"],
+            parent=API_CALLS,
+        )
     )
     return fragments
+
+
+def api_calls_push(push: dict[str, Any]) -> Fragment:
+    """New API calls, inserted at the top of the stream's list (an `afterbegin` swap)."""
+    return Fragment(
+        API_CALLS_LIST, "api_calls_push", push, push["api_calls"][0]["seq"] if push["api_calls"] else 0
+    )
 
 
 def top_level(fragments: list[Fragment]) -> list[Fragment]:

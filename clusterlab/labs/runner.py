@@ -12,7 +12,6 @@ lives in :mod:`clusterlab.labs.live`.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,13 +19,17 @@ from typing import Any
 
 from clusterlab.engine import ApiError, Cluster
 from clusterlab.labs import board as board_vm
+from clusterlab.labs.api_stream import ApiStream
 from clusterlab.labs.commands import ENGINE_ACTIONS, Command
-from clusterlab.labs.fragments import Fragment, FragmentTracker, board_fragments
+from clusterlab.labs.fragments import API_CALLS, Fragment, FragmentTracker, api_calls_push, board_fragments
 from clusterlab.labs.models import SPEEDS
 from clusterlab.labs.samples import SAMPLE_DEPLOYMENT
 
 #: Most wall time one tick will simulate: after a stall the clock slows rather than lurching.
 MAX_TICK_WALL_SECONDS = 0.5
+#: Least wall time between two ticks that append new API calls to the page's stream (a command's
+#: own calls are sent at once): a fast clock serves hundreds of requests a second.
+API_PUSH_WALL_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> Non
         cluster.kill_node(args["node"])
     elif action == "restore_node":
         cluster.restore_node(args["node"])
+    elif action == "stop_component":
+        cluster.stop_component(args["component"], node=args.get("node"))
+    elif action == "start_component":
+        cluster.start_component(args["component"], node=args.get("node"))
+    elif action == "etcd_snapshot":
+        cluster.etcd_snapshot(args["name"])
+    elif action == "etcd_restore":
+        cluster.etcd_restore(args["name"])
+    elif action == "upgrade_cluster":
+        cluster.upgrade(args["version"])
     elif action == "scale":
         cluster.scale(
             "deployment",
@@ -91,9 +104,8 @@ class LabRunner:
         self._tracker = FragmentTracker()
         self._cluster_board: dict[str, Any] | None = None
         self._cluster_key: tuple[Any, ...] | None = None
-        self._api_calls: deque[Any] = deque(maxlen=board_vm.MAX_API_CALLS)
-        self._last_call_seq = 0
-        self._api_rows: list[dict[str, Any]] = []
+        self._api_stream = ApiStream()
+        self._api_wait = 0.0  # wall seconds since ticks last pushed API calls
 
     # -- construction -------------------------------------------------------------------------
 
@@ -145,7 +157,11 @@ class LabRunner:
     def tick(self, wall_dt: float) -> list[Fragment]:
         """Advance the clock for ``wall_dt`` wall seconds and return the fragments that changed."""
         self.advance_wall(wall_dt)
-        return self.changed_fragments()
+        self._api_wait += wall_dt
+        due = self._api_wait >= API_PUSH_WALL_SECONDS
+        if due:
+            self._api_wait = 0.0
+        return self.changed_fragments(api_calls=due)
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -187,10 +203,10 @@ class LabRunner:
         if self._cluster_board is None or key != self._cluster_key:
             self._cluster_board = board_vm.cluster_board(self.cluster)
             self._cluster_key = key
-        self._collect_api_calls()
         return {
             **self._cluster_board,
-            "api_calls": self._api_rows,
+            "api_calls": self._api_stream.first_render(),
+            "api_filters": self._api_stream.filters,
             "clock": board_vm.clock_board(self.now, paused=self.paused, speed=self.speed),
         }
 
@@ -204,17 +220,18 @@ class LabRunner:
         )
         return (self.cluster.revision, powered, components)
 
-    def _collect_api_calls(self) -> None:
-        new = [c for c in self.cluster.api_calls(since=self._last_call_seq) if c.seq > self._last_call_seq]
-        if new:
-            self._api_calls.extend(new)
-            self._last_call_seq = new[-1].seq
-            self._api_rows = board_vm.api_call_rows(self._api_calls)
-
     def fragments(self) -> list[Fragment]:
         """Every fragment of the current board."""
         return board_fragments(self.board())
 
-    def changed_fragments(self) -> list[Fragment]:
-        """The fragments that changed since the last call (all of them the first time)."""
-        return self._tracker.changed(self.fragments())
+    def changed_fragments(self, *, api_calls: bool = True) -> list[Fragment]:
+        """The fragments that changed since the last call (all of them the first time), then
+        (if ``api_calls``, and always the first time) the API calls served since, appended to
+        the stream unless the whole stream panel is sent."""
+        push = None
+        if api_calls or not self._api_stream.published:
+            push = self._api_stream.take(self.cluster)
+        fragments = self._tracker.changed(self.fragments())
+        if push is not None and not any(f.dom_id == API_CALLS for f in fragments):
+            fragments.append(api_calls_push(push))
+        return fragments

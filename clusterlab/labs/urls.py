@@ -10,7 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("labs/", views.create_lab, name="create"),
     path("labs/<slug:lab_id>/", views.lab_page, name="lab"),
+    path("labs/<slug:lab_id>/rewind/", views.rewind_page, name="rewind"),
     path("labs/<slug:lab_id>/manifest/check/", views.check_manifest_view, name="check-manifest"),
     path("labs/<slug:lab_id>/kubectl/", views.kubectl_console, name="kubectl"),
     path("labs/<slug:lab_id>/kubectl/complete/", views.kubectl_complete, name="kubectl-complete"),
+    path("labs/<slug:lab_id>/api-calls/<int:seq>/", views.api_call_detail, name="api-call"),
 ]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+import asyncio
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from clusterlab.engine import scenarios
+from clusterlab.engine.audit import AUDIT_LIMIT
 from clusterlab.engine.manifest_check import check_manifest
-from clusterlab.labs import console
+from clusterlab.labs import api_stream, console, rewind
 from clusterlab.labs.access import aget_owned_lab, owned_labs
+from clusterlab.labs.board import clock_text
+from clusterlab.labs.commandlog import load_commands
 from clusterlab.labs.fragments import page_context
 from clusterlab.labs.live import LiveLab, get_live_lab
 from clusterlab.labs.models import Lab
@@ -21,43 +28,83 @@ MY_LABS_SHOWN = 10
 def home(request: HttpRequest) -> HttpResponse:
     """What ClusterLab is, the "Open a lab" form, and the visitor's own labs."""
     labs = owned_labs(request.user, request.session.session_key).order_by("-created")[:MY_LABS_SHOWN]
-    return render(request, "home.html", {"labs": list(labs)})
+    choices = [(name, scenarios.load(name).title) for name in scenarios.available()]
+    return render(request, "home.html", {"labs": list(labs), "scenarios": choices})
 
 
 @require_POST
 def create_lab(request: HttpRequest) -> HttpResponse:
-    """Create a lab owned by the current user, or by this browser's session."""
+    """Create a lab owned by the current user, or by this browser's session, on the scenario
+    chosen (``default`` unless the form says otherwise)."""
+    scenario = request.POST.get("scenario") or "default"
+    if scenario not in scenarios.available():
+        return HttpResponseBadRequest("Unknown scenario.")
     if request.user.is_authenticated:
-        lab = Lab.objects.create(owner=request.user)
+        lab = Lab.objects.create(owner=request.user, scenario=scenario)
     else:
         # Loading the session drops a key the server never issued; then make a real one.
         request.session["opened_labs"] = True
         if not request.session.session_key:
             request.session.create()
-        lab = Lab.objects.create(owner_session_key=request.session.session_key or "")
+        lab = Lab.objects.create(owner_session_key=request.session.session_key or "", scenario=scenario)
     return redirect("labs:lab", lab_id=lab.id)
+
+
+async def _owned_lab(request: HttpRequest, lab_id: str) -> Lab:
+    """The lab if this visitor owns it; a 404 that says nothing otherwise."""
+    user = await request.auser()
+    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
+    if lab is None:
+        raise Http404("No such lab.")
+    return lab
 
 
 @require_GET
 async def lab_page(request: HttpRequest, lab_id: str) -> HttpResponse:
     """The live lab page, rendered from the lab's running cluster."""
-    user = await request.auser()
-    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
-    if lab is None:
-        raise Http404("No such lab.")
+    lab = await _owned_lab(request, lab_id)
     live = await get_live_lab(lab)
     context = page_context(live.runner.board())
     context["lab"] = lab
     return render(request, "labs/lab.html", context)
 
 
+@require_GET
+@xframe_options_sameorigin  # the lab page shows it in a frame, in place of the live map
+async def rewind_page(request: HttpRequest, lab_id: str) -> HttpResponse:
+    """The lab's cluster as it was at virtual time ``?t=<seconds>``: read-only, rebuilt by replay."""
+    lab = await _owned_lab(request, lab_id)
+    live = await get_live_lab(lab)
+    now = live.runner.now
+    try:
+        t = float(request.GET.get("t", ""))
+    except ValueError:
+        return HttpResponseBadRequest("t must be a number of virtual seconds.")
+    if not 0 <= t <= now:
+        return HttpResponseBadRequest(f"t must be between 0 and {int(now)} (the lab's virtual time now).")
+    commands = await load_commands(lab.id)
+    board = await asyncio.to_thread(
+        rewind.board_at,
+        lab.id,
+        scenario=lab.scenario,
+        seed=lab.seed,
+        epoch=lab.created,
+        commands=commands,
+        t=t,
+    )
+    context = page_context(board)
+    context.update(
+        lab=lab,
+        readonly=True,
+        rewind={"seconds": int(t), "time": clock_text(t), "now": clock_text(now)},
+    )
+    return render(request, "labs/rewind.html", context)
+
+
 @require_POST
 async def check_manifest_view(request: HttpRequest, lab_id: str) -> HttpResponse:
     """The YAML editor's live check: every problem of the manifest, each with its line."""
-    user = await request.auser()
-    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
-    if lab is None:
-        raise Http404("No such lab.")
+    await _owned_lab(request, lab_id)  # only its owner may use it
     text = request.POST.get("manifest", "")
     problems = check_manifest(text) if text.strip() else []
     return render(
@@ -74,10 +121,7 @@ def _document_count(text: str) -> int:
 
 
 async def _owned_live_lab(request: HttpRequest, lab_id: str) -> LiveLab:
-    user = await request.auser()
-    lab = await aget_owned_lab(lab_id, user, request.session.session_key)
-    if lab is None:
-        raise Http404("No such lab.")
+    lab = await _owned_lab(request, lab_id)
     live = await get_live_lab(lab)
     live.touch()
     return live
@@ -88,7 +132,7 @@ async def kubectl_console(request: HttpRequest, lab_id: str) -> HttpResponse:
     """One console command (or the YAML editor's apply, `apply -f -` with the manifest as stdin)."""
     live = await _owned_live_lab(request, lab_id)
     stdin = request.POST.get("stdin") or request.POST.get("manifest") or ""
-    entry = await console.run_command(live, request.POST.get("command", ""), stdin)
+    entry = await console.run_command(live, request.POST.get("command", ""), stdin, server=request.get_host())
     return render(request, "labs/console.html#console_entry", {"entry": entry})
 
 
@@ -103,3 +147,16 @@ async def kubectl_complete(request: HttpRequest, lab_id: str) -> JsonResponse:
         cursor = len(line)
     options, new_line, new_cursor = console.complete_line(live, line, cursor)
     return JsonResponse({"completions": options, "line": new_line, "cursor": new_cursor})
+
+
+@require_GET
+async def api_call_detail(request: HttpRequest, lab_id: str, seq: int) -> HttpResponse:
+    """One call of the API-call stream in detail (the stream pauses on it)."""
+    live = await _owned_live_lab(request, lab_id)
+    call = api_stream.find(live.runner.cluster, seq)
+    context = {
+        "call": api_stream.api_call_detail(call) if call is not None else None,
+        "seq": seq,
+        "kept": AUDIT_LIMIT,
+    }
+    return render(request, "labs/lab.html#api_call_detail", context)
