@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.pages import click, text_of, wait
 
 pytestmark = pytest.mark.browser
 
@@ -30,27 +30,8 @@ return out;
 """
 
 
-def wait(driver: Any, seconds: float = 30.0) -> WebDriverWait:  # type: ignore[type-arg]
-    return WebDriverWait(
-        driver, seconds, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
-    )
-
-
-def click(driver: Any, testid: str) -> None:
-    """Click a control, waiting until it is in the page (it may be re-rendered at any moment)."""
-    wait(driver, 10).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]').click() or True
-    )
-
-
 def board(driver: Any) -> dict[str, dict[str, Any]]:
     return driver.execute_script(PODS_BY_NODE)
-
-
-def text_of(driver: Any, selector: str) -> str:
-    """An element's text ("" if absent), read in one script call: elements are swapped any time."""
-    script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : ''"
-    return str(driver.execute_script(script, selector))
 
 
 def clock_seconds(driver: Any) -> int:
@@ -154,3 +135,59 @@ def test_pause_step_and_scale_from_the_page(server_url: str, browser: Any) -> No
     wait(driver).until(lambda d: "3/3" in text_of(d, status))
     wait(driver).until(lambda d: len(web_pods(board(d))) == 3)
     assert text_of(driver, "#lab-error").strip() == ""
+
+
+def test_stop_the_scheduler_from_the_page_and_pods_wait_for_it(server_url: str, browser: Any) -> None:
+    driver = browser
+    open_lab(driver, server_url)
+    key = "component-kube-scheduler-control-plane"
+    assert text_of(driver, f'[data-testid="status-{key}"]').strip() == "Running"
+    click(driver, f"stop-{key}")
+    wait(driver).until(lambda d: text_of(d, f'[data-testid="status-{key}"]').strip() == "Stopped")
+    wait(driver).until(lambda d: "No kube-scheduler leads" in text_of(d, "#control-plane"))
+    click(driver, "speed-60")
+    click(driver, "create-sample")
+    wait(driver).until(lambda d: text_of(d, "#pending").count("web-") == 6)
+    assert not web_pods(board(driver)), "nobody schedules while the scheduler is stopped"
+
+    click(driver, f"start-{key}")
+
+    def all_six_running(d: Any) -> bool:
+        pods = web_pods(board(d))
+        return len(pods) == 6 and all(status == "Running" for _, _, status in pods)
+
+    wait(driver).until(all_six_running)
+    assert text_of(driver, f'[data-testid="status-{key}"]').strip() == "Running"
+    assert "No kube-scheduler leads" not in text_of(driver, "#control-plane")
+
+
+def test_scrub_back_to_before_a_node_died(server_url: str, browser: Any) -> None:
+    driver = browser
+    open_lab(driver, server_url)
+    click(driver, "speed-60")
+    wait(driver).until(lambda d: clock_seconds(d) >= 30)
+    click(driver, "kill-worker-1")
+    wait(driver).until(lambda d: board(d)["worker-1"]["status"] == "NotReady")
+    killed_by = clock_seconds(driver)
+    click(driver, "pause")
+
+    scrubber = driver.find_element(By.CSS_SELECTOR, '[data-testid="scrubber"]')
+    # Drag to 10 s of virtual time: set the range's value as a drag would, then let it settle.
+    driver.execute_script(
+        "arguments[0].value = 10; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", scrubber
+    )
+    assert text_of(driver, '[data-testid="scrubber-time"]').strip() == "00:00:10"
+    frame = driver.find_element(By.CSS_SELECTOR, '[data-testid="rewind-frame"]')
+    wait(driver).until(lambda d: frame.is_displayed() and "t=10" in (frame.get_attribute("src") or ""))
+    assert not driver.find_element(By.ID, "nodes").is_displayed()  # the live map makes way
+    driver.switch_to.frame(frame)
+    wait(driver).until(lambda d: text_of(d, '[data-testid="rewind-time"]') == "00:00:10")
+    assert board(driver)["worker-1"]["status"] == "Ready"
+    assert not driver.find_elements(By.CSS_SELECTOR, "form[ws-send]")
+    driver.switch_to.default_content()
+
+    click(driver, "back-to-live")
+    wait(driver).until(lambda d: d.find_element(By.ID, "nodes").is_displayed())
+    assert not frame.is_displayed()
+    assert board(driver)["worker-1"]["status"] == "NotReady"
+    assert clock_seconds(driver) >= killed_by

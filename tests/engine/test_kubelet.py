@@ -111,7 +111,14 @@ def test_node_reports_status_and_conditions(cluster):
 
 def test_control_plane_runs_as_static_mirror_pods(cluster):
     cluster.advance(3)
-    pods = cluster.list("pods", "kube-system")
+    # kube-system also runs the metrics-server Deployment's pod, an ordinary one
+    pods = [
+        p
+        for p in cluster.list("pods", "kube-system")
+        if p["metadata"]["labels"].get("tier") == "control-plane"
+    ]
+    (metrics_server,) = cluster.list("pods", "kube-system", selector="k8s-app=metrics-server")
+    assert metrics_server["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
     assert sorted(p["metadata"]["name"] for p in pods) == [
         "etcd-control-plane",
         "kube-apiserver-control-plane",

@@ -211,8 +211,24 @@ def test_added_node_registers_ready_and_takes_pods(cluster):
     c = cluster
     c.add_node("worker-4", cpu="4", memory="8Gi", labels={"disk": "ssd"})
     node = c.get("node", "worker-4", None)
+    # NotReady until its CNI plugin is set up, 6 s later
+    (ready,) = [x for x in node["status"]["conditions"] if x["type"] == "Ready"]
+    assert (ready["status"], ready["reason"], ready["message"]) == (
+        "False",
+        "KubeletNotReady",
+        "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
+        "message:Network plugin returns error: cni plugin not initialized",
+    )
+    assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.32.0"
+    c.advance(5.99)
+    assert node_status(c.get("node", "worker-4", None)) == "NotReady"
+    c.advance(0.01)
+    node = c.get("node", "worker-4", None)
     assert node_status(node) == "Ready" and node["metadata"]["labels"]["disk"] == "ssd"
     assert node["status"]["allocatable"]["cpu"] == "4"
+    assert [e["message"] for e in c.events() if e["involvedObject"]["name"] == "worker-4"][-1] == (
+        "Node worker-4 status is now: NodeReady"
+    )
     c.apply(web(replicas=1, cpu="3"))  # fits only the new 4-CPU node
     c.advance(10)
     (pod,) = pods_of(c)

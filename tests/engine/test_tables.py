@@ -44,18 +44,18 @@ def test_pods_as_kubectl_prints_them(running: Cluster) -> None:
     t = table(running, "pods")
     assert render(t) == (
         "NAME                   READY   STATUS    RESTARTS   AGE\n"
-        "web-56dd9ccc9f-54dc6   1/1     Running   0          90s\n"
-        "web-56dd9ccc9f-5pztx   1/1     Running   0          90s\n"
-        "web-56dd9ccc9f-m5q4p   1/1     Running   0          90s"
+        "web-56dd9ccc9f-gk4kb   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-ng5vz   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-qqqqf   1/1     Running   0          90s"
     )
     assert render(t, wide=True).splitlines()[:2] == [
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS GATES",  # noqa: E501
-        "web-56dd9ccc9f-54dc6   1/1     Running   0          90s   10.244.3.2   worker-3   <none>           <none>",  # noqa: E501
+        "web-56dd9ccc9f-gk4kb   1/1     Running   0          90s   10.244.2.2   worker-2   <none>           <none>",  # noqa: E501
     ]
     row = t["rows"][0]
     assert row["object"]["kind"] == "PartialObjectMetadata"
     assert row["object"]["apiVersion"] == "meta.k8s.io/v1"
-    assert row["object"]["metadata"]["name"] == "web-56dd9ccc9f-54dc6"
+    assert row["object"]["metadata"]["name"] == "web-56dd9ccc9f-gk4kb"
     assert "spec" not in row["object"]
     assert t["kind"] == "Table" and t["apiVersion"] == "meta.k8s.io/v1"
     assert [c["name"] for c in t["columnDefinitions"] if c["priority"] == 1] == [
@@ -125,10 +125,10 @@ def test_events_as_kubectl_get_events(running: Cluster) -> None:
         "87s",
         "Normal",
         "Pulled",
-        "pod/web-56dd9ccc9f-54dc6",
+        "pod/web-56dd9ccc9f-gk4kb",
         "spec.containers{nginx}",
     ]
-    assert pulled[5] == "kubelet, worker-3"
+    assert pulled[5] == "kubelet, worker-2"
     assert pulled[6].startswith('Successfully pulled image "nginx:1.27" in ')
     assert pulled[7:9] == ["87s", 1]
     assert [c["name"] for c in t["columnDefinitions"]] == [

@@ -225,13 +225,13 @@ def test_binding_places_a_pod(cluster: Cluster) -> None:
         ("PUT", "/api/v1/namespaces/default/pods", {"kind": "Pod"}, 405),
         ("GET", "/api/v1/namespaces/default/pods/nope/log", None, 404),
         ("GET", "/api/v1/namespaces/%3Cscript%3E/pods/x", None, 404),
-        ("POST", DEPLOYMENTS, deployment(), 400),  # dryRun below
+        ("POST", DEPLOYMENTS, deployment(), 422),  # dryRun=Foo below
     ],
 )
 def test_bad_requests_are_status_errors(
     cluster: Cluster, method: str, path: str, body: Any, code: int
 ) -> None:
-    query = {"dryRun": "All"} if code == 400 and body == deployment() else {}
+    query = {"dryRun": "Foo"} if code == 422 and body == deployment() else {}
     ctype = "application/json" if method == "PATCH" else ""
     resp = call(cluster, method, path, body, query=query, content_type=ctype)
     assert resp.status == code, resp.body
@@ -395,7 +395,90 @@ def test_access_reviews_allow_the_learner(cluster: Cluster) -> None:
     review = {"spec": {"resourceAttributes": {"verb": "create", "resource": "pods", "namespace": "default"}}}
     answer = call(cluster, "POST", path, review)
     assert answer.status == 201 and answer.body["status"]["allowed"] is True and not answer.wrote
-    assert call(cluster, "POST", path, {"spec": {}}).status == 400
+    assert answer.body["status"]["reason"] == (
+        'RBAC: allowed by ClusterRoleBinding "kubeadm:cluster-admins" of ClusterRole "cluster-admin" '
+        'to Group "kubeadm:cluster-admins"'
+    )
+    empty = call(cluster, "POST", path, {"spec": {}})
+    assert (empty.status, empty.body["message"]) == (
+        422,
+        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: '
+        '"null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    )
     assert call(cluster, "GET", path).status == 405
     who = call(cluster, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {})
     assert who.body["status"]["userInfo"]["username"] == "kubernetes-admin"
+
+
+DRY = {"dryRun": "All"}
+
+
+def test_dry_run_writes_answer_as_real_ones_and_are_not_logged(cluster: Cluster) -> None:
+    created = call(cluster, "POST", DEPLOYMENTS, deployment(), query=DRY)
+    assert created.status == 201 and not created.wrote
+    assert created.body["metadata"]["uid"] and "resourceVersion" not in created.body["metadata"]
+    assert call(cluster, "GET", DEPLOYMENTS + "/web").status == 404
+    assert call(cluster, "POST", DEPLOYMENTS, deployment()).wrote
+    rv = call(cluster, "GET", DEPLOYMENTS + "/web").body["metadata"]["resourceVersion"]
+    changes = [
+        ("PUT", DEPLOYMENTS + "/web", deployment(replicas=5), ""),
+        ("PATCH", DEPLOYMENTS + "/web", {"spec": {"replicas": 5}}, "application/merge-patch+json"),
+        ("PATCH", DEPLOYMENTS + "/web/scale", {"spec": {"replicas": 5}}, "application/merge-patch+json"),
+        ("PUT", DEPLOYMENTS + "/web/scale", {"spec": {"replicas": 5}, "metadata": {"name": "web"}}, ""),
+        ("PATCH", DEPLOYMENTS + "/web", deployment(replicas=5), "application/apply-patch+yaml"),
+    ]
+    for method, path, body, ctype in changes:
+        query = {**DRY, "fieldManager": "kubectl", "force": "true"}
+        if "force" in query and ctype != "application/apply-patch+yaml":
+            del query["force"]
+        resp = call(cluster, method, path, body, query=query, content_type=ctype)
+        assert resp.status == 200 and not resp.wrote, (method, path, resp.body)
+        assert resp.body["spec"]["replicas"] == 5
+    deleted = call(cluster, "DELETE", DEPLOYMENTS + "/web", {"dryRun": ["All"]})
+    assert deleted.status == 200 and not deleted.wrote
+    live = call(cluster, "GET", DEPLOYMENTS + "/web").body
+    assert (live["spec"]["replicas"], live["metadata"]["resourceVersion"]) == (2, rv)
+    gone = call(cluster, "DELETE", DEPLOYMENTS, query=DRY)
+    assert [d["metadata"]["name"] for d in gone.body["items"]] == ["web"] and not gone.wrote
+    assert call(cluster, "GET", DEPLOYMENTS + "/web").status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("POST", DEPLOYMENTS, "CreateOptions"),
+        ("PUT", DEPLOYMENTS + "/web", "UpdateOptions"),
+        ("PATCH", DEPLOYMENTS + "/web", "PatchOptions"),
+        ("DELETE", DEPLOYMENTS + "/web", "DeleteOptions"),
+    ],
+)
+def test_an_unknown_dry_run_value_is_refused_on_the_options(
+    cluster: Cluster, method: str, path: str, options: str
+) -> None:
+    call(cluster, "POST", DEPLOYMENTS, deployment())
+    body = deployment() if method in ("POST", "PUT") else {"spec": {}} if method == "PATCH" else None
+    ctype = "application/merge-patch+json" if method == "PATCH" else ""
+    resp = call(cluster, method, path, body, query={"dryRun": "true"}, content_type=ctype)
+    assert resp.status == 422 and not resp.wrote
+    assert resp.body["message"] == (
+        f'{options}.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{{"true"}}: '
+        'supported values: "All"'
+    )
+
+
+def test_log_options_are_checked_as_kube_apiserver_checks_them(cluster: Cluster) -> None:
+    call(cluster, "POST", DEPLOYMENTS, deployment(replicas=1))
+    cluster.advance(30)
+    pod = call(cluster, "GET", "/api/v1/namespaces/default/pods").body["items"][0]["metadata"]["name"]
+    path = f"/api/v1/namespaces/default/pods/{pod}/log"
+    zero = call(cluster, "GET", path, query={"limitBytes": "0"})
+    assert zero.status == 422
+    assert (
+        zero.body["message"]
+        == f'PodLogOptions "{pod}" is invalid: limitBytes: Invalid value: 0: must be greater than 0'
+    )
+    assert call(cluster, "GET", path, query={"sinceTime": "yesterday"}).status == 400
+    whole = call(cluster, "GET", path).text or ""
+    assert len(whole) > 7
+    assert call(cluster, "GET", path, query={"limitBytes": "7"}).text == whole[:7]
+    assert call(cluster, "GET", path, query={"follow": "true"}).text == whole  # in process: what is there

@@ -181,7 +181,9 @@ def test_run_label_annotate_describe_logs_delete(kubectl: Kubectl) -> None:
     assert "tier=demo" in kubectl.out("get", "pod", "solo", "--show-labels")
     wait_for(lambda: kubectl.out("get", "pod", "solo", "-o", "jsonpath={.status.phase}") == "Running")
     described = kubectl.out("describe", "pod", "solo")
-    assert "Name:         solo" in described and "Status:       Running" in described
+    assert "Name:             solo" in described and "Status:           Running" in described
+    assert "Service Account:  default" in described  # ServiceAccount admission named the account
+    assert "/var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-" in described
     assert "note: hello" in described
     assert "Scheduled" in described  # the pod's events
     kubectl.out("logs", "solo")
@@ -250,6 +252,150 @@ def test_drain_evicts_and_uncordon(kubectl: Kubectl) -> None:
     on_node = kubectl.out("get", "pods", "-A", "--field-selector", f"spec.nodeName={node}", "-o", "name")
     assert "drained-" not in on_node
     assert kubectl.out("uncordon", node).strip() == f"node/{node} uncordoned"
+
+
+def test_server_dry_run_answers_like_a_write_and_changes_nothing(kubectl: Kubectl) -> None:
+    path = kubectl.manifest("dry", replicas=2)
+    assert kubectl.out("apply", "-f", str(path), "--dry-run=server").strip() == (
+        "deployment.apps/dry created (server dry run)"
+    )
+    assert kubectl.out("apply", "--server-side", "-f", str(path), "--dry-run=server").strip() == (
+        "deployment.apps/dry serverside-applied (server dry run)"
+    )
+    shown = yaml.safe_load(kubectl.out("create", "-f", str(path), "--dry-run=server", "-o", "yaml"))
+    assert shown["metadata"]["uid"] and shown["metadata"]["creationTimestamp"]
+    assert "resourceVersion" not in shown["metadata"]
+    assert shown["spec"]["strategy"]["type"] == "RollingUpdate"  # defaulted by the server
+    assert kubectl.out("run", "dry-pod", "--image=nginx:1.27", "--dry-run=server").strip() == (
+        "pod/dry-pod created (server dry run)"
+    )
+    assert kubectl("get", "deploy", "dry", ok=False).returncode == 1
+    assert kubectl("get", "pod", "dry-pod", ok=False).returncode == 1
+
+    kubectl.out("apply", "-f", str(kubectl.manifest("kept", replicas=1)))
+    wait_for(
+        lambda: (
+            kubectl.out("get", "pods", "-l", "app=kept", "-o", "jsonpath={.items[*].status.phase}")
+            == "Running"
+        )
+    )
+    rv = kubectl.out("get", "deploy", "kept", "-o", "jsonpath={.metadata.resourceVersion}")
+    assert kubectl.out("scale", "deploy", "kept", "--replicas=5", "--dry-run=server").strip() == (
+        "deployment.apps/kept scaled (server dry run)"
+    )
+    assert kubectl.out("label", "deploy", "kept", "tier=x", "--dry-run=server").strip() == (
+        "deployment.apps/kept labeled (server dry run)"
+    )
+    assert kubectl.out("delete", "deploy", "kept", "--dry-run=server").strip() == (
+        'deployment.apps "kept" deleted (server dry run)'
+    )
+    pod = kubectl.out("get", "pods", "-l", "app=kept", "-o", "jsonpath={.items[0].metadata.name}")
+    node = kubectl.out("get", "pod", pod, "-o", "jsonpath={.spec.nodeName}")
+    assert kubectl.out("delete", "pod", pod, "--dry-run=server").strip() == (
+        f'pod "{pod}" deleted (server dry run)'
+    )
+    drained = kubectl("drain", node, "--ignore-daemonsets", "--dry-run=server")
+    assert f"node/{node} cordoned (server dry run)" in drained.stdout
+    assert f"evicting pod default/{pod} (server dry run)" in drained.stdout
+    assert f"node/{node} drained (server dry run)" in drained.stdout
+    bad = kubectl("apply", "-f", str(kubectl.manifest("bad", replicas=-1)), "--dry-run=server", ok=False)
+    assert "spec.replicas: Invalid value: -1: must be greater than or equal to 0" in bad.stderr
+
+    time.sleep(1)  # a few virtual seconds: a real delete or eviction would have shown by now
+    live = json.loads(kubectl.out("get", "deploy", "kept", "-o", "json"))
+    assert live["metadata"]["resourceVersion"] == rv and live["spec"]["replicas"] == 1
+    assert "tier" not in live["metadata"].get("labels", {})
+    assert kubectl.out("get", "pod", pod, "-o", "jsonpath={.metadata.deletionTimestamp}") == ""
+    row = next(r for r in columns(kubectl.out("get", "nodes")) if r[0] == node)
+    assert row[1] == "Ready"
+
+
+def test_logs_follow_streams_until_the_container_stops(kubectl: Kubectl) -> None:
+    assert kubectl.out("run", "follow", "--image=nginx:1.27").strip() == "pod/follow created"
+    wait_for(lambda: kubectl.out("get", "pod", "follow", "-o", "jsonpath={.status.phase}") == "Running")
+    wait_for(lambda: "start worker process" in kubectl.out("logs", "follow"))
+    whole = kubectl.out("logs", "follow")
+    assert kubectl.out("logs", "follow", "--limit-bytes=13") == whole[:13]
+    assert kubectl.out("logs", "follow", "--tail=1") == whole.splitlines(keepends=True)[-1]
+    stamped = kubectl.out("logs", "follow", "--timestamps", "--since=1h").splitlines()
+    assert [line.split(" ", 1)[1] for line in stamped] == whole.splitlines()
+    assert kubectl.out("logs", "follow", "-f", "--limit-bytes=13") == whole[:13]  # the limit ends it
+    follower = subprocess.Popen(
+        kubectl.argv("logs", "-f", "follow"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=kubectl.env(),
+    )
+    try:
+        assert follower.stdout is not None
+        first = follower.stdout.readline()
+        assert first == whole.splitlines(keepends=True)[0]
+        time.sleep(1)
+        assert follower.poll() is None  # held open while the container runs
+        kubectl.out("delete", "pod", "follow", "--wait=false")
+        assert follower.wait(timeout=30) == 0  # ends when the container stops
+        assert first + follower.stdout.read() == whole
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait(timeout=10)
+    bad = kubectl("logs", "nope", "-f", ok=False)
+    assert bad.stderr.strip() == (
+        'error: error from server (NotFound): pods "nope" not found in namespace "default"'
+    )
+
+
+EXPLAIN_STRATEGY = """GROUP:      apps
+KIND:       Deployment
+VERSION:    v1
+
+FIELD: strategy <DeploymentStrategy>
+
+
+DESCRIPTION:
+    The deployment strategy to use to replace existing pods with new ones.
+    DeploymentStrategy describes how to replace existing pods with new ones.
+    \nFIELDS:
+  rollingUpdate\t<RollingUpdateDeployment>
+    Rolling update config params. Present only if DeploymentStrategyType =
+    RollingUpdate.
+
+  type\t<string>
+    Type of deployment. Can be "Recreate" or "RollingUpdate". Default is
+    RollingUpdate.
+
+
+"""
+
+
+def test_explain_renders_the_served_openapi_schemas(kubectl: Kubectl) -> None:
+    pods = kubectl.out("explain", "pods")
+    assert pods.startswith(
+        "KIND:       Pod\nVERSION:    v1\n\nDESCRIPTION:\n    Pod is a collection of containers that can "
+        "run on a host. This resource is\n    created by clients and scheduled onto hosts.\n"
+    )
+    fields = [line.split("\t") for line in pods.splitlines() if line.startswith("  ") and "\t" in line]
+    assert fields == [
+        ["  apiVersion", "<string>"],
+        ["  kind", "<string>"],
+        ["  metadata", "<ObjectMeta>"],
+        ["  spec", "<PodSpec>"],
+        ["  status", "<PodStatus>"],
+    ]
+    assert kubectl.out("explain", "deployment.spec.strategy") == EXPLAIN_STRATEGY
+    recursive = kubectl.out("explain", "svc", "--recursive")
+    assert "    ports\t<[]ServicePort>\n" in recursive
+    assert "      port\t<integer> -required-\n" in recursive
+    assert "      targetPort\t<IntOrString>\n" in recursive
+    assert "    labels\t<map[string]string>\n" in recursive
+    field = kubectl.out("explain", "pod.spec.containers.resources.limits")
+    assert "FIELD: limits <map[string]Quantity>" in field
+    stamp = kubectl.out("explain", "pod.metadata.creationTimestamp")
+    assert "FIELD: creationTimestamp <string>" in stamp
+    assert "Time is a wrapper around time.Time" in stamp  # the referenced type's description too
+    missing = kubectl("explain", "pods.nope", ok=False)
+    assert (missing.returncode, missing.stderr) == (1, 'error: field "nope" does not exist\n')
 
 
 def test_a_typo_is_refused_as_a_real_server_refuses_it(kubectl: Kubectl) -> None:

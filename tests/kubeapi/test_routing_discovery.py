@@ -80,9 +80,12 @@ def test_aggregated_discovery_lists_every_registered_kind() -> None:
     }
     reviews = {
         ("authorization.k8s.io", "selfsubjectaccessreviews"),
+        ("authorization.k8s.io", "subjectaccessreviews"),
         ("authentication.k8s.io", "selfsubjectreviews"),
     }
     assert served == {(k.group, k.plural) for k in KINDS} | reviews
+    authz = next(g for g in groups["items"] if g["metadata"]["name"] == "authorization.k8s.io")
+    assert len(authz["versions"]) == 1  # both reviews under one v1, as kube-apiserver lists them
     apps = next(g for g in groups["items"] if g["metadata"]["name"] == "apps")
     deploy = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
     assert deploy["shortNames"] == ["deploy"] and deploy["scope"] == "Namespaced"

@@ -201,6 +201,21 @@ WRITES = [
     ("delete pod nope", ""),
     ("delete pod POD --dry-run=client", ""),
     ("delete pod POD --dry-run=server --wait=false", ""),
+    ("scale deploy web --replicas=5 --dry-run=server", ""),
+    ("scale deploy web --replicas=5 --dry-run=client", ""),
+    ("apply -f - --validate=false --dry-run=server", NEW),
+    ("apply -f - --validate=false --dry-run=server", EXISTING),
+    ("apply -f - --validate=false --server-side --dry-run=server", NEW),
+    ("create -f - --validate=false --dry-run=server", NEW),
+    ("run tmp --image=busybox --dry-run=server", ""),
+    ("cordon worker-1 --dry-run=server", ""),
+    ("cordon worker-1 --dry-run=client", ""),
+    ("uncordon worker-1 --dry-run=server", ""),
+    ("drain worker-1 --ignore-daemonsets --dry-run=client", ""),
+    ("taint nodes worker-1 dedicated=gpu:NoSchedule --dry-run=client", ""),
+    ("label pod POD tier=front --dry-run=server", ""),
+    ("annotate pod POD note=hi --dry-run=server", ""),
+    ("taint nodes worker-1 dedicated=gpu:NoSchedule --dry-run=server", ""),
     ("delete", ""),
     ("cordon worker-1", ""),
     ("uncordon worker-1", ""),
@@ -313,6 +328,13 @@ ROLLOUTS = [
     "rollout undo deployment/web --to-revision=2",
     "rollout undo deployment/web --to-revision=5",
     "rollout restart deploy/web",
+    "rollout restart deploy/web --dry-run=server",
+    "rollout undo deployment/web --dry-run=server",
+    "rollout undo deployment/web --dry-run=client",
+    "set image deployment/web nginx=nginx:1.29 --dry-run=server",
+    "set image deployment/web nginx=nginx:1.29 --dry-run=client",
+    'patch deploy web -p {"spec":{"replicas":3}} --dry-run=server',
+    'patch deploy web -p {"spec":{"replicas":3}} --dry-run=client',
     "rollout pause deploy/web",
     "rollout resume deploy/web",
     "rollout status deploy/web",
@@ -356,3 +378,39 @@ def test_rollouts_and_patches_after_a_rollout(line: str) -> None:
         if "restart" in line:  # the restartedAt stamp differs by the clock
             sent = [[r[:4] for r in s] for s in sent]
         assert sent[1] == sent[0]
+
+
+LOGS = [
+    "logs POD -f",
+    "logs POD --since=5m",
+    "logs POD --since=90s --timestamps",
+    "logs POD --since=1.4s",
+    "logs POD --since-time=2026-01-01T09:00:00Z",
+    "logs POD --since-time=2026-01-01T10:00:00+01:00",
+    "logs POD --since-time=yesterday",
+    "logs POD --since=1s --since-time=x",
+    "logs POD --limit-bytes=5 --tail=2",
+    "logs POD --since=x",
+    "logs POD --since=5",
+    "logs POD --since=5d",
+    "logs POD --since=1h --since-time=2026-01-01T09:00:00Z",
+    "logs POD --limit-bytes=-1",
+    "logs POD --tail=-2",
+    "logs POD --since=-5s",
+]
+
+
+@pytest.mark.parametrize("line", LOGS)
+def test_logs_send_the_query_kubectl_sends(line: str) -> None:
+    objs = engine_objects()
+    line = line.replace("POD", _pod_name(objs))
+    apis = [_api() for _ in range(2)]
+    out, err, rc = real_kubectl(apis[0], line.split())
+    mine = run("kubectl " + line, apis[1])
+    if " -f" in line:  # the console adds a note: the container still runs, it cannot keep following
+        assert mine.stderr.startswith("(the console stops following here")
+        assert (mine.stdout, mine.exit_code) == (out, rc)
+    else:
+        assert (mine.stdout, mine.stderr, mine.exit_code) == (out, err, rc), line
+    logs = [_requests([r])[0] for a in apis for r in a.requests if r.path.endswith("/log")]
+    assert logs[len(logs) // 2 :] == logs[: len(logs) // 2]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clusterlab.engine import Cluster
 from clusterlab.kubectl import run
+from clusterlab.kubectl.cmd_misc import FOLLOW_NOTE
 
 from .conftest import DEPLOYMENT
 
@@ -112,7 +113,7 @@ def test_nodes_cordon_taint_drain(live_transport, live_cluster: Cluster) -> None
     assert r.exit_code == 0, r
     assert r.stdout.startswith("node/worker-3 cordoned\n") and r.stdout.endswith("node/worker-3 drained\n")
     for name in on_node:
-        assert f"evicting pod default/{name}\n" in r.stderr and f"pod/{name} evicted\n" in r.stdout
+        assert f"evicting pod default/{name}\n" in r.stdout and f"pod/{name} evicted\n" in r.stdout
 
 
 def test_logs_label_describe(live_transport, live_cluster: Cluster) -> None:
@@ -126,7 +127,10 @@ def test_logs_label_describe(live_transport, live_cluster: Cluster) -> None:
         "error: 'tier' already has a value (web), and --overwrite is false\n"
     )
     described = run("kubectl describe pod box", t)
-    assert described.stdout.startswith("Name:         box\nNamespace:    default\n"), described
+    # every pod runs as a service account, and describe says which (its label is the widest)
+    assert described.stdout.startswith(
+        "Name:             box\nNamespace:        default\nPriority:         0\nService Account:  default\n"
+    ), described
     assert "Events:" in described.stdout
 
 
@@ -151,3 +155,67 @@ def test_rollout_set_image_history_undo_patch(live_transport, live_cluster: Clus
     assert run("kubectl rollout pause deploy/web", t).stdout == "deployment.apps/web paused\n"
     again = run("kubectl rollout pause deploy/web", t)
     assert (again.stderr, again.exit_code) == ('error: deployments.apps "web" is already paused\n', 1)
+
+
+def test_server_dry_run_answers_and_changes_nothing(live_transport, live_cluster: Cluster) -> None:
+    t = live_transport
+    dry = run("kubectl apply -f - --dry-run=server", t, stdin=DEPLOYMENT)
+    assert dry.stdout == "deployment.apps/web created (server dry run)\n", dry
+    shown = run("kubectl create deployment api --image=nginx:1.27 --dry-run=server -o name", t)
+    assert shown.stdout == "deployment.apps/api\n"
+    assert run("kubectl get deploy", t).stderr == "No resources found in default namespace.\n"
+    run("kubectl apply -f -", t, stdin=DEPLOYMENT)
+    live_cluster.advance(30)
+    before = live_cluster.get("deployment", "web")
+    assert run("kubectl scale deploy web --replicas=5 --dry-run=server", t).stdout == (
+        "deployment.apps/web scaled (server dry run)\n"
+    )
+    assert run("kubectl delete deploy web --dry-run=server", t).stdout == (
+        'deployment.apps "web" deleted (server dry run)\n'
+    )
+    assert run("kubectl cordon worker-1 --dry-run=server", t).stdout == (
+        "node/worker-1 cordoned (server dry run)\n"
+    )
+    refused = run(
+        "kubectl apply -f - --dry-run=server", t, stdin=DEPLOYMENT.replace("replicas: 2", "replicas: -1")
+    )
+    assert "spec.replicas: Invalid value: -1: must be greater than or equal to 0" in refused.stderr
+    live_cluster.advance(5)
+    after = live_cluster.get("deployment", "web")
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    assert not live_cluster.get("node", "worker-1").get("spec", {}).get("unschedulable")
+
+
+def test_logs_follow_prints_the_log_so_far_and_says_where_it_stopped(live_transport, live_cluster) -> None:
+    t = live_transport
+    assert run("kubectl run solo --image=nginx:1.27", t).stdout == "pod/solo created\n"
+    live_cluster.advance(20)
+    plain = run("kubectl logs solo", t)
+    followed = run("kubectl logs -f solo", t)
+    assert followed.stdout == plain.stdout and "start worker process" in plain.stdout
+    assert followed.stderr == FOLLOW_NOTE and followed.exit_code == 0
+    assert run("kubectl logs -f solo --limit-bytes=13", t).stdout == plain.stdout[:13]
+    assert run("kubectl logs solo --tail=1 -f", t).stdout == plain.stdout.splitlines(keepends=True)[-1]
+    bad = run("kubectl logs solo --since=5d", t)
+    assert bad.stderr.startswith('error: invalid argument "5d" for "--since" flag: time: unknown unit "d"')
+
+
+def test_no_api_server_means_connection_refused_and_etcd_loss_times_out(
+    live_transport, live_cluster: Cluster
+) -> None:
+    t = live_transport
+    live_cluster.stop_component("kube-apiserver")
+    refused = run("kubectl get pods", t)
+    assert (refused.stdout, refused.exit_code) == ("", 1)
+    assert refused.stderr == (
+        "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n"
+    )
+    live_cluster.start_component("kube-apiserver")
+    live_cluster.advance(6)
+    assert run("kubectl get ns default -o name", t).stdout == "namespace/default\n"
+    live_cluster.stop_component("etcd")
+    timed_out = run("kubectl get ns default", t)
+    assert (timed_out.stderr, timed_out.exit_code) == (
+        "Error from server: etcdserver: request timed out\n",
+        1,
+    )

@@ -53,6 +53,16 @@ def test_delete_with_selector_lists_then_deletes_each_in_background() -> None:
     assert deletion.json() == {"propagationPolicy": "Background", "gracePeriodSeconds": 0}
 
 
+V1_RESOURCES = {
+    "kind": "APIResourceList",
+    "groupVersion": "v1",
+    "resources": [
+        {"name": "pods", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
+        {"name": "pods/eviction", "namespaced": True, "group": "policy", "version": "v1", "kind": "Eviction"},
+    ],
+}
+
+
 def test_drain_evicts_through_the_eviction_subresource() -> None:
     node = {"metadata": {"name": "worker-1"}, "spec": {}}
     pod = {
@@ -68,11 +78,17 @@ def test_drain_evicts_through_the_eviction_subresource() -> None:
         Response(200, body=json.dumps(node).encode()),
         Response(200, body=json.dumps(node).encode()),
         Response(200, body=json.dumps({"items": [pod]}).encode()),
+        # CheckEvictionSupport: the core group's resource list names pods/eviction
+        Response(200, body=json.dumps(V1_RESOURCES).encode()),
         Response(201, body=b"{}"),
     )
     r = run("kubectl drain worker-1", t)
-    assert r.stdout == "node/worker-1 cordoned\npod/web-1 evicted\nnode/worker-1 drained\n"
-    assert r.stderr == "evicting pod default/web-1\n"
+    # kubectl 1.32 says `evicting pod` on stdout, before each attempt
+    assert r.stdout == (
+        "node/worker-1 cordoned\nevicting pod default/web-1\npod/web-1 evicted\nnode/worker-1 drained\n"
+    )
+    assert r.stderr == ""
+    assert (t.requests[-2].method, t.requests[-2].path) == ("GET", "/api/v1")
     eviction = t.requests[-1]
     assert (eviction.method, eviction.path) == ("POST", "/api/v1/namespaces/default/pods/web-1/eviction")
     assert eviction.json() == {

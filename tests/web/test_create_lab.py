@@ -64,3 +64,15 @@ def test_csrf_token_is_required() -> None:
     token = strict.cookies["csrftoken"].value
     assert strict.post("/labs/", {"csrfmiddlewaretoken": token}).status_code == 302
     assert Lab.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_form_offers_each_scenario_and_opens_the_one_chosen(client: Client) -> None:
+    home = client.get("/").content.decode()
+    assert 'value="default" checked' in home and 'value="ha"' in home
+    assert "Three control-plane nodes (stacked etcd), three workers" in home
+    response = client.post("/labs/", {"scenario": "ha"})
+    assert response.status_code == 302
+    assert Lab.objects.get().scenario == "ha"
+    assert client.post("/labs/", {"scenario": "../../etc"}).status_code == 400
+    assert Lab.objects.count() == 1

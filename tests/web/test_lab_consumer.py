@@ -101,7 +101,8 @@ async def test_bad_messages_get_an_error_notice_and_the_socket_stays_up(
             ('{"action": "format_disk"}', "Unknown action &#x27;format_disk&#x27;"),
             (command("scale", deployment="web", replicas="lots"), "whole number"),
             (command("kill_node", node="worker-9"), "nodes &quot;worker-9&quot; not found"),
-            (command("kill_node", node="control-plane"), "runs the control plane"),
+            (command("stop_component", component="kube-dns"), "Unknown component &#x27;kube-dns&#x27;"),
+            (command("stop_component", component="kubelet"), "say which with node="),
             (command("scale", deployment="<b>web</b>", replicas=1), "not a valid deployment name"),
         ):
             await communicator.send_to(text_data=bad)

@@ -35,10 +35,14 @@ async def test_owner_sees_the_cluster(async_client: AsyncClient) -> None:
     # one card per node, with its status word and a kill button
     for node in ("control-plane", "worker-1", "worker-2", "worker-3"):
         assert f'id="node-{node}"' in body
-    for node in ("worker-1", "worker-2", "worker-3"):
+    for node in ("control-plane", "worker-1", "worker-2", "worker-3"):
         assert f'data-testid="kill-{node}"' in body
-    assert 'data-testid="kill-control-plane"' not in body
-    assert "Runs the control plane" in body
+        assert f'data-testid="stop-kubelet-{node}"' in body
+    # each control-plane component can be stopped, and says whether it leads
+    for component in ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"):
+        assert f'data-testid="stop-component-{component}-control-plane"' in body
+    assert "leader: holds its Lease in kube-system" in body
+    assert "Raft leader, term 2" in body
     assert re.search(r'id="node-worker-1".*?data-testid="node-status">\s*Ready\s*<', body, re.S)
     # the clock and its controls
     assert re.search(r'<time class="clock__time"[^>]*>\d\d:\d\d:\d\d</time>', body)
@@ -54,7 +58,7 @@ async def test_owner_sees_the_cluster(async_client: AsyncClient) -> None:
     ):
         assert f'data-testid="{control}"' in body
     assert 'id="events"' in body and 'id="api-calls"' in body
-    assert "No deployments yet" in body
+    assert "No deployments yet" not in body and "metrics-server" in body  # the add-on's Deployment
 
 
 async def test_page_shows_the_running_lab_as_it_is(async_client: AsyncClient) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from clusterlab.engine import Cluster, NotFound
@@ -108,6 +110,13 @@ def test_replaying_the_log_rebuilds_the_same_cluster() -> None:
     log.append(live.execute(Command("scale", {"deployment": "web", "replicas": 4}), "learner"))
     live.tick(0.3)
     log.append(live.execute(Command("kill_node", {"node": "worker-1"}), "learner"))
+    live.tick(0.07)
+    log.append(live.execute(Command("stop_component", {"component": "kube-scheduler"}), "learner"))
+    log.append(
+        live.execute(Command("stop_component", {"component": "kubelet", "node": "worker-3"}), "learner")
+    )
+    live.tick(0.21)
+    log.append(live.execute(Command("start_component", {"component": "kube-scheduler"}), "learner"))
     for _ in range(5):
         live.tick(0.19)
 
@@ -116,7 +125,7 @@ def test_replaying_the_log_rebuilds_the_same_cluster() -> None:
     )
 
     assert rebuilt.now == pytest.approx(live.now)
-    assert rebuilt.next_seq == 4
+    assert rebuilt.next_seq == 7
     assert rebuilt.cluster.state() == live.cluster.state()
     assert rebuilt.board()["nodes"] == live.board()["nodes"]
 
@@ -212,3 +221,26 @@ async def test_a_labs_timestamps_start_when_the_lab_was_created() -> None:
         assert ns["metadata"]["creationTimestamp"] == lab.created.strftime("%Y-%m-%dT%H:%M:%SZ")
     finally:
         await live.stop_all()
+
+
+def test_upgrade_from_the_page_changes_versions_node_by_node() -> None:
+    runner = new_runner(speed=10)  # 1.5 virtual seconds a tick: each node's turn is seen
+    runner.execute(Command("upgrade_cluster", {"version": "v1.33.0"}), "learner")
+    seen: list[list[str]] = []
+
+    def finished(runner: LabRunner) -> bool:
+        board = runner.board()
+        versions = [card["version"] for card in board["nodes"]]
+        if not seen or seen[-1] != versions:
+            seen.append(versions)
+        return board["upgrade"]["procedure"]["state"] == "done"
+
+    run_until(runner, finished, wall_seconds=120)
+    board = runner.board()
+    assert board["upgrade"]["version"] == "v1.33.0"
+    assert [card["version"] for card in board["nodes"]] == ["v1.33.0"] * 4
+    assert board["upgrade"]["procedure"]["title"] == "upgrade the cluster to v1.33.0"
+    # the VERSION column changed one node at a time: never two nodes switching in one step
+    for before, after in itertools.pairwise(seen):
+        assert sum(1 for a, b in zip(before, after, strict=True) if a != b) == 1
+    assert seen[0] == ["v1.32.0"] * 4
