@@ -436,3 +436,45 @@ def test_exec_streams_output_exit_codes_and_stdin(kubectl: Kubectl) -> None:
     gone = kubectl("exec", "nosuchpod", "--", "hostname", ok=False)
     assert 'pods "nosuchpod" not found' in gone.stderr
     kubectl.out("delete", "pod", "shell")
+
+
+def test_rollout_set_image_wait_events_and_taint(kubectl: Kubectl) -> None:
+    kubectl.out("apply", "-f", str(kubectl.manifest("roll", replicas=2)))
+    waited = kubectl.out("wait", "--for=condition=Available", "deploy/roll", "--timeout=60s")
+    assert waited.strip() == "deployment.apps/roll condition met"
+
+    assert (
+        kubectl.out("set", "image", "deploy/roll", "app=nginx:1.28").strip()
+        == "deployment.apps/roll image updated"
+    )
+    status = kubectl.out("rollout", "status", "deploy/roll", "--timeout=60s")
+    assert status.strip().splitlines()[-1] == 'deployment "roll" successfully rolled out'
+    history = columns(kubectl.out("rollout", "history", "deploy/roll"))
+    assert history[0] == ["deployment.apps/roll"]
+    assert history[1] == ["REVISION", "CHANGE-CAUSE"]
+    assert history[2:] == [["1", "<none>"], ["2", "<none>"]]
+
+    assert kubectl.out("rollout", "undo", "deploy/roll").strip() == "deployment.apps/roll rolled back"
+    kubectl.out("rollout", "status", "deploy/roll", "--timeout=60s")
+    image = kubectl.out("get", "deploy", "roll", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+    assert image == "nginx:1.27"
+    assert [row[0] for row in columns(kubectl.out("rollout", "history", "deploy/roll"))[2:]] == ["2", "3"]
+
+    events = columns(kubectl.out("events", "--for", "deploy/roll"))
+    assert events[0] == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    # LAST SEEN reads "<invalid>" here: the lab runs at 60x, so its events are in kubectl's future
+    assert any(row[1:4] == ["Normal", "ScalingReplicaSet", "Deployment/roll"] for row in events[1:])
+
+    assert (
+        kubectl.out("taint", "nodes", "worker-3", "dedicated=lab:NoSchedule").strip()
+        == "node/worker-3 tainted"
+    )
+    taints = kubectl.out("get", "node", "worker-3", "-o", "jsonpath={.spec.taints[*].key}")
+    assert taints == "dedicated"
+    clash = kubectl("taint", "nodes", "worker-3", "dedicated=other:NoSchedule", ok=False)
+    assert clash.returncode == 1
+    assert "already has dedicated taint(s) with same effect(s) and --overwrite is false" in clash.stderr
+    assert (
+        kubectl.out("taint", "nodes", "worker-3", "dedicated=lab:NoSchedule-").strip()
+        == "node/worker-3 untainted"
+    )
