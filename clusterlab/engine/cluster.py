@@ -380,7 +380,8 @@ class Cluster(UpgradeVerbs):
         for spec in self.scenario.nodes:
             for name in sorted(spec.components, key=COMPONENTS.index):
                 self.control_plane.append(self._component(name, spec.name))
-        self.etcd = Etcd(self.clock, [c for c in self.control_plane if isinstance(c, EtcdMember)])
+        members = [c for c in self.control_plane if isinstance(c, EtcdMember)]
+        self.etcd = Etcd(self.clock, members, lambda: self.store.revision)
         if self.etcd.members:
             self.server.storage_ready = self.etcd.serving
         for component in sorted(self.control_plane, key=lambda c: COMPONENTS.index(c.name)):
@@ -637,6 +638,8 @@ class Cluster(UpgradeVerbs):
                 entry["quorum"] = self.etcd.has_quorum()
                 entry["serving"] = self.etcd.serving()
                 entry["term"] = self.etcd.term
+                entry["index"] = self.etcd.member_index(c)
+                entry["behind"] = self.etcd.log_index() - entry["index"]
             out.append(entry)
         return out
 

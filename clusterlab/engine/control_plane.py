@@ -244,15 +244,28 @@ class EtcdMember(Component):
 
 
 class Etcd:
-    """The etcd cluster as the API server experiences it: a majority of members must run for
-    any request to be served. Leadership follows Raft's outcome: when the leader stops, the
-    remaining members elect a new one after an election timeout, in a new term."""
+    """The etcd cluster as the API server experiences it. Raft reduced to what can be observed
+    (`etcdctl endpoint status`: leader, term, index):
 
-    def __init__(self, clock: Clock, members: list[EtcdMember]) -> None:
+    - A majority of members must run for any request to be served, and only through a leader.
+    - Every committed write is one entry in the replicated log (its index); a new leader's term
+      adds one more. Running members that follow the leader hold the whole log; a stopped member
+      keeps the index it had, and catches up from the leader once it runs again while a
+      majority serves.
+    - When the leader stops, the others elect a new one after an election timeout, in a new
+      term; a candidate whose log is behind cannot win (Raft's election restriction), so the
+      most up-to-date running member leads. Without a majority, candidates keep campaigning,
+      each attempt in a new term.
+    """
+
+    def __init__(self, clock: Clock, members: list[EtcdMember], revision: Callable[[], int]) -> None:
         self.clock = clock
         self.members = members
+        self.revision = revision  # the keyspace revision: one log entry per committed write
         self.term = 2 if members else 0  # a new etcd's first election is in term 2
         self.leader: EtcdMember | None = members[0] if members else None
+        self.elections = 1 if members else 0  # entries the leaders' terms added to the log
+        self.frozen: dict[int, int] = {}  # member position → the log index it stopped at
         self._election: Timer | None = None
 
     def has_quorum(self) -> bool:
@@ -263,23 +276,43 @@ class Etcd:
         """Requests succeed only through a leader that a majority follows."""
         return self.leader is not None and self.leader.running and self.has_quorum()
 
+    def log_index(self) -> int:
+        """The index of the last committed entry."""
+        return self.revision() + self.elections
+
+    def member_index(self, member: EtcdMember) -> int:
+        return self.frozen.get(self.members.index(member), self.log_index())
+
     def member_changed(self) -> None:
+        for position, m in enumerate(self.members):
+            if not m.running and position not in self.frozen:
+                self.frozen[position] = self.log_index()
+        if self.serving():
+            self._catch_up()
+            return
         if self.leader is not None and self.leader.running:
             return
         self.leader = None
         if self._election is None:
             self._election = self.clock.call_later(ETCD_ELECTION_TIMEOUT, self._elect)
 
+    def _catch_up(self) -> None:
+        """Running followers receive the entries they missed from the leader."""
+        for position, m in enumerate(self.members):
+            if m.running:
+                self.frozen.pop(position, None)
+
     def _elect(self) -> None:
         self._election = None
         if self.leader is not None and self.leader.running:
             return
-        if not any(m.running for m in self.members):
+        candidates = [m for m in self.members if m.running]
+        if not candidates:
             return  # nobody left to campaign; a member that starts again will
         self.term += 1
         if not self.has_quorum():
-            # A candidate cannot win without a majority of votes: it campaigns again, each
-            # attempt in a new term, until enough members are back.
             self._election = self.clock.call_later(ETCD_ELECTION_TIMEOUT, self._elect)
             return
-        self.leader = next(m for m in self.members if m.running)
+        self.leader = max(candidates, key=lambda m: (self.member_index(m), -self.members.index(m)))
+        self.elections += 1
+        self._catch_up()

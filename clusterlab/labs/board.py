@@ -285,14 +285,16 @@ def control_plane(cluster: Cluster) -> list[dict[str, Any]]:
         running = bool(component.get("running"))
         status, tone = ("Running", "ok") if running else ("Stopped", "bad")
         note = ""
+        if name == "etcd" and not running:
+            note = f"stopped at log index {component.get('index')} ({component.get('behind')} entries behind)"
         if running and "leader" in component:
             if name == "etcd":
                 if not component.get("quorum"):
                     status, tone, note = "No quorum", "bad", "a majority of etcd members must run"
                 elif component.get("leader"):
-                    note = f"Raft leader, term {component.get('term')}"
+                    note = f"Raft leader, term {component.get('term')}, log index {component.get('index')}"
                 else:
-                    note = "follower"
+                    note = f"follower, log index {component.get('index')}"
             elif component.get("leader"):
                 note = "leader: holds its Lease in kube-system"
             else:

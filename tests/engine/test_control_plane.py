@@ -326,3 +326,34 @@ def test_etcd_snapshot_needs_a_serving_etcd():
         c.etcd_snapshot("x")
     with pytest.raises(BadRequest, match="invalid snapshot name"):
         Cluster().etcd_snapshot("../etc/passwd")
+
+
+def test_ha_etcd_replicates_its_log_and_a_stale_member_cannot_lead():
+    c = Cluster("ha")
+    c.advance(5)
+    c.stop_component("etcd", node="control-plane-3")
+    stopped_at = _component(c, "etcd", "control-plane-3")["index"]
+    c.apply(web(replicas=2))
+    c.advance(10)  # writes go on with two members
+    first = _component(c, "etcd", "control-plane-1")
+    assert first["leader"] and first["behind"] == 0 and first["index"] > stopped_at
+    third = _component(c, "etcd", "control-plane-3")
+    assert (third["index"], third["behind"]) == (stopped_at, first["index"] - stopped_at)
+    c.start_component("etcd", node="control-plane-3")
+    c.advance(START)
+    third = _component(c, "etcd", "control-plane-3")
+    assert third["behind"] == 0  # caught up from the leader
+
+    # control-plane-1 (the leader) stops and falls behind; control-plane-2 leads on
+    c.stop_component("etcd", node="control-plane-1")
+    c.advance(1.0)
+    assert _component(c, "etcd", "control-plane-2")["leader"]
+    c.advance(10)
+    c.stop_component("etcd", node="control-plane-2")  # quorum lost, with control-plane-3 up to date
+    c.start_component("etcd", node="control-plane-1")
+    c.advance(START + 1.0)
+    members = {m["node"]: m for m in c.components() if m["name"] == "etcd"}
+    # the stale member cannot win: the up-to-date one leads, and the stale one catches up
+    assert members["control-plane-3"]["leader"] and not members["control-plane-1"]["leader"]
+    assert members["control-plane-1"]["behind"] == 0
+    assert len(c.list("nodes")) == 6

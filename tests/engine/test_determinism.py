@@ -103,3 +103,35 @@ def test_ha_story_with_faults_and_a_thousand_objects_replays_bit_for_bit():
     assert a.events() == b.events()
     assert _digest(a) == _digest(b)
     assert a.components() == b.components()
+
+
+def run_default_story_at_scale(seed: int) -> Cluster:
+    """The `default` scenario grown past 1,000 objects, with component and node faults."""
+    c = Cluster.from_scenario("default", seed=seed)
+    for i in range(4, 9):
+        c.add_node(f"worker-{i}", cpu="4", memory="8Gi")
+    c.apply(web(replicas=200, cpu="20m"))
+    c.advance(30)
+    c.stop_component("kube-scheduler")
+    c.scale("deployment", "web", 260)
+    c.advance(20)
+    c.start_component("kube-scheduler")
+    c.stop_component("kube-controller-manager")
+    c.kill_node("worker-2")
+    c.advance(70)
+    c.start_component("kube-controller-manager")
+    c.stop_component("kubelet", node="worker-6")
+    c.advance(90)
+    c.start_component("kubelet", node="worker-6")
+    c.restore_node("worker-2")
+    c.advance(60)
+    return c
+
+
+def test_default_story_at_scale_replays_bit_for_bit():
+    a = run_default_story_at_scale(8)
+    assert sum(len(items) for items in a.state().values()) > 1000
+    b = run_default_story_at_scale(8)
+    assert a.state() == b.state()
+    assert a.events() == b.events()
+    assert _digest(a) == _digest(b)
