@@ -3,7 +3,8 @@
 `Cluster` wires a virtual clock, the etcd-like store, the API server, kube-controller-manager
 (ReplicaSet, Deployment, garbage collector, node lifecycle, taint eviction, pod GC, Endpoints,
 EndpointSlice), the `default/kubernetes` Service,
-kube-scheduler, one kubelet per node, and what add-ons run inside pods (metrics-server:
+kube-scheduler, one kubelet and one kube-proxy per node (`proxy_rules`), and what add-ons run
+inside pods (metrics-server:
 `metrics_server/`, read through `cluster.metrics_api`; containers' usage in `cluster.usage`),
 then exposes what lessons, exercises, the web
 layer and tests need: apply manifests, read and change objects, move time, and cause faults.
@@ -59,6 +60,7 @@ from .manifests import load_documents
 from .metrics_server import MetricsAPI, MetricsServer
 from .node.kubelet import BOOT_SECONDS, Kubelet
 from .node.node_status import NodeConfig
+from .node.proxy import KubeProxy
 from .node.usage import UsageModel
 from .priority_classes import system_priority_classes
 from .rbac_policy import bootstrap_objects
@@ -185,6 +187,7 @@ class Cluster(UpgradeVerbs):
             self.server.create(SA_CONTROLLER, account, ns)
         self.server.rng = self.rng
         self.kubelets: dict[str, Kubelet] = {}
+        self.proxies: dict[str, KubeProxy] = {}  # kube-proxy, one per node
         self.snapshots: dict[str, etcd_snapshot.Snapshot] = {}
         self.powered: dict[str, bool] = {}
         # Usage noise draws from its own stream of the seed, so scrapes never shift other choices.
@@ -221,6 +224,8 @@ class Cluster(UpgradeVerbs):
             else None
         )
         create_kubernetes_service(self.server, APISERVER_SELF, apiserver_ip)
+        for proxy in self.proxies.values():  # after `kubeadm init`'s objects exist
+            proxy.start()
         self._start_control_plane()
         self._init_versions(self.scenario.version)
         if self.scenario.objects:
@@ -251,6 +256,7 @@ class Cluster(UpgradeVerbs):
         self.kubelets[config.name] = kubelet
         self.powered[config.name] = True
         kubelet.start()
+        self.proxies[config.name] = KubeProxy(self.server, self.clock, config.name)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -456,14 +462,16 @@ class Cluster(UpgradeVerbs):
         """Stop a component as an administrator would: move a control-plane component's static
         pod manifest out of `/etc/kubernetes/manifests` (the kubelet kills it and deletes its
         mirror pod), or stop a node's kubelet (`systemctl stop kubelet`: its pods keep running,
-        but nothing reports on them and the node stops heartbeating)."""
+        but nothing reports on them and the node stops heartbeating) or kube-proxy (its iptables
+        rules stay as they were, going stale)."""
         if name == "kubelet":
             kubelet = self._kubelet(self._node_arg(name, node))
             if kubelet.running:
                 kubelet.stop(keep_containers=True)
             return
         if name == "kube-proxy":
-            raise BadRequest("kube-proxy is not simulated yet: it arrives with Services networking")
+            self._proxy(self._node_arg(name, node)).stop()  # its rules stay in the kernel
+            return
         component = self._find_component(name, node)
         if not component.enabled:
             return
@@ -481,7 +489,10 @@ class Cluster(UpgradeVerbs):
                 self._start_kubelet_process(node_name)
             return
         if name == "kube-proxy":
-            raise BadRequest("kube-proxy is not simulated yet: it arrives with Services networking")
+            node_name = self._node_arg(name, node)
+            if self.powered[node_name]:
+                self._proxy(node_name).start()
+            return
         component = self._find_component(name, node)
         if component.enabled:
             return
@@ -567,6 +578,7 @@ class Cluster(UpgradeVerbs):
                 network_ready=False,
             )
         )
+        self.proxies[name].start()
 
     def remove_node(self, name: str) -> None:
         """Take a machine away for good: power it off and delete its Node object."""
@@ -575,6 +587,7 @@ class Cluster(UpgradeVerbs):
             raise BadRequest(f'node "{name}" runs the control plane and cannot be removed in this scenario')
         kubelet.stop()
         del self.kubelets[name]
+        self.proxies.pop(name).flush()
         self.powered.pop(name, None)
         with contextlib.suppress(NotFound):
             self.server.delete(LEARNER, "nodes", name)
@@ -587,6 +600,7 @@ class Cluster(UpgradeVerbs):
             return
         self.powered[name] = False
         kubelet.stop()
+        self.proxies[name].flush()
         for component in self.control_plane:
             if component.node == name:
                 component.stop()
@@ -601,6 +615,8 @@ class Cluster(UpgradeVerbs):
         def boot() -> None:
             if self.powered.get(name) and not kubelet.running:
                 self._start_kubelet_process(name)
+            if self.powered.get(name):
+                self.proxies[name].start()
             for component in self.control_plane:
                 if component.node == name and component.enabled:
                     component.schedule_start()
@@ -618,6 +634,24 @@ class Cluster(UpgradeVerbs):
     def node_powered(self, name: str) -> bool:
         self._kubelet(name)
         return self.powered[name]
+
+    def kube_proxy_running(self, name: str) -> bool:
+        """Whether the node's kube-proxy process runs (not when powered off or stopped)."""
+        return self._proxy(name).running
+
+    def proxy_rules(self, node: str, table: str | None = "nat") -> str:
+        """`iptables-save -t <table>` on the node (`table=None`: every table): the rules its
+        kube-proxy last wrote, stale if it has stopped since."""
+        proxy = self._proxy(node)
+        if not self.powered[node]:
+            raise BadRequest(f'node "{node}" is powered off')
+        if table is not None and table not in ("filter", "mangle", "nat"):
+            raise BadRequest(f"iptables-save: table '{table}' does not exist")
+        return proxy.rules(table, self.epoch)
+
+    def _proxy(self, name: str) -> KubeProxy:
+        self._kubelet(name)
+        return self.proxies[name]
 
     def _kubelet(self, name: str) -> Kubelet:
         kubelet = self.kubelets.get(name)

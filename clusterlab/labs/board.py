@@ -171,6 +171,7 @@ def node_card(
     lease: dict[str, Any] | None = None,
     epoch: datetime | None = None,
     kubelet_running: bool = True,
+    kube_proxy_running: bool = True,
 ) -> dict[str, Any]:
     """One node's card: status words, taints, resources, its heartbeat and eviction clock, and its
     pods (only counts when compact)."""
@@ -204,6 +205,7 @@ def node_card(
         "condition": condition,
         "powered": powered,
         "kubelet_running": kubelet_running,
+        "kube_proxy_running": kube_proxy_running,
         "version": (node.get("status", {}).get("nodeInfo") or {}).get("kubeletVersion", ""),
         "unschedulable": bool(node.get("spec", {}).get("unschedulable")),
         "taints": [taint_string(t) for t in node.get("spec", {}).get("taints") or []],
@@ -374,6 +376,14 @@ def kubelet_running(cluster: Cluster, name: str) -> bool:
         return True
 
 
+def kube_proxy_running(cluster: Cluster, name: str) -> bool:
+    """Whether the node's kube-proxy process runs (a Node object with no machine behind it: yes)."""
+    try:
+        return cluster.kube_proxy_running(name)
+    except NotFound:
+        return True
+
+
 def node_powered(cluster: Cluster, name: str) -> bool:
     """Whether the node's machine is on (a Node object with no machine behind it counts as on)."""
     try:
@@ -435,6 +445,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
             lease=leases.get(_name(node)),
             epoch=cluster.epoch,
             kubelet_running=kubelet_running(cluster, _name(node)),
+            kube_proxy_running=kube_proxy_running(cluster, _name(node)),
         )
         for node in nodes
     ]

@@ -33,8 +33,9 @@ CLOCK_ACTIONS = frozenset({"pause", "play", "step", "speed"})
 ACTIONS = ENGINE_ACTIONS | CLOCK_ACTIONS
 
 STEP_SECONDS = (1, 10)
-#: What `stop_component` / `start_component` may name: the control plane, and per node the kubelet.
-COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager", "kubelet")
+#: What `stop_component` / `start_component` may name: the control plane, and per node the
+#: kubelet and kube-proxy.
+COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager", "kubelet", "kube-proxy")
 MAX_REPLICAS = 100
 
 _VERSION = re.compile(r"^v\d{1,2}\.\d{1,3}\.\d{1,3}$")

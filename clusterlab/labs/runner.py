@@ -212,13 +212,15 @@ class LabRunner:
 
     def _board_key(self) -> tuple[Any, ...]:
         """What the cluster part of the board depends on: the store's revision, plus machine
-        state the store does not hold (a powered-off node, a stopped component)."""
+        state the store does not hold (a powered-off node, a stopped component, kubelet or kube-proxy)."""
         names = [card["name"] for card in (self._cluster_board or {}).get("nodes", [])]
         powered = tuple(board_vm.node_powered(self.cluster, name) for name in names)
+        proxies = tuple(board_vm.kube_proxy_running(self.cluster, name) for name in names)
+        kubelets = tuple(board_vm.kubelet_running(self.cluster, name) for name in names)
         components = tuple(
             (c.get("name"), c.get("node"), c.get("running")) for c in self.cluster.components()
         )
-        return (self.cluster.revision, powered, components)
+        return (self.cluster.revision, powered, proxies, kubelets, components)
 
     def fragments(self) -> list[Fragment]:
         """Every fragment of the current board."""

@@ -1,1 +1,1 @@
-"""The worker-node side: kubelet, container runtime (and kube-proxy, with Services)."""
+"""The worker-node side: kubelet, container runtime, kube-proxy."""
