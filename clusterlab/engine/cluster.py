@@ -28,30 +28,11 @@ from . import etcd_snapshot, scenarios
 from .apiserver import APIServer
 from .audit import ApiCall, User
 from .clock import Clock
+from .cluster_control_plane import ControlPlaneVerbs
 from .cluster_upgrade import UpgradeVerbs
 from .control_plane import (
-    COMPONENTS,
-    APIServerComponent,
-    Component,
-    ControllerManagerComponent,
-    Etcd,
-    EtcdMember,
-    SchedulerComponent,
+    static_pod,
 )
-from .controllers.base import ControllerContext, InformerFactory
-from .controllers.clusterrole_aggregation import ClusterRoleAggregationController
-from .controllers.deployment import DeploymentController
-from .controllers.disruption import DisruptionController
-from .controllers.endpoints import EndpointsController
-from .controllers.endpointslice import EndpointSliceController
-from .controllers.garbage_collector import GarbageCollector
-from .controllers.namespace import NamespaceController
-from .controllers.node_lifecycle import NodeLifecycleController
-from .controllers.podgc import PodGCController
-from .controllers.replicaset import ReplicaSetController
-from .controllers.resourcequota import ResourceQuotaController
-from .controllers.serviceaccounts import ServiceAccountsController
-from .controllers.taint_eviction import TaintEvictionController
 from .errors import AlreadyExists, ApiError, BadRequest, NotFound
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
@@ -65,7 +46,6 @@ from .node.usage import UsageModel
 from .priority_classes import system_priority_classes
 from .rbac_policy import bootstrap_objects
 from .scheduler.framework import Diagnosis
-from .scheduler.scheduler import Scheduler
 from .store import Store
 from .timefmt import parse_epoch
 
@@ -80,74 +60,8 @@ SA_CONTROLLER = User(
 )
 BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
-STATIC_POD_SPECS: dict[str, tuple[str, dict[str, str]]] = {
-    "etcd": ("registry.k8s.io/etcd:3.5.16-0", {"cpu": "100m", "memory": "100Mi"}),
-    "kube-apiserver": ("registry.k8s.io/kube-apiserver:v1.32.0", {"cpu": "250m"}),
-    "kube-controller-manager": ("registry.k8s.io/kube-controller-manager:v1.32.0", {"cpu": "200m"}),
-    "kube-scheduler": ("registry.k8s.io/kube-scheduler:v1.32.0", {"cpu": "100m"}),
-}
 
-
-def _static_pod(component: str, version: str = "v1.32.0") -> Obj:
-    """A control-plane component's static pod manifest; its image is tagged with the version
-    kubeadm installed (etcd has its own release)."""
-    image, requests = STATIC_POD_SPECS[component]
-    if component != "etcd":
-        image = f"registry.k8s.io/{component}:{version}"
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": component, "labels": {"component": component, "tier": "control-plane"}},
-        "spec": {
-            "containers": [{"name": component, "image": image, "resources": {"requests": requests}}],
-            "hostNetwork": True,
-            "priorityClassName": "system-node-critical",
-            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-            "tolerations": [{"effect": "NoExecute", "operator": "Exists"}],
-        },
-    }
-
-
-class ControllerManager:
-    """kube-controller-manager: the controllers, sharing one informer factory."""
-
-    def __init__(self, server: APIServer, clock: Clock, rng: random.Random) -> None:
-        self.informers = InformerFactory(
-            server, User("system:kube-controller-manager", "kube-controller-manager")
-        )
-        ctx = ControllerContext(server, clock, rng, self.informers)
-        self.controllers = [
-            ReplicaSetController(ctx),
-            DeploymentController(ctx),
-            GarbageCollector(ctx),
-            NodeLifecycleController(ctx),
-            NamespaceController(ctx),
-            TaintEvictionController(ctx),
-            PodGCController(ctx),
-            ResourceQuotaController(ctx),
-            ClusterRoleAggregationController(ctx),
-            ServiceAccountsController(ctx),
-            EndpointsController(ctx),
-            EndpointSliceController(ctx),
-            DisruptionController(ctx),
-        ]
-        self.running = False
-
-    def start(self) -> None:
-        self.running = True
-        self.informers.start()
-        for c in self.controllers:
-            c.start()
-
-    def stop(self) -> None:
-        """The process exits: controllers stop working and the caches are gone."""
-        self.running = False
-        for c in self.controllers:
-            c.stop()
-        self.informers.stop()
-
-
-class Cluster(UpgradeVerbs):
+class Cluster(UpgradeVerbs, ControlPlaneVerbs):
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
     def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
@@ -200,7 +114,7 @@ class Cluster(UpgradeVerbs):
             images = list(spec.images)
             static = []
             for comp in spec.components:
-                static.append(_static_pod(comp, self.scenario.version))
+                static.append(static_pod(comp, self.scenario.version))
                 images.append(static[-1]["spec"]["containers"][0]["image"])
             config = NodeConfig(
                 name=spec.name,
@@ -379,169 +293,6 @@ class Cluster(UpgradeVerbs):
         scheduler = self.scheduler
         return scheduler.diagnoses.get(f"{namespace}/{name}") if scheduler is not None else None
 
-    # -- control plane --------------------------------------------------------------------
-
-    def _start_control_plane(self) -> None:
-        self.control_plane: list[Component] = []
-        for spec in self.scenario.nodes:
-            for name in sorted(spec.components, key=COMPONENTS.index):
-                self.control_plane.append(self._component(name, spec.name))
-        members = [c for c in self.control_plane if isinstance(c, EtcdMember)]
-        self.etcd = Etcd(self.clock, members, lambda: self.store.revision)
-        if self.etcd.members:
-            self.server.storage_ready = self.etcd.serving
-        for component in sorted(self.control_plane, key=lambda c: COMPONENTS.index(c.name)):
-            component.boot()
-
-    def _component(self, name: str, node: str) -> Component:
-        changed = self._control_plane_changed
-        if name == "kube-apiserver":
-            return APIServerComponent(node, self.clock, changed)
-        if name == "etcd":
-            return EtcdMember(node, self.clock, changed)
-        if name == "kube-scheduler":
-            return SchedulerComponent(
-                node,
-                self.clock,
-                changed,
-                self.server,
-                self.seed,
-                User("system:kube-scheduler", "kube-scheduler"),
-                "default-scheduler",
-                make=lambda process: Scheduler(self.server, process, self.rng),
-            )
-        return ControllerManagerComponent(
-            node,
-            self.clock,
-            changed,
-            self.server,
-            self.seed,
-            User("system:kube-controller-manager", "kube-controller-manager"),
-            "kube-controller-manager",
-            make=lambda process: ControllerManager(self.server, process, self.rng),
-        )
-
-    def _control_plane_changed(self) -> None:
-        apiservers = [c for c in self.control_plane if c.name == "kube-apiserver"]
-        if apiservers:  # clients reach any API server that runs (through a load balancer in `ha`)
-            self.server.available = any(c.running for c in apiservers)
-        self.etcd.member_changed()
-
-    def _leader(self, name: str) -> Component | None:
-        return next((c for c in self.control_plane if c.name == name and c.leading), None)
-
-    @property
-    def scheduler(self) -> Scheduler | None:
-        """The leading kube-scheduler's scheduler, if one leads."""
-        leader = self._leader("kube-scheduler")
-        return leader.scheduler if isinstance(leader, SchedulerComponent) else None
-
-    @property
-    def controller_manager(self) -> ControllerManager | None:
-        """The leading kube-controller-manager, if one leads."""
-        leader = self._leader("kube-controller-manager")
-        return leader.manager if isinstance(leader, ControllerManagerComponent) else None
-
-    def _find_component(self, name: str, node: str | None) -> Component:
-        if name in ("kubelet", "kube-proxy"):
-            raise BadRequest(f"{name} runs on every node: use stop_component({name!r}, node=...)")
-        if name not in COMPONENTS:
-            raise BadRequest(
-                f'unknown component "{name}": one of {", ".join(COMPONENTS)}, kubelet, kube-proxy'
-            )
-        matches = [c for c in self.control_plane if c.name == name and (node is None or c.node == node)]
-        if not matches:
-            where = f' on node "{node}"' if node else ""
-            raise NotFound(f"no {name} runs{where}")
-        if len(matches) > 1:
-            nodes = ", ".join(c.node for c in matches)
-            raise BadRequest(f"{name} runs on {nodes}: say which with node=")
-        return matches[0]
-
-    def stop_component(self, name: str, node: str | None = None) -> None:
-        """Stop a component as an administrator would: move a control-plane component's static
-        pod manifest out of `/etc/kubernetes/manifests` (the kubelet kills it and deletes its
-        mirror pod), or stop a node's kubelet (`systemctl stop kubelet`: its pods keep running,
-        but nothing reports on them and the node stops heartbeating) or kube-proxy (its iptables
-        rules stay as they were, going stale)."""
-        if name == "kubelet":
-            kubelet = self._kubelet(self._node_arg(name, node))
-            if kubelet.running:
-                kubelet.stop(keep_containers=True)
-            return
-        if name == "kube-proxy":
-            self._proxy(self._node_arg(name, node)).stop()  # its rules stay in the kernel
-            return
-        component = self._find_component(name, node)
-        if not component.enabled:
-            return
-        component.enabled = False
-        component.stop()
-        self._kubelet(component.node).remove_static_pod(name)
-
-    def start_component(self, name: str, node: str | None = None) -> None:
-        """Undo `stop_component`: the manifest is back, the kubelet starts the component again
-        (or the kubelet itself starts and reports its node)."""
-        if name == "kubelet":
-            node_name = self._node_arg(name, node)
-            kubelet = self._kubelet(node_name)
-            if self.powered[node_name] and not kubelet.running:
-                self._start_kubelet_process(node_name)
-            return
-        if name == "kube-proxy":
-            node_name = self._node_arg(name, node)
-            if self.powered[node_name]:
-                self._proxy(node_name).start()
-            return
-        component = self._find_component(name, node)
-        if component.enabled:
-            return
-        component.enabled = True
-        self._kubelet(component.node).add_static_pod(_static_pod(name))
-        if self.powered[component.node]:
-            component.schedule_start()
-
-    # -- etcd backup and restore ----------------------------------------------------------
-
-    def etcd_snapshot(self, name: str) -> Obj:
-        """`etcdctl snapshot save <name>`: the whole keyspace now; returns its status (hash,
-        revision, total keys, total size). etcd must be serving."""
-        from .errors import StorageUnavailable
-        from .kinds import KINDS
-
-        if not name or len(name) > 63 or not name.replace("-", "").replace(".", "").isalnum():
-            raise BadRequest(f"invalid snapshot name {name[:64]!r}: letters, digits, '-' and '.' only")
-        if self.etcd.members and not self.etcd.serving():
-            raise StorageUnavailable("context deadline exceeded")
-        snap = etcd_snapshot.save(self.store, [k.plural for k in KINDS], name, self.clock.now)
-        self.snapshots[name] = snap
-        return {"name": name, **snap.status()}
-
-    def etcd_snapshots(self) -> list[Obj]:
-        """The snapshots saved so far, oldest first, with their status and when they were taken."""
-        return [{"name": n, "time": snap.time, **snap.status()} for n, snap in self.snapshots.items()]
-
-    def etcd_restore(self, name: str) -> Obj:
-        """`etcdutl snapshot restore <name> --bump-revision 1000000000 --mark-compacted`, done as
-        the Kubernetes docs say: only while no kube-apiserver runs. When the API servers start
-        again, every component finds the cluster as the snapshot had it."""
-        snap = self.snapshots.get(name)
-        if snap is None:
-            raise NotFound(f'snapshot "{name}" not found')
-        if any(c.running for c in self.control_plane if c.name == "kube-apiserver"):
-            raise BadRequest(
-                "stop every kube-apiserver before restoring etcd: if any API servers are running in "
-                "your cluster, you should not attempt to restore instances of etcd"
-            )
-        for change in etcd_snapshot.restore(self.store, snap, self.clock.now):
-            self.server.watches.fanout(change)
-        return {"name": name, **snap.status(), "revision": self.store.revision}
-
-    def _node_arg(self, name: str, node: str | None) -> str:
-        if not node:
-            raise BadRequest(f"{name} runs on every node: say which with node=")
-        return node
-
     # -- nodes and faults -----------------------------------------------------------------
 
     def add_node(
@@ -658,24 +409,6 @@ class Cluster(UpgradeVerbs):
         if kubelet is None:
             raise NotFound(f'nodes "{name}" not found')
         return kubelet
-
-    def components(self) -> list[Obj]:
-        """The control-plane components and where they run: whether each process runs, and
-        whether it leads (the elected scheduler and controller manager, the etcd leader; an
-        API server that runs always serves)."""
-        out = []
-        shown = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager")
-        for c in sorted(self.control_plane, key=lambda c: shown.index(c.name)):  # stable: nodes stay in order
-            entry = c.describe()
-            if isinstance(c, EtcdMember):
-                entry["leader"] = c is self.etcd.leader and c.running
-                entry["quorum"] = self.etcd.has_quorum()
-                entry["serving"] = self.etcd.serving()
-                entry["term"] = self.etcd.term
-                entry["index"] = self.etcd.member_index(c)
-                entry["behind"] = self.etcd.log_index() - entry["index"]
-            out.append(entry)
-        return out
 
     def state(self) -> dict[str, list[Obj]]:
         """Every stored object by resource (copies): what determinism tests compare."""

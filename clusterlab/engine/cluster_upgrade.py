@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .audit import User
+from .control_plane import static_pod
 from .errors import ApiError, BadRequest, NotFound
 from .procedure import Procedure, ProcedureFailed, Step, Wait
 from .versions import (
@@ -258,13 +259,12 @@ class UpgradeVerbs:
     def _restart_static_pod(self, component: Component, target: Version) -> None:
         """The manifest changes: the kubelet kills the old container (its mirror pod goes)
         and runs the new one, whose mirror pod it publishes again."""
-        from .cluster import _static_pod
 
         kubelet = self._kubelet(component.node)
         kubelet.remove_static_pod(component.name)
         component.stop()
         self.component_versions[(component.name, component.node)] = target
-        kubelet.add_static_pod(_static_pod(component.name, str(target)))
+        kubelet.add_static_pod(static_pod(component.name, str(target)))
         if component.enabled and self.powered.get(component.node):
             component.schedule_start()
 

@@ -50,6 +50,34 @@ APISERVER_READY_SECONDS = 5.0
 ETCD_ELECTION_TIMEOUT = 1.0
 
 
+STATIC_POD_SPECS: dict[str, tuple[str, dict[str, str]]] = {
+    "etcd": ("registry.k8s.io/etcd:3.5.16-0", {"cpu": "100m", "memory": "100Mi"}),
+    "kube-apiserver": ("registry.k8s.io/kube-apiserver:v1.32.0", {"cpu": "250m"}),
+    "kube-controller-manager": ("registry.k8s.io/kube-controller-manager:v1.32.0", {"cpu": "200m"}),
+    "kube-scheduler": ("registry.k8s.io/kube-scheduler:v1.32.0", {"cpu": "100m"}),
+}
+
+
+def static_pod(component: str, version: str = "v1.32.0") -> Obj:
+    """A control-plane component's static pod manifest; its image is tagged with the version
+    kubeadm installed (etcd has its own release)."""
+    image, requests = STATIC_POD_SPECS[component]
+    if component != "etcd":
+        image = f"registry.k8s.io/{component}:{version}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": component, "labels": {"component": component, "tier": "control-plane"}},
+        "spec": {
+            "containers": [{"name": component, "image": image, "resources": {"requests": requests}}],
+            "hostNetwork": True,
+            "priorityClassName": "system-node-critical",
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "tolerations": [{"effect": "NoExecute", "operator": "Exists"}],
+        },
+    }
+
+
 class Component:
     """One control-plane component's process on one node."""
 

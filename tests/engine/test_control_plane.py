@@ -357,3 +357,15 @@ def test_ha_etcd_replicates_its_log_and_a_stale_member_cannot_lead():
     assert members["control-plane-3"]["leader"] and not members["control-plane-1"]["leader"]
     assert members["control-plane-1"]["behind"] == 0
     assert len(c.list("nodes")) == 6
+
+
+def test_a_restarted_component_keeps_the_version_it_was_upgraded_to():
+    c = Cluster()
+    c.upgrade_control_plane("v1.33.0")
+    c.advance(60)
+    c.stop_component("kube-scheduler")
+    c.start_component("kube-scheduler")
+    c.advance(15)
+    mirror = c.get("pod", "kube-scheduler-control-plane", "kube-system")
+    assert mirror["spec"]["containers"][0]["image"] == "registry.k8s.io/kube-scheduler:v1.33.0"
+    assert pod_status(mirror) == "Running"

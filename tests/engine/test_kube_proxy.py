@@ -7,7 +7,7 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.errors import BadRequest
-from clusterlab.engine.node.proxy import endpoint_chain, probability, save_string, service_chain
+from clusterlab.engine.node.iptables_rules import endpoint_chain, probability, save_string, service_chain
 
 WEB = """
 apiVersion: apps/v1
@@ -173,7 +173,7 @@ def test_a_deleted_pods_endpoint_leaves_at_the_next_sync(cluster: Cluster) -> No
 
 
 def test_terminating_endpoints_serve_when_none_is_ready() -> None:
-    from clusterlab.engine.node.proxy import Endpoint, build_tables, service_ports
+    from clusterlab.engine.node.iptables_rules import Endpoint, build_tables, service_ports
 
     svc = {
         "metadata": {"name": "web", "namespace": "default"},
