@@ -169,6 +169,12 @@ def test_scheduler_records_scores_per_plugin(cluster):
     assert d.selected == pod["spec"]["nodeName"]
     assert sorted(d.feasible) == ["worker-1", "worker-2", "worker-3"]
     row = d.scores[d.selected]
-    assert set(row.weighted) == {"TaintToleration", "NodeResourcesFit", "NodeResourcesBalancedAllocation"}
+    assert set(row.weighted) == {
+        "TaintToleration",
+        "NodeAffinity",
+        "NodeResourcesFit",
+        "NodeResourcesBalancedAllocation",
+    }
     assert row.weighted["TaintToleration"] == 3 * row.normalized["TaintToleration"] == 300
+    assert row.weighted["NodeAffinity"] == 0  # no preferred terms: every node scores 0
     assert row.total == sum(row.weighted.values())

@@ -1,0 +1,106 @@
+"""NodeAffinity: `nodeSelector` and node affinity, as kube-scheduler's plugin applies them.
+
+Filter: the node's labels must match every `nodeSelector` pair and, when
+`requiredDuringSchedulingIgnoredDuringExecution` is set, at least one of its
+`nodeSelectorTerms` (the terms are ORed; within a term `matchExpressions` and `matchFields` are
+ANDed; an empty term matches nothing). Operators In, NotIn, Exists, DoesNotExist, Gt, Lt (Gt/Lt
+compare integers; a missing or non-integer label does not match); `matchFields` knows only
+`metadata.name`. Failure: `node(s) didn't match Pod's node affinity/selector`,
+UnschedulableAndUnresolvable.
+
+Score: the sum of the weights of the `preferredDuringSchedulingIgnoredDuringExecution` terms the
+node matches; NormalizeScore scales them onto 0–100 (`DefaultNormalizeScore`, not reversed).
+Default weight 2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..framework import (
+    MAX_NODE_SCORE,
+    OK,
+    UNRESOLVABLE,
+    CycleState,
+    FilterPlugin,
+    NodeInfo,
+    ScorePlugin,
+    Status,
+)
+
+Obj = dict[str, Any]
+REASON = "node(s) didn't match Pod's node affinity/selector"
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def requirement_matches(req: Obj, values_of: dict[str, str]) -> bool:
+    """One `NodeSelectorRequirement` against a node's labels (or fields)."""
+    key, op, values = req.get("key", ""), req.get("operator", ""), req.get("values") or []
+    present = key in values_of
+    value = values_of.get(key)
+    if op == "In":
+        return present and value in values
+    if op == "NotIn":
+        return not present or value not in values
+    if op == "Exists":
+        return present
+    if op == "DoesNotExist":
+        return not present
+    if op in ("Gt", "Lt"):
+        have, bound = _int(value), _int(values[0] if len(values) == 1 else None)
+        if have is None or bound is None:
+            return False
+        return have > bound if op == "Gt" else have < bound
+    return False
+
+
+def term_matches(term: Obj, node: Obj) -> bool:
+    """A `NodeSelectorTerm`: all its expressions and fields hold; an empty term matches nothing."""
+    exprs, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
+    if not exprs and not fields:
+        return False
+    labels = node["metadata"].get("labels") or {}
+    node_fields = {"metadata.name": node["metadata"]["name"]}
+    return all(requirement_matches(r, labels) for r in exprs) and all(
+        requirement_matches(r, node_fields) for r in fields
+    )
+
+
+def _affinity(pod: Obj) -> Obj:
+    return ((pod["spec"].get("affinity") or {}).get("nodeAffinity")) or {}
+
+
+class NodeAffinity(FilterPlugin, ScorePlugin):
+    name = "NodeAffinity"
+
+    def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
+        labels = node.node["metadata"].get("labels") or {}
+        for key, value in (pod["spec"].get("nodeSelector") or {}).items():
+            if labels.get(key) != value:
+                return Status(UNRESOLVABLE, [REASON], self.name)
+        required = _affinity(pod).get("requiredDuringSchedulingIgnoredDuringExecution")
+        if required is not None and not any(
+            term_matches(t, node.node) for t in required.get("nodeSelectorTerms") or []
+        ):
+            return Status(UNRESOLVABLE, [REASON], self.name)
+        return OK
+
+    def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
+        preferred = _affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution") or []
+        return sum(
+            int(p.get("weight") or 0) for p in preferred if term_matches(p.get("preference") or {}, node.node)
+        )
+
+    def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
+        """`helper.DefaultNormalizeScore(MaxNodeScore, reverse=false, scores)`."""
+        highest = max(scores.values(), default=0)
+        if highest == 0:
+            return
+        for name, s in scores.items():
+            scores[name] = MAX_NODE_SCORE * s // highest
