@@ -9,94 +9,19 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.kubeapi.live import new_lab
+from tests.kubeapi.kubectl_cli import WEB, Kubectl, columns, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: app
-        image: {image}
-        ports:
-        - containerPort: 80
-"""
-
-
-@dataclass
-class Kubectl:
-    """Runs kubectl with the lab's kubeconfig, a scratch HOME and a fresh cache dir each time."""
-
-    home: Path
-    kubeconfig: Path
-    runs: int = 0
-
-    def argv(self, *args: str) -> list[str]:
-        self.runs += 1
-        cache = self.home / f"cache-{self.runs}"
-        return ["kubectl", f"--kubeconfig={self.kubeconfig}", f"--cache-dir={cache}", *args]
-
-    def env(self) -> dict[str, str]:
-        return {"HOME": str(self.home), "PATH": "/usr/local/bin:/usr/bin:/bin"}
-
-    def __call__(
-        self, *args: str, stdin: str | None = None, ok: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            self.argv(*args), input=stdin, capture_output=True, text=True, env=self.env(), timeout=60
-        )
-        if ok:
-            assert done.returncode == 0, f"kubectl {' '.join(args)}: rc={done.returncode}\n{done.stderr}"
-        return done
-
-    def out(self, *args: str, stdin: str | None = None) -> str:
-        return self(*args, stdin=stdin).stdout
-
-    def manifest(self, name: str, replicas: int = 2, image: str = "nginx:1.27") -> Path:
-        path = self.home / f"{name}.yaml"
-        path.write_text(WEB.format(name=name, replicas=replicas, image=image))
-        return path
-
 
 @pytest.fixture(scope="module")
 def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    home = tmp_path_factory.mktemp("kubectl-home")
-    lab_id = new_lab(live_server_process, "kubectl-user", speed=60)
-    config = live_server_process.manage(
-        "kubeconfig", "kubectl-user", "--lab", lab_id, "--server", live_server_process.url
-    )
-    path = home / "kubeconfig"
-    path.write_text(config)
-    yield Kubectl(home, path)
-
-
-def wait_for(check: object, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.3)
-
-
-def columns(text: str) -> list[list[str]]:
-    return [line.split() for line in text.strip().splitlines()]
+    yield kubectl_for_new_lab(live_server_process, tmp_path_factory, "kubectl-user")
 
 
 def test_version_picks_1_32(kubectl: Kubectl) -> None:

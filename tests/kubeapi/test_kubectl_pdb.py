@@ -11,8 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.kubeapi.live import new_lab
-from tests.kubeapi.test_kubectl import Kubectl, columns, wait_for
+from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, ready, wait_for
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -31,26 +30,11 @@ REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 
 @pytest.fixture(scope="module")
 def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    home = tmp_path_factory.mktemp("kubectl-pdb")
-    lab_id = new_lab(live_server_process, "pdb-user", speed=60)
-    config = live_server_process.manage(
-        "kubeconfig", "pdb-user", "--lab", lab_id, "--server", live_server_process.url
-    )
-    path = home / "kubeconfig"
-    path.write_text(config)
-    yield Kubectl(home, path)
-
-
-def _ready(kubectl: Kubectl, name: str, replicas: int) -> None:
-    kubectl.out("apply", "-f", str(kubectl.manifest(name, replicas=replicas)))
-    wait_for(
-        lambda: kubectl.out("get", "deploy", name, "-o", "jsonpath={.status.readyReplicas}") == str(replicas),
-        60,
-    )
+    yield kubectl_for_new_lab(live_server_process, tmp_path_factory, "pdb-user")
 
 
 def test_get_and_describe_pdb(kubectl: Kubectl) -> None:
-    _ready(kubectl, "shop", 3)
+    ready(kubectl, "shop", 3)
     out = kubectl.out("apply", "-f", "-", stdin=PDB.format(name="shop", bound="minAvailable: 2", app="shop"))
     assert out == "poddisruptionbudget.policy/shop created\n"
     wait_for(
@@ -78,7 +62,7 @@ def test_get_and_describe_pdb(kubectl: Kubectl) -> None:
 
 
 def test_drain_waits_for_the_budget_and_retries_every_5s(kubectl: Kubectl) -> None:
-    _ready(kubectl, "cart", 3)
+    ready(kubectl, "cart", 3)
     kubectl.out("apply", "-f", "-", stdin=PDB.format(name="cart", bound="maxUnavailable: 0", app="cart"))
     wait_for(lambda: kubectl.out("get", "pdb", "cart", "-o", "jsonpath={.status.expectedPods}") == "3", 30)
     nodes = kubectl.out("get", "pods", "-l", "app=cart", "-o", "jsonpath={.items[*].spec.nodeName}").split()

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.kubeapi.live import new_lab
-from tests.kubeapi.test_kubectl import Kubectl, columns, wait_for
+from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -46,15 +45,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    """kubectl with a kubeconfig for a fresh lab of its own."""
-    home = tmp_path_factory.mktemp("kubectl-quota")
-    lab_id = new_lab(live_server_process, "quota-user", speed=60)
-    config = live_server_process.manage(
-        "kubeconfig", "quota-user", "--lab", lab_id, "--server", live_server_process.url
-    )
-    path = home / "kubeconfig"
-    path.write_text(config)
-    yield Kubectl(home, path)
+    yield kubectl_for_new_lab(live_server_process, tmp_path_factory, "quota-user")
 
 
 def _used(kubectl: Kubectl, resource: str) -> str:

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from tests.kubeapi.live import new_lab
-from tests.kubeapi.test_kubectl import Kubectl, columns, wait_for
+from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, ready, wait_for
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -30,23 +29,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    """kubectl with a kubeconfig for a fresh lab of its own."""
-    home = tmp_path_factory.mktemp("kubectl-services")
-    lab_id = new_lab(live_server_process, "services-user", speed=60)
-    config = live_server_process.manage(
-        "kubeconfig", "services-user", "--lab", lab_id, "--server", live_server_process.url
-    )
-    path = home / "kubeconfig"
-    path.write_text(config)
-    yield Kubectl(home, path)
-
-
-def _ready(kubectl: Kubectl, name: str, replicas: int) -> None:
-    kubectl.out("apply", "-f", str(kubectl.manifest(name, replicas=replicas)))
-    wait_for(
-        lambda: kubectl.out("get", "deploy", name, "-o", "jsonpath={.status.readyReplicas}") == str(replicas),
-        60,
-    )
+    yield kubectl_for_new_lab(live_server_process, tmp_path_factory, "services-user")
 
 
 def test_the_kubernetes_service_is_there_from_the_start(kubectl: Kubectl) -> None:
@@ -68,7 +51,7 @@ def test_the_kubernetes_service_is_there_from_the_start(kubectl: Kubectl) -> Non
 
 
 def test_expose_a_deployment_then_get_and_describe(kubectl: Kubectl) -> None:
-    _ready(kubectl, "web", 2)
+    ready(kubectl, "web", 2)
     assert kubectl.out("expose", "deployment", "web", "--port=80", "--target-port=80").strip() == (
         "service/web exposed"
     )
@@ -102,7 +85,7 @@ def test_expose_a_deployment_then_get_and_describe(kubectl: Kubectl) -> None:
 
 
 def test_expose_as_nodeport_and_the_allocation_errors(kubectl: Kubectl) -> None:
-    _ready(kubectl, "shop", 1)
+    ready(kubectl, "shop", 1)
     out = kubectl.out("expose", "deploy", "shop", "--name=shop-np", "--type=NodePort", "--port=8080")
     assert out.strip() == "service/shop-np exposed"
     spec = json.loads(kubectl.out("get", "svc", "shop-np", "-o", "json"))["spec"]

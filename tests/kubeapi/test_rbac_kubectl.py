@@ -10,8 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.kubeapi.live import new_lab
-from tests.kubeapi.test_kubectl import Kubectl, columns
+from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -21,14 +20,7 @@ SA = "system:serviceaccount:default:default"
 
 @pytest.fixture(scope="module")
 def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    home = tmp_path_factory.mktemp("rbac-home")
-    lab_id = new_lab(live_server_process, "rbac-user", speed=60)
-    config = live_server_process.manage(
-        "kubeconfig", "rbac-user", "--lab", lab_id, "--server", live_server_process.url
-    )
-    path = home / "kubeconfig"
-    path.write_text(config)
-    yield Kubectl(home, path)
+    yield kubectl_for_new_lab(live_server_process, tmp_path_factory, "rbac-user")
 
 
 def test_the_admin_can_do_anything_and_says_why(kubectl: Kubectl) -> None:
