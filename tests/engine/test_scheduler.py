@@ -43,7 +43,7 @@ def test_node_resources_fit_filter_uses_requests(pod_cpu, used_cpu, fits, reason
     info = NodeInfo(_node())
     info.add_pod("default/x", _pod(cpu=used_cpu))
     pod = _pod(cpu=pod_cpu)
-    plugin.pre_filter(state, pod)
+    plugin.pre_filter(state, pod, [info])
     st = plugin.filter(state, pod, info)
     assert st.ok == fits and st.reasons == reasons
 
@@ -54,7 +54,7 @@ def test_least_allocated_and_balanced_scores():
     busy = NodeInfo(_node("busy"))
     busy.add_pod("default/x", _pod(cpu="1", memory="512Mi"))
     pod = _pod(cpu="500m", memory="1Gi")
-    fit.pre_filter(state, pod)
+    fit.pre_filter(state, pod, [empty, busy])
     bal.pre_score(state, pod, [empty, busy])
     # LeastAllocated: cpu (2000-500)*100/2000=75, memory (4Gi-1Gi)*100/4Gi=75 → 75
     assert fit.score(state, pod, empty) == 75

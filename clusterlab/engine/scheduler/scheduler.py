@@ -32,14 +32,21 @@ from ..jsonutil import copy_json
 from ..recorder import EventRecorder
 from .framework import (
     SKIP,
+    BindPlugin,
     CycleState,
     Diagnosis,
     FilterPlugin,
+    Handle,
     NodeInfo,
+    PermitPlugin,
+    Plugin,
     PluginScores,
+    PostBindPlugin,
     PostFilterPlugin,
+    PreBindPlugin,
     PreFilterPlugin,
     PreScorePlugin,
+    ReservePlugin,
     ScorePlugin,
     Status,
 )
@@ -86,12 +93,25 @@ class Scheduler:
         self.next_start_node_index = 0
         self.running = False
         self._cycle_timer: Timer | None = None
-        plugins = {name: REGISTRY[name]() for name in REGISTRY}
-        self.pre_filters = [p for n in profile.pre_filter if isinstance(p := plugins[n], PreFilterPlugin)]
-        self.filters = [p for n in profile.filter if isinstance(p := plugins[n], FilterPlugin)]
-        self.post_filters = [p for n in profile.post_filter if isinstance(p := plugins[n], PostFilterPlugin)]
-        self.pre_scores = [p for n in profile.pre_score if isinstance(p := plugins[n], PreScorePlugin)]
-        self.scores = [(p, w) for n, w in profile.score.items() if isinstance(p := plugins[n], ScorePlugin)]
+        self.handle = Handle(server, self.user, clock, self.recorder, self.node_infos)
+        self.plugins: dict[str, Plugin] = {
+            name: REGISTRY[name](profile.plugin_args.get(name), self.handle)
+            for name, _ in profile.multi_point
+        }
+
+        def at(point: str, kind: type) -> list:
+            return [p for n in profile.enabled(point) if isinstance(p := self.plugins[n], kind)]
+
+        self.pre_filters: list[PreFilterPlugin] = at("preFilter", PreFilterPlugin)
+        self.filters: list[FilterPlugin] = at("filter", FilterPlugin)
+        self.post_filters: list[PostFilterPlugin] = at("postFilter", PostFilterPlugin)
+        self.pre_scores: list[PreScorePlugin] = at("preScore", PreScorePlugin)
+        self.scores = [(p, profile.weight_of(p.name)) for p in at("score", ScorePlugin)]
+        self.reserves: list[ReservePlugin] = at("reserve", ReservePlugin)
+        self.permits: list[PermitPlugin] = at("permit", PermitPlugin)
+        self.pre_binds: list[PreBindPlugin] = at("preBind", PreBindPlugin)
+        self.binders: list[BindPlugin] = at("bind", BindPlugin)
+        self.post_binds: list[PostBindPlugin] = at("postBind", PostBindPlugin)
         self.nodes.add_handler(self._node_added, self._node_updated, self._node_deleted)
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
 
@@ -235,9 +255,9 @@ class Scheduler:
         assumed = copy_json(pod)
         assumed["spec"]["nodeName"] = node
         self._account(key, assumed)
-        try:
-            self.server.bind(self.user, ns, name, node)
-        except ApiError:
+        failed = self._reserve_permit_bind(diagnosis.state, pod, node)
+        if failed is not None:
+            diagnosis.bind_error = failed.message()
             info = self.node_infos.get(node)
             if info is not None:
                 info.remove_pod(key)
@@ -246,6 +266,43 @@ class Scheduler:
             return
         self.queue.done(key)
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
+
+    def _reserve_permit_bind(self, state: CycleState, pod: Obj, node: str) -> Status | None:
+        """Reserve → Permit → PreBind → Bind → PostBind; on a failure every Reserve plugin
+        is unreserved, in reverse order, and the failing status returned."""
+        failed: Status | None = None
+        for plugin in self.reserves:
+            st = plugin.reserve(state, pod, node)
+            if not st.ok:
+                failed = st
+                break
+        if failed is None:
+            for plugin in self.permits:
+                st = plugin.permit(state, pod, node)
+                if not st.ok:
+                    failed = st
+                    break
+        if failed is None:
+            for plugin in self.pre_binds:
+                st = plugin.pre_bind(state, pod, node)
+                if not st.ok:
+                    failed = st
+                    break
+        if failed is None:
+            for plugin in self.binders:
+                st = plugin.bind(state, pod, node)
+                if st.code == SKIP:
+                    continue
+                if not st.ok:
+                    failed = st
+                break
+        if failed is not None:
+            for plugin in reversed(self.reserves):
+                plugin.unreserve(state, pod, node)
+            return failed
+        for plugin in self.post_binds:
+            plugin.post_bind(state, pod, node)
+        return None
 
     def _set_unschedulable(self, pod: Obj, message: str) -> None:
         for c in pod.get("status", {}).get("conditions") or ():
@@ -278,11 +335,22 @@ class Scheduler:
         if not nodes:
             return diagnosis
         state = CycleState()
+        diagnosis.state = state
+        skipped: set[str] = set()
         for plugin in self.pre_filters:
-            st = plugin.pre_filter(state, pod)
-            if not st.ok:
+            st = plugin.pre_filter(state, pod, nodes)
+            if st.code == SKIP:
+                skipped.add(plugin.name)
+            elif not st.ok:
+                st.plugin = st.plugin or plugin.name
                 diagnosis.pre_filter_msg = st.message()
+                diagnosis.pre_filter_plugin = st.plugin
+                for info in nodes:  # every node has the same status (SetAbsentNodesStatus)
+                    diagnosis.node_status[info.name] = st
+                self._post_filter(state, pod, diagnosis, nodes)
                 return diagnosis
+        diagnosis.skipped_filter_plugins = sorted(skipped)
+        filters = [p for p in self.filters if p.name not in skipped]
         n = len(nodes)
         want = num_feasible_nodes_to_find(n, self.profile.percentage_of_nodes_to_score)
         feasible: list[NodeInfo] = []
@@ -291,7 +359,7 @@ class Scheduler:
         for i in range(n):
             info = nodes[(start + i) % n]
             processed += 1
-            for plugin in self.filters:
+            for plugin in filters:
                 st = plugin.filter(state, pod, info)
                 if not st.ok:
                     diagnosis.node_status[info.name] = st
@@ -304,14 +372,22 @@ class Scheduler:
         diagnosis.nodes_evaluated = processed
         diagnosis.feasible = [f.name for f in feasible]
         if not feasible:
-            for plugin in self.post_filters:
-                diagnosis.post_filter_msg = plugin.post_filter(state, pod, diagnosis, nodes)
+            self._post_filter(state, pod, diagnosis, nodes)
             return diagnosis
         if len(feasible) == 1:
             diagnosis.selected = feasible[0].name
             return diagnosis
         self._score(state, pod, feasible, diagnosis)
         return diagnosis
+
+    def _post_filter(self, state: CycleState, pod: Obj, diagnosis: Diagnosis, nodes: list[NodeInfo]) -> None:
+        """PostFilter plugins run in order until one nominates a node."""
+        for plugin in self.post_filters:
+            result = plugin.post_filter(state, pod, diagnosis, nodes)
+            diagnosis.post_filter_msg = result.message
+            if result.nominated_node:
+                diagnosis.nominated_node = result.nominated_node
+                return
 
     def _score(self, state: CycleState, pod: Obj, feasible: list[NodeInfo], diagnosis: Diagnosis) -> None:
         skipped: set[str] = set()

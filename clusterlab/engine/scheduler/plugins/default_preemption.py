@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import UNRESOLVABLE, CycleState, Diagnosis, NodeInfo, PostFilterPlugin
+from ..framework import UNRESOLVABLE, CycleState, Diagnosis, NodeInfo, PostFilterPlugin, PostFilterResult
 
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
@@ -27,10 +27,10 @@ class DefaultPreemption(PostFilterPlugin):
 
     def post_filter(
         self, state: CycleState, pod: dict[str, Any], diagnosis: Diagnosis, nodes: list[NodeInfo]
-    ) -> str:
+    ) -> PostFilterResult:
         total = diagnosis.num_all_nodes
         if pod["spec"].get("preemptionPolicy") == "Never":
-            return "preemption: not eligible due to preemptionPolicy=Never."
+            return PostFilterResult("preemption: not eligible due to preemptionPolicy=Never.")
         histogram: dict[str, int] = {}
         for info in nodes:
             st = diagnosis.node_status.get(info.name)
@@ -40,4 +40,4 @@ class DefaultPreemption(PostFilterPlugin):
             reason = NOT_HELPFUL if st.code == UNRESOLVABLE else NO_VICTIMS
             histogram[reason] = histogram.get(reason, 0) + 1
         parts = ", ".join(sorted(f"{n} {r}" for r, n in histogram.items()))
-        return f"preemption: 0/{total} nodes are available: {parts}."
+        return PostFilterResult(f"preemption: 0/{total} nodes are available: {parts}.")

@@ -41,7 +41,7 @@ def least_requested(requested: int, capacity: int) -> int:
 class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
     name = "NodeResourcesFit"
 
-    def pre_filter(self, state: CycleState, pod: dict[str, Any]) -> Status:
+    def pre_filter(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Status:
         state[STATE_KEY] = (pod_requests(pod), pod_requests(pod, non_zero=True))
         return Status(SUCCESS)
 
