@@ -29,6 +29,7 @@ from .apiserver import APIServer
 from .audit import ApiCall, User
 from .clock import Clock
 from .cluster_control_plane import ControlPlaneVerbs
+from .cluster_scheduler_config import SchedulerConfigVerbs
 from .cluster_upgrade import UpgradeVerbs
 from .control_plane import (
     static_pod,
@@ -61,7 +62,7 @@ SA_CONTROLLER = User(
 BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
-class Cluster(UpgradeVerbs, ControlPlaneVerbs):
+class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
     def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
@@ -140,6 +141,7 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs):
         create_kubernetes_service(self.server, APISERVER_SELF, apiserver_ip)
         for proxy in self.proxies.values():  # after `kubeadm init`'s objects exist
             proxy.start()
+        self._init_scheduler_config()  # before kube-scheduler starts and reads it
         self._start_control_plane()
         self._init_versions(self.scenario.version)
         if self.scenario.objects:

@@ -21,6 +21,7 @@ from .control_plane import (
 from .controllers.manager import ControllerManager
 from .errors import BadRequest, NotFound
 from .scheduler.scheduler import Scheduler
+from .scheduler.scheduler_config import SchedulerConfiguration
 
 if TYPE_CHECKING:
     import random
@@ -51,6 +52,7 @@ class ControlPlaneVerbs:
     _kubelet: Callable[[str], Kubelet]
     _proxy: Callable[[str], KubeProxy]
     component_versions: dict[tuple[str, str], Any]
+    scheduler_configuration: SchedulerConfiguration  # kube-scheduler's file (SchedulerConfigVerbs)
 
     # -- control plane --------------------------------------------------------------------
 
@@ -81,7 +83,9 @@ class ControlPlaneVerbs:
                 self.seed,
                 User("system:kube-scheduler", "kube-scheduler"),
                 "default-scheduler",
-                make=lambda process: Scheduler(self.server, process, self.rng),
+                make=lambda process: Scheduler(
+                    self.server, process, self.rng, self.scheduler_configuration.profiles
+                ),
             )
         return ControllerManagerComponent(
             node,

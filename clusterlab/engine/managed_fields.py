@@ -266,16 +266,37 @@ def record_update(
         meta.pop("managedFields", None)
 
 
+# Objects made from one template (a ReplicaSet's pods, a component's events) own the same
+# fields, so most of their FieldsV1 trees are alike. Stored trees are never mutated (an update
+# copies a tree before changing it), so the trees a create builds are hash-consed: a subtree
+# equal to one built before — same keys, same (already shared) children — is that one. Keys
+# hold the ids of children the table keeps alive; it is emptied whole when full.
+_SHARED: dict[tuple[tuple[str, int], ...], Obj] = {}
+SHARED_MAX = 65536
+
+
+def _shared(tree: Obj) -> Obj:
+    key = tuple([(k, id(v)) for k, v in tree.items()])
+    known = _SHARED.get(key)
+    if known is not None:
+        return known
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = tree
+    return tree
+
+
 def _tree(value: Any, field: str) -> Obj:
-    """The FieldsV1 tree of everything in `value`, built in one pass (sorted as the server sorts)."""
+    """The FieldsV1 tree of everything in `value`, built in one pass (sorted as the server sorts);
+    its subtrees are shared with equal ones (`_shared`): never mutate it, copy it."""
     if isinstance(value, dict) and value and field not in ATOMIC_STRUCTS:
-        return {"f:" + k: _tree(value[k], k) for k in sorted(value)}
+        return _shared({"f:" + k: _tree(value[k], k) for k in sorted(value)})
     if isinstance(value, list) and field in LIST_MAP_KEYS and all(isinstance(i, dict) for i in value):
         items = {item_key(field, i): i for i in value}
-        return {key: {".": {}, **_tree(items[key], "")} for key in sorted(items)}
+        return _shared({key: _shared({".": _shared({}), **_tree(items[key], "")}) for key in sorted(items)})
     if isinstance(value, list) and field in SET_LISTS:
-        return {"v:" + json.dumps(m, separators=(",", ":")): {} for m in value}
-    return {}
+        return _shared({"v:" + json.dumps(m, separators=(",", ":")): _shared({}) for m in value})
+    return _shared({})
 
 
 def _owned(obj: Obj | None) -> Obj:

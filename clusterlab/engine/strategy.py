@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import services
+from .affinity_label_keys import apply_label_keys
 from .disruption_budgets import empty_status
 from .jsonutil import copy_json
 
@@ -49,6 +50,9 @@ def qos_class(spec: Obj) -> str:
 def prepare_for_create(kind: str, obj: Obj) -> None:
     if kind == "Pod":
         obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
+        apply_label_keys(obj)  # mutatePodAffinity
+        if obj["spec"].get("schedulingGates"):
+            obj["status"] = {"phase": "Pending", "conditions": [_scheduling_gated(obj)], **obj["status"]}
     elif kind in ("Deployment", "ReplicaSet"):
         obj["status"] = {}
     elif kind == "Namespace":
@@ -57,6 +61,32 @@ def prepare_for_create(kind: str, obj: Obj) -> None:
         obj["status"] = {}  # the resource quota controller fills it in
     elif kind == "PodDisruptionBudget":
         obj["status"] = empty_status()  # the disruption controller fills it in
+
+
+def _scheduling_gated(pod: Obj) -> Obj:
+    """`applySchedulingGatedCondition`: a pod created with scheduling gates starts with
+    PodScheduled=False, reason SchedulingGated (what `kubectl get pods` shows as STATUS)."""
+    return {
+        "type": "PodScheduled",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": pod["metadata"].get("creationTimestamp"),
+        "reason": "SchedulingGated",
+        "message": "Scheduling is blocked due to non-empty scheduling gates",
+    }
+
+
+def _new_scheduling_gates(old: Obj, new: Obj) -> list[tuple[str, str]]:
+    """`validateOnlyDeletedSchedulingGates`: gates may only be removed after creation."""
+    had = {g.get("name") for g in old["spec"].get("schedulingGates") or ()}
+    return [
+        (
+            f"spec.schedulingGates[{i}].name",
+            f"Forbidden: only deletion is allowed, but found new scheduling gate '{g.get('name')}'",
+        )
+        for i, g in enumerate(new["spec"].get("schedulingGates") or ())
+        if g.get("name") not in had
+    ]
 
 
 _POD_MUTABLE_MSG = (
@@ -79,12 +109,16 @@ def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
     if kind == "Service":
         return services.update_causes(old, new)
     if kind == "Pod":
+        gates = _new_scheduling_gates(old, new)
         a, b = copy_json(old["spec"]), copy_json(new["spec"])
         for spec in (a, b):
             for c in spec.get("containers", []) + spec.get("initContainers", []):
                 c.pop("image", None)
             spec.pop("activeDeadlineSeconds", None)
             spec.pop("tolerations", None)
+            spec.pop("schedulingGates", None)
+        if gates:
+            return gates
         if a != b:
             return [("spec", _POD_MUTABLE_MSG)]
         old_tols = old["spec"].get("tolerations") or []

@@ -79,9 +79,8 @@ class SubresourceVerbs:
                     f'Operation cannot be fulfilled on pods/binding "{pod_name}": pod {pod_name} is '
                     f'already assigned to node "{assigned}"'
                 )
-            new = copy_json(pod)
-            new["spec"]["nodeName"] = node_name
-            conditions = [c for c in new["status"].get("conditions", []) if c["type"] != "PodScheduled"]
+            status = pod["status"]
+            conditions = [c for c in status.get("conditions", []) if c["type"] != "PodScheduled"]
             conditions.append(
                 {
                     "type": "PodScheduled",
@@ -90,7 +89,14 @@ class SubresourceVerbs:
                     "lastTransitionTime": self.timestamp(),
                 }
             )
-            new["status"]["conditions"] = conditions
+            # Stored objects are never mutated, so the new version copies only what changes
+            # (metadata gets the new resourceVersion) and shares the rest with the old one.
+            new = {
+                **pod,
+                "metadata": dict(pod["metadata"]),
+                "spec": {**pod["spec"], "nodeName": node_name},
+                "status": {**status, "conditions": conditions},
+            }
             self._put("pods", new)
             return {
                 "kind": "Binding",

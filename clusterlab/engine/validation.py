@@ -19,6 +19,7 @@ from .priority_classes import priority_class_causes
 from .quantity import QuantityError, parse_quantity
 from .resource_quotas import resource_quota_causes
 from .selectors import selector_from_spec
+from .topology_spread_validation import topology_spread_causes
 
 Causes = list[tuple[str, str]]
 Obj = dict[str, Any]
@@ -175,6 +176,59 @@ def pod_spec_causes(spec: Any, path: str) -> Causes:
                     "value must be empty when `operator` is 'Exists'",
                 )
             )
+    causes += _scheduling_gate_causes(spec.get("schedulingGates"), f"{path}.schedulingGates")
+    spread = spec.get("topologySpreadConstraints")
+    causes += topology_spread_causes(spread, f"{path}.topologySpreadConstraints")
+    return causes
+
+
+_QUALIFIED_NAME_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+
+
+def qualified_name_errors(value: str) -> list[str]:
+    """apimachinery's `IsQualifiedName`: an optional DNS subdomain prefix and '/', then a name
+    part of at most 63 characters."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        return [
+            f"a qualified name {_QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' "
+            "(e.g. 'example.com/MyName')"
+        ]
+    errors: list[str] = []
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errors.append("prefix part must be non-empty")
+        else:
+            if len(prefix) > 253:
+                errors.append("prefix part must be no more than 253 characters")
+            if not _DNS1123_SUBDOMAIN.match(prefix):
+                errors.append(f"prefix part {_SUBDOMAIN_MSG}")
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > 63:
+        errors.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_NAME.match(name):
+        errors.append(f"name part {_QUALIFIED_NAME_MSG}")
+    return errors
+
+
+def _scheduling_gate_causes(gates: Any, path: str) -> Causes:
+    """`validateSchedulingGates`: each gate a qualified name, none twice."""
+    causes: Causes = []
+    seen: set[str] = set()
+    for i, gate in enumerate(gates or ()):
+        name = str((gate or {}).get("name") or "")
+        invalid = f"Invalid value: {_quote(name)}"
+        causes += [(f"{path}[{i}]", f"{invalid}: {e}") for e in qualified_name_errors(name)]
+        if name in seen:
+            causes.append((f"{path}[{i}]", f"Duplicate value: {_quote(name)}"))
+        seen.add(name)
     return causes
 
 
@@ -257,7 +311,12 @@ def _deployment_causes(obj: Obj) -> Causes:
 
 
 def _pod_causes(obj: Obj) -> Causes:
-    return pod_spec_causes(obj.get("spec"), "spec")
+    causes = pod_spec_causes(obj.get("spec"), "spec")
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if spec.get("nodeName") and spec.get("schedulingGates"):  # ValidatePodCreate
+        cleared = "Forbidden: cannot be set until all schedulingGates have been cleared"
+        causes.append(("spec.nodeName", cleared))
+    return causes
 
 
 VALIDATORS: dict[str, Callable[[Obj], Causes]] = {

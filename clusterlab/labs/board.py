@@ -22,6 +22,8 @@ from clusterlab.engine.node.runtime import RELEASES
 from clusterlab.engine.printers import node_status, pod_ready, pod_restarts, pod_status
 from clusterlab.engine.quantity import format_bytes, format_cpu, int_value, milli_value
 from clusterlab.engine.scheduler.framework import Resources, pod_requests
+from clusterlab.engine.scheduler.pending import PendingGroup, pending_by_reason
+from clusterlab.engine.scheduler.scheduler_config import CONFIG_PATH
 from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
 from clusterlab.labs.commands import MAX_REPLICAS
@@ -108,6 +110,28 @@ def scheduling_message(pod: dict[str, Any]) -> str:
         if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
             return str(condition.get("message") or condition.get("reason") or "")
     return ""
+
+
+def pending_panel(groups: list[PendingGroup]) -> dict[str, Any]:
+    """The "Pending pods" panel: pods that wait for the scheduler, grouped by why (40 pods
+    that do not fit say it once), each group with its count; at most ``MAX_PENDING_SHOWN``
+    chips in all."""
+    room = MAX_PENDING_SHOWN
+    rows = []
+    for group in groups:
+        chips = [pod_chip(pod) for pod in group.pods[:room]]
+        room -= len(chips)
+        rows.append(
+            {
+                "reason": group.reason,
+                "message": group.message,
+                "count": group.count,
+                "pods": chips,
+                "more": group.count - len(chips),
+            }
+        )
+    total = sum(group.count for group in groups)
+    return {"groups": rows, "total": total, "more": max(0, total - MAX_PENDING_SHOWN)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,6 +367,16 @@ def upgrade_panel(cluster: Cluster) -> dict[str, Any]:
     return {"version": current, "targets": targets, "procedure": procedure}
 
 
+def scheduler_config_panel(cluster: Cluster) -> dict[str, Any]:
+    """kube-scheduler's configuration file as it stands, and the profiles (scheduler names) it
+    defines."""
+    return {
+        "path": CONFIG_PATH,
+        "yaml": cluster.scheduler_config_yaml,
+        "profiles": cluster.scheduler_configuration.scheduler_names,
+    }
+
+
 def control_plane_alerts(cluster: Cluster) -> list[str]:
     """Why the cluster cannot change right now, in a sentence each."""
     components = cluster.components()
@@ -421,18 +455,11 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
     nodes = objects["nodes"]
     pods = objects["pods"]
     by_node: dict[str, list[dict[str, Any]]] = {_name(n): [] for n in nodes}
-    pending: list[dict[str, Any]] = []
     for pod in pods:
         node_name = pod.get("spec", {}).get("nodeName")
         if node_name and node_name in by_node:
             by_node[node_name].append(pod)
-        else:
-            pending.append(pod)
-    pending.sort(key=lambda p: (p.get("metadata", {}).get("creationTimestamp", ""), _name(p)))
-    # Pending pods grouped by the scheduler's message: 40 pods that do not fit say it once.
-    pending_groups: dict[str, list[dict[str, Any]]] = {}
-    for pod in pending[:MAX_PENDING_SHOWN]:
-        pending_groups.setdefault(scheduling_message(pod), []).append(pod_chip(pod))
+    pending = pending_panel(pending_by_reason(cluster))
 
     compact = len(nodes) > COMPACT_ABOVE_NODES
     leases = {_name(lease): lease for lease in cluster.observe("leases", "kube-node-lease")}
@@ -458,16 +485,13 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         "control_plane": control_plane(cluster),
         "control_plane_alerts": control_plane_alerts(cluster),
         "upgrade": upgrade_panel(cluster),
+        "scheduler_config": scheduler_config_panel(cluster),
         "snapshots": [
             {"name": snap["name"], "taken": clock_text(snap["time"]), "revision": snap["revision"]}
             for snap in cluster.etcd_snapshots()
         ],
         "nodes": cards,
-        "pending": {
-            "groups": [{"message": message, "pods": chips} for message, chips in pending_groups.items()],
-            "total": len(pending),
-            "more": max(0, len(pending) - MAX_PENDING_SHOWN),
-        },
+        "pending": pending,
         "deployments": deployments,
         "events": events,
         "summary": {

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from clusterlab.engine.scheduler.scheduler_config import SchedulerConfigError, read_scheduler_configuration
 from clusterlab.labs.models import SPEEDS
 
 #: Commands that change the engine's state: logged, and replayed to rebuild a lab.
@@ -26,6 +27,7 @@ ENGINE_ACTIONS = frozenset(
         "etcd_snapshot",
         "etcd_restore",
         "upgrade_cluster",
+        "configure_scheduler",
     }
 )
 #: Commands about the clock only.
@@ -37,6 +39,8 @@ STEP_SECONDS = (1, 10)
 #: kubelet and kube-proxy.
 COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager", "kubelet", "kube-proxy")
 MAX_REPLICAS = 100
+#: The longest kube-scheduler configuration file a lab accepts (it fits one websocket message).
+MAX_SCHEDULER_CONFIG_CHARS = 12_000
 
 _VERSION = re.compile(r"^v\d{1,2}\.\d{1,3}\.\d{1,3}$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -78,6 +82,20 @@ def _int(raw: Any, what: str) -> int:
     raise CommandError(f"{what} must be a whole number.")
 
 
+def _scheduler_config(raw: Any) -> str:
+    """A KubeSchedulerConfiguration kube-scheduler would accept, as YAML text."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise CommandError("Paste a KubeSchedulerConfiguration (YAML) to apply.")
+    if len(raw) > MAX_SCHEDULER_CONFIG_CHARS:
+        raise CommandError(f"The configuration is longer than {MAX_SCHEDULER_CONFIG_CHARS} characters.")
+    text = raw.replace("\r\n", "\n")  # a textarea sends CRLF line ends
+    try:
+        read_scheduler_configuration(text)
+    except SchedulerConfigError as error:
+        raise CommandError(f"kube-scheduler would not start with this configuration: {error}") from error
+    return text
+
+
 def parse_command(message: Any) -> Command:
     """Validate a decoded websocket message and return the command it asks for."""
     if not isinstance(message, dict):
@@ -104,6 +122,8 @@ def parse_command(message: Any) -> Command:
         if not isinstance(version, str) or not _VERSION.match(version.strip()):
             raise CommandError("A version looks like v1.33.0.")
         return Command(action, {"version": version.strip()})
+    if action == "configure_scheduler":
+        return Command(action, {"config": _scheduler_config(message.get("config"))})
     if action in ("etcd_snapshot", "etcd_restore"):
         return Command(action, {"name": _name(message.get("name"), "snapshot")})
     if action == "scale":

@@ -60,6 +60,14 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
             },
             (board["control_plane"], board["control_plane_alerts"], board["snapshots"], board["upgrade"]),
         ),
+        # Its own fragment, re-sent only when the file changes: a textarea being edited survives
+        # the control plane's frequent changes.
+        Fragment(
+            "scheduler-config",
+            "scheduler_config",
+            {"scheduler_config": board["scheduler_config"]},
+            board["scheduler_config"],
+        ),
         Fragment(
             "nodes",
             "nodes",

@@ -69,6 +69,8 @@ def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> Non
         cluster.etcd_restore(args["name"])
     elif action == "upgrade_cluster":
         cluster.upgrade(args["version"])
+    elif action == "configure_scheduler":
+        cluster.configure_scheduler(args["config"])
     elif action == "scale":
         cluster.scale(
             "deployment",

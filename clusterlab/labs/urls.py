@@ -15,4 +15,9 @@ urlpatterns = [
     path("labs/<slug:lab_id>/kubectl/", views.kubectl_console, name="kubectl"),
     path("labs/<slug:lab_id>/kubectl/complete/", views.kubectl_complete, name="kubectl-complete"),
     path("labs/<slug:lab_id>/api-calls/<int:seq>/", views.api_call_detail, name="api-call"),
+    path(
+        "labs/<slug:lab_id>/pods/<str:namespace>/<str:name>/scheduling/",
+        views.pod_scheduling,
+        name="pod-scheduling",
+    ),
 ]

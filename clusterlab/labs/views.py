@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clusterlab.engine import scenarios
 from clusterlab.engine.audit import AUDIT_LIMIT
 from clusterlab.engine.manifest_check import check_manifest
-from clusterlab.labs import api_stream, console, rewind
+from clusterlab.labs import api_stream, console, rewind, scheduling
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.board import clock_text
 from clusterlab.labs.commandlog import load_commands
@@ -160,3 +160,15 @@ async def api_call_detail(request: HttpRequest, lab_id: str, seq: int) -> HttpRe
         "kept": AUDIT_LIMIT,
     }
     return render(request, "labs/lab.html#api_call_detail", context)
+
+
+@require_GET
+async def pod_scheduling(request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
+    """What kube-scheduler decided for one pod: its decision table and the explanation."""
+    live = await _owned_live_lab(request, lab_id)
+    if not scheduling.valid_pod_ref(namespace, name):
+        raise Http404("No such pod.")
+    context = scheduling.pod_scheduling(live.runner.cluster, namespace, name)
+    if context is None:
+        raise Http404("No such pod.")
+    return render(request, "labs/scheduling.html", context)

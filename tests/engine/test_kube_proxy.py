@@ -120,17 +120,17 @@ def test_rules_follow_ready_endpoints_at_the_min_sync_rate(cluster: Cluster) -> 
         "-m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable"
     ]
     assert chain(cluster, "worker-1", SVC) == []
-    until(cluster, 4.462)
+    until(cluster, 4.520)
     assert web_jumps(cluster, "worker-1") == []
-    # The first pod turns Ready at 4.463: a token is left, so it is programmed at once.
-    until(cluster, 4.463)
+    # The first pod turns Ready at 4.521: a token is left, so it is programmed at once.
+    until(cluster, 4.521)
     assert chain(cluster, "worker-1", "KUBE-SERVICES", "filter") == []
     assert len(web_jumps(cluster, "worker-1")) == 1
-    until(cluster, 4.556)  # the second: the burst's last token
+    until(cluster, 4.548)  # the second: the burst's last token
     assert len(web_jumps(cluster, "worker-1")) == 2
-    until(cluster, 5.555)  # the third waits for a token, a min-sync-period after the last sync
+    until(cluster, 5.547)  # the third waits for a token, a min-sync-period after the last sync
     assert len(web_jumps(cluster, "worker-1")) == 2
-    until(cluster, 5.556)
+    until(cluster, 5.548)
     ips = sorted(p["status"]["podIP"] for p in cluster.list("pods", "default", selector="app=web"))
     assert ips == ["10.244.1.2", "10.244.2.3", "10.244.3.2"]
     seps = [endpoint_chain("default/web", "tcp", f"{ip}:80") for ip in ips]

@@ -174,6 +174,8 @@ def test_scheduler_records_scores_per_plugin(cluster):
         "NodeAffinity",
         "NodeResourcesFit",
         "NodeResourcesBalancedAllocation",
+        "ImageLocality",
+        "PodTopologySpread",  # the system default constraints: a ReplicaSet selects the pod
     }
     assert row.weighted["TaintToleration"] == 3 * row.normalized["TaintToleration"] == 300
     assert row.weighted["NodeAffinity"] == 0  # no preferred terms: every node scores 0

@@ -120,6 +120,6 @@ async def test_pods_show_their_name_and_status_word(async_client: AsyncClient) -
     for name, status in chips:
         assert status == "Running"
         assert re.search(
-            rf'title="default/{name}">{name}</span>\s*<span class="pod__status">Running</span>', body
+            rf'title="default/{name}">{name}</button>\s*<span class="pod__status">Running</span>', body
         )
     assert re.search(r"<strong>6/6</strong> ready", body)

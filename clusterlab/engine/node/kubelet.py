@@ -4,6 +4,8 @@ What the real kubelet does, on the virtual clock:
 - **Registration and status.** On start it creates its Node (capacity, allocatable, conditions,
   addresses, nodeInfo) or, after a reboot, reports it Ready again. It recomputes node status every
   10 s (`nodeStatusUpdateFrequency`), posting it on change or after 5 min (`...ReportFrequency`).
+  The images it reports (`status.images`, which the scheduler's ImageLocality reads) come from
+  the image manager's list of the runtime's images, refreshed every 30 s.
 - **Heartbeat.** It renews its Lease in `kube-node-lease` every 10 s (a quarter of the 40 s
   lease duration), from which the node lifecycle controller judges liveness.
 - **Pods.** It watches pods with `spec.nodeName` = itself. For a new pod: report it Pending
@@ -70,6 +72,7 @@ Obj = dict[str, Any]
 
 STATUS_UPDATE_FREQUENCY = 10.0
 STATUS_REPORT_FREQUENCY = 300.0
+IMAGE_LIST_REFRESH = 30.0  # the image manager's ListImages cache, which node status reads
 IMAGE_BACKOFF_INITIAL = 10.0
 IMAGE_BACKOFF_MAX = 300.0
 BOOT_SECONDS = 10.0
@@ -97,6 +100,8 @@ class Kubelet:
         self.lease: Obj | None = None
         self.last_status_report = -1e18
         self.last_reported_conditions: list[Obj] | None = None
+        self.image_list: list[Obj] = []  # the runtime's images as last listed
+        self.reported_images: list[Obj] | None = None
         self.boot_id = ""
         self.ipam = HostLocalIPAM(config.pod_cidr)
         self._timers: list[Timer] = []
@@ -139,9 +144,11 @@ class Kubelet:
                 and all(c.state == "running" for c in st.containers)
             }
             self._survivors = None
+        self.image_list = node_images(self.runtime)
         self._register()
         self._renew_lease()
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
+        self._later(IMAGE_LIST_REFRESH, self._refresh_image_list)
         self.informer = Informer(self.server, self.user, "pods", field_selector=f"spec.nodeName={self.name}")
         self.informer.add_handler(self._pod_seen, lambda old, new: self._pod_seen(new), self._pod_gone)
         self.informer.start()
@@ -189,6 +196,7 @@ class Kubelet:
             )
             self.recorder.event(node, "Normal", "Starting", "Starting kubelet.")
             self.last_reported_conditions = node["status"]["conditions"]
+            self.reported_images = node["status"].get("images")
             self.last_status_report = self.clock.now
             return
         self.recorder.event(existing, "Normal", "Starting", "Starting kubelet.")
@@ -206,7 +214,7 @@ class Kubelet:
         conditions = node_conditions(previous, self.server.timestamp(), self.config.network_ready)
         changed = [(c["type"], c["status"]) for c in conditions] != [
             (c["type"], c["status"]) for c in self.last_reported_conditions or ()
-        ]
+        ] or self.image_list != self.reported_images
         if not force and not changed and self.clock.now - self.last_status_report < STATUS_REPORT_FREQUENCY:
             return
         cap, alloc = capacity(self.config)
@@ -216,7 +224,7 @@ class Kubelet:
                 "capacity": cap,
                 "allocatable": alloc,
                 "nodeInfo": node_info(self.config, self.boot_id),
-                "images": node_images(self.runtime),
+                "images": self.image_list,
             }
         }
         try:
@@ -230,7 +238,14 @@ class Kubelet:
             message = f"Node {self.name} status is now: NodeNotReady"
             self.recorder.event(node, "Normal", "NodeNotReady", message)
         self.last_reported_conditions = conditions
+        self.reported_images = self.image_list
         self.last_status_report = self.clock.now
+
+    def _refresh_image_list(self) -> None:
+        """The image manager lists the runtime's images every 30 s; node status reports that
+        list, so a pulled image shows in `status.images` within about 40 s."""
+        self._later(IMAGE_LIST_REFRESH, self._refresh_image_list)
+        self.image_list = node_images(self.runtime)
 
     def _status_loop(self) -> None:
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)

@@ -40,6 +40,9 @@ class Scenario:
     nodes: list[NodeSpec]
     objects: list[dict[str, Any]]
     version: str = "v1.32.0"  # the Kubernetes version the cluster was set up with (kubeadm init)
+    # kube-scheduler's KubeSchedulerConfiguration (`--config`), as a mapping or YAML text; None:
+    # kubeadm's default, no file (one `default-scheduler` profile)
+    scheduler_configuration: dict[str, Any] | str | None = None
 
 
 def available() -> list[str]:
@@ -61,6 +64,7 @@ def load(name: str) -> Scenario:
         nodes=nodes,
         objects=objects,
         version=str(data.get("version", "v1.32.0")),
+        scheduler_configuration=data.get("schedulerConfiguration"),
     )
 
 

@@ -8,7 +8,9 @@ feasible node, 0–100), NormalizeScore, then the highest weighted sum wins; Res
 what the node will give the pod), Permit (approve, reject — waiting is not simulated),
 PreBind, Bind (the `pods/binding` write) and PostBind. Everything a plugin said is kept in a
 `Diagnosis`, which the UI renders as the nodes × plugins table and the FailedScheduling
-event quotes in Kubernetes' own words.
+event quotes in Kubernetes' own words. Before all that, PreEnqueue plugins (SchedulingGates)
+decide whether a pod may enter the scheduling queue at all, and every plugin that can reject
+a pod names the cluster events that could change its verdict (`events_to_register`).
 
 A plugin is constructed with its args (from the profile's `pluginConfig`) and a `Handle` —
 kube-scheduler's `framework.Handle`: the API client it acts through, the clock, the event
@@ -17,10 +19,13 @@ recorder and the scheduler's cache of nodes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from ..quantity import int_value, milli_value
+from .events import ANY_EVENT, ClusterEventWithHint
 
 Obj = dict[str, Any]
 
@@ -106,6 +111,11 @@ def _pod_affinity(pod: Obj) -> tuple[bool, bool]:
     return has_any, bool(paa.get("requiredDuringSchedulingIgnoredDuringExecution"))
 
 
+# Bumped whenever a NodeInfo is made or a pod with pod (anti-)affinity joins or leaves one: the
+# Handle's lists of the nodes that have such pods are rebuilt only after it moved.
+AFFINITY_CHANGES = [0]
+
+
 class NodeInfo:
     """The scheduler's view of one node: the Node, its pods and what they request and claim.
 
@@ -140,6 +150,7 @@ class NodeInfo:
         self.pods_with_required_anti_affinity: dict[str, Obj] = {}
         self.used_ports: dict[tuple[str, str, int], int] = {}  # triple → pods using it
         self.set_node(node)
+        AFFINITY_CHANGES[0] += 1
 
     def set_node(self, node: Obj) -> None:
         self.node = node
@@ -167,6 +178,7 @@ class NodeInfo:
         has_affinity, required_anti = _pod_affinity(pod)
         if has_affinity:
             self.pods_with_affinity[key] = pod
+            AFFINITY_CHANGES[0] += 1
         if required_anti:
             self.pods_with_required_anti_affinity[key] = pod
         for triple in host_ports(pod):
@@ -177,7 +189,8 @@ class NodeInfo:
         if pod is not None:
             self.requested.sub(pod_requests(pod))
             self.non_zero_requested.sub(pod_requests(pod, non_zero=True))
-            self.pods_with_affinity.pop(key, None)
+            if self.pods_with_affinity.pop(key, None) is not None:
+                AFFINITY_CHANGES[0] += 1
             self.pods_with_required_anti_affinity.pop(key, None)
             for triple in host_ports(pod):
                 left = self.used_ports.get(triple, 0) - 1
@@ -186,9 +199,36 @@ class NodeInfo:
                 else:
                     self.used_ports.pop(triple, None)
 
+    def clone(self) -> NodeInfo:
+        """`NodeInfo.Snapshot()`: a copy whose pods can be added and removed (preemption's dry
+        run) without touching the scheduler's cache; the Node and pod objects are shared."""
+        out = NodeInfo.__new__(NodeInfo)
+        out.name, out.node, out.labels, out.taints = self.name, self.node, self.labels, self.taints
+        out.unschedulable, out.allocatable = self.unschedulable, self.allocatable
+        out.allowed_pods = self.allowed_pods
+        out.images = self.images
+        out.pods = dict(self.pods)
+        out.requested = Resources(self.requested.milli_cpu, self.requested.memory)
+        out.non_zero_requested = Resources(self.non_zero_requested.milli_cpu, self.non_zero_requested.memory)
+        out.pods_with_affinity = dict(self.pods_with_affinity)
+        out.pods_with_required_anti_affinity = dict(self.pods_with_required_anti_affinity)
+        out.used_ports = dict(self.used_ports)
+        return out
+
 
 class CycleState(dict[str, Any]):
-    """Per-attempt scratch space plugins share (PreFilter computes, Filter reads)."""
+    """Per-attempt scratch space plugins share (PreFilter computes, Filter reads).
+
+    `skip_filter_plugins` are the plugins whose PreFilter said Skip for this pod."""
+
+    skip_filter_plugins: frozenset[str] = frozenset()
+
+    def clone(self) -> CycleState:
+        """`CycleState.Clone()`: entries that have a `clone()` (state a PreFilter extension
+        mutates as pods are added or removed) are cloned, the rest shared."""
+        out = CycleState({k: v.clone() if hasattr(v, "clone") else v for k, v in self.items()})
+        out.skip_filter_plugins = self.skip_filter_plugins
+        return out
 
 
 @dataclass
@@ -200,6 +240,51 @@ class Handle:
     clock: Any
     recorder: Any  # EventRecorder reporting as the profile's schedulerName
     node_infos: dict[str, NodeInfo] = field(default_factory=dict)  # the scheduler's cache
+    informers: Any = None  # the scheduler's shared informer factory (SharedInformerFactory)
+    # The framework running the profile (the Scheduler): what preemption calls back into.
+    framework: Any = None
+
+    _affinity_lists: tuple[tuple[int, int], list[NodeInfo], list[NodeInfo]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def _with_affinity(self) -> tuple[list[NodeInfo], list[NodeInfo]]:
+        key = (AFFINITY_CHANGES[0], len(self.node_infos))
+        cached = self._affinity_lists
+        if cached is None or cached[0] != key:
+            infos = self.node_infos.values()
+            with_affinity = [info for info in infos if info.pods_with_affinity]
+            with_required_anti = [info for info in with_affinity if info.pods_with_required_anti_affinity]
+            cached = self._affinity_lists = (key, with_affinity, with_required_anti)
+        return cached[1], cached[2]
+
+    def nodes_with_affinity(self) -> list[NodeInfo]:
+        """The cached nodes that hold a pod with pod affinity or anti-affinity, in cache order
+        (the snapshot's `HavePodsWithAffinityList()`, which kube-scheduler also keeps so that
+        InterPodAffinity need not walk every node). Shared: do not modify."""
+        return self._with_affinity()[0]
+
+    def nodes_with_required_anti_affinity(self) -> list[NodeInfo]:
+        """The cached nodes that hold a pod with required pod anti-affinity
+        (`HavePodsWithRequiredAntiAffinityList()`). Shared: do not modify."""
+        return self._with_affinity()[1]
+
+    def run_filters_with_nominated_pods(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
+        """`RunFilterPluginsWithNominatedPods` of the profile against one NodeInfo."""
+        return self.framework.run_filters_with_nominated_pods(state, pod, node)
+
+    def run_pre_filter_extension_add_pod(
+        self, state: CycleState, pod: Obj, key: str, to_add: Obj, node: NodeInfo
+    ) -> Status:
+        return self.framework.run_pre_filter_extension_add_pod(state, pod, key, to_add, node)
+
+    def run_pre_filter_extension_remove_pod(
+        self, state: CycleState, pod: Obj, key: str, to_remove: Obj, node: NodeInfo
+    ) -> Status:
+        return self.framework.run_pre_filter_extension_remove_pod(state, pod, key, to_remove, node)
+
+    def nominated_pods_for_node(self, node: str) -> list[tuple[str, Obj]]:
+        return self.framework.nominator.pods_for_node(node)
 
 
 class Plugin:
@@ -209,6 +294,23 @@ class Plugin:
         self.args = args or {}
         self.handle = handle
 
+    def events_to_register(self) -> Sequence[ClusterEventWithHint]:
+        """`EnqueueExtensions.EventsToRegister`: the cluster events that could make a pod this
+        plugin rejected schedulable, each with an optional QueueingHint (`events.py`). The
+        scheduling queue moves a rejected pod out of the unschedulable pool only on such an
+        event. The default, as for a kube-scheduler plugin that does not implement the
+        interface, is every event of every resource: never wrong, only eager."""
+        return ANY_EVENT
+
+
+class PreEnqueuePlugin(Plugin):
+    """PreEnqueue: runs before a pod enters the active queue (on creation, on every move back
+    from the unschedulable pool or backoff); a failure keeps the pod out of the queue — gated
+    — in the unschedulable pool until an event its `events_to_register` names lets it in."""
+
+    def pre_enqueue(self, pod: Obj) -> Status:
+        raise NotImplementedError
+
 
 class PreFilterPlugin(Plugin):
     def pre_filter(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> Status:
@@ -216,16 +318,34 @@ class PreFilterPlugin(Plugin):
         for this pod; a failure rejects every node with the status's message."""
         raise NotImplementedError
 
+    # PreFilterExtensions: a plugin whose PreFilter state depends on the pods of other nodes
+    # (pod affinity, topology spread) updates it when preemption or a nominated pod adds or
+    # removes a pod on `node` (a clone). The default has no such state.
+    def add_pod(self, state: CycleState, pod: Obj, key: str, to_add: Obj, node: NodeInfo) -> Status:
+        return OK
+
+    def remove_pod(self, state: CycleState, pod: Obj, key: str, to_remove: Obj, node: NodeInfo) -> Status:
+        return OK
+
 
 class FilterPlugin(Plugin):
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
         raise NotImplementedError
 
+    def filter_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[Status]:
+        """Filter for several nodes at once, one status per node in order. kube-scheduler runs
+        Filter on 16 goroutines; here the batch form lets a plugin answer the common case
+        (nothing to check for this pod, or for most nodes) without a call per node. It must
+        say exactly what `filter` says for each node; the default simply calls it."""
+        flt = self.filter
+        return [flt(state, pod, node) for node in nodes]
+
 
 @dataclass
 class PostFilterResult:
     """What PostFilter found: the message appended to the FitError (`preemption: ...`) and,
-    when preemption made room, the node the pod is nominated to."""
+    when preemption made room, the node the pod is nominated to ("" clears a nomination;
+    None leaves it as it is)."""
 
     message: str = ""
     nominated_node: str | None = None
@@ -247,8 +367,24 @@ class ScorePlugin(Plugin):
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         raise NotImplementedError
 
+    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[int]:
+        """Score for several nodes at once, in order (the batch form of `score`, which it must
+        agree with; the default calls it per node)."""
+        score = self.score
+        return [score(state, pod, node) for node in nodes]
+
     def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
         """NormalizeScore, in place; the default is no normalisation."""
+
+    def normalize_many(
+        self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: list[int]
+    ) -> list[int]:
+        """NormalizeScore on a column of scores aligned to `names`, returning the normalised
+        column (the batch form of `normalize`, which it must agree with; the default goes
+        through it)."""
+        by_node = dict(zip(names, scores, strict=True))
+        self.normalize(state, pod, by_node)
+        return [by_node[name] for name in names]
 
 
 class ReservePlugin(Plugin):
@@ -298,13 +434,50 @@ class NodeScore:
     total: int = 0
 
 
-@dataclass
 class PluginScores:
-    """One score plugin's column: raw and normalised score per node, and its weight."""
+    """One score plugin's column: raw and normalised score per node, and its weight.
 
-    weight: int
-    raw: dict[str, int]
-    normalized: dict[str, int]
+    Kept compactly — a Diagnosis is kept for each of the last 2,000 pods and a column can
+    cover hundreds of nodes — as score lists aligned to the attempt's tuple of scored node
+    names (shared by every column); `raw` and `normalized` give them by node name."""
+
+    __slots__ = ("_normalized", "_raw", "nodes", "normalized_scores", "raw_scores", "weight")
+
+    def __init__(
+        self, weight: int, nodes: tuple[str, ...], raw_scores: list[int], normalized_scores: list[int]
+    ) -> None:
+        self.weight = weight
+        self.nodes = nodes
+        self.raw_scores = raw_scores
+        self.normalized_scores = normalized_scores
+        self._raw: dict[str, int] | None = None  # built when first asked for (the UI)
+        self._normalized: dict[str, int] | None = None
+
+    @property
+    def raw(self) -> dict[str, int]:
+        if self._raw is None:
+            self._raw = dict(zip(self.nodes, self.raw_scores, strict=True))
+        return self._raw
+
+    @property
+    def normalized(self) -> dict[str, int]:
+        if self._normalized is None:
+            self._normalized = dict(zip(self.nodes, self.normalized_scores, strict=True))
+        return self._normalized
+
+    def __repr__(self) -> str:
+        return f"PluginScores(weight={self.weight}, raw={self.raw}, normalized={self.normalized})"
+
+
+@dataclass(slots=True)
+class NodeFacts:
+    """What the scheduler's cache held for one node when an attempt filtered it: the Node as
+    cached (shared, never mutated), what its pods requested then, and how many pods it had.
+    Kept so the explanation can say "1.5 CPU unrequested" or name the taint."""
+
+    node: Obj
+    requested: Resources
+    pods: int
 
 
 @dataclass
@@ -317,17 +490,24 @@ class Diagnosis:
     node_status: dict[str, Status] = field(default_factory=dict)  # filter verdicts (failures)
     feasible: list[str] = field(default_factory=list)
     plugin_scores: dict[str, PluginScores] = field(default_factory=dict)
-    totals: dict[str, int] = field(default_factory=dict)
+    scored_nodes: tuple[str, ...] = ()  # the nodes Score ran on, in order
+    total_scores: list[int] = field(default_factory=list)  # aligned to scored_nodes
     skipped_score_plugins: list[str] = field(default_factory=list)
     pre_filter_msg: str = ""
     pre_filter_plugin: str = ""  # the PreFilter that rejected the pod, if one did
     skipped_filter_plugins: list[str] = field(default_factory=list)  # PreFilter said Skip
     post_filter_msg: str = ""
-    nominated_node: str | None = None  # set by PostFilter (preemption)
+    nominated_node: str | None = None  # PostFilter (preemption): the node, or "" to clear it
     selected: str | None = None
     nodes_evaluated: int = 0
     bind_error: str = ""  # a Reserve/Permit/PreBind/Bind failure after a node was chosen
     state: CycleState = field(default_factory=CycleState, repr=False, compare=False)
+    # For the explanation: the pod as the attempt saw it, the profile's Filter plugins and
+    # Score weights, and the cached facts of the nodes filtered out (the first hundred).
+    subject: Obj = field(default_factory=dict, repr=False, compare=False)
+    filter_plugins: list[str] = field(default_factory=list)
+    score_weights: dict[str, int] = field(default_factory=dict)
+    node_facts: dict[str, NodeFacts] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def unschedulable_plugins(self) -> set[str]:
@@ -342,12 +522,18 @@ class Diagnosis:
         """The score table by node (built on demand; the scheduler stores it by plugin)."""
         table = {name: NodeScore(total=total) for name, total in self.totals.items()}
         for plugin, col in self.plugin_scores.items():
-            for name, raw in col.raw.items():
+            for name, raw, normalized in zip(col.nodes, col.raw_scores, col.normalized_scores, strict=True):
                 row = table[name]
                 row.raw[plugin] = raw
-                row.normalized[plugin] = col.normalized[name]
-                row.weighted[plugin] = col.normalized[name] * col.weight
+                row.normalized[plugin] = normalized
+                row.weighted[plugin] = normalized * col.weight
         return table
+
+    @cached_property
+    def totals(self) -> dict[str, int]:
+        """Each scored node's weighted total (kept as a list aligned to `scored_nodes`; the
+        mapping is built when first asked for)."""
+        return dict(zip(self.scored_nodes, self.total_scores, strict=True))
 
     def fit_error(self) -> str:
         """`FitError.Error()`: `0/4 nodes are available: <sorted histogram>. <postfilter>.`"""

@@ -11,15 +11,20 @@ source). The pod is *assumed* onto the node in the cache at once and bound throu
 `pods/binding`; the kubelet takes it from there.
 
 A pod that fits nowhere gets a `FailedScheduling` event and a `PodScheduled=False` condition
-with the FitError message, and waits in the unschedulable pool until a cluster event could
-help. Every attempt's Diagnosis is kept for the UI's "why is my pod Pending?".
+with the FitError message, and waits in the unschedulable pool until a cluster event that
+one of the plugins which rejected it registered could help (`queue.py`, `events.py`). Every
+attempt's Diagnosis is kept for the UI's "why is my pod Pending?"; `queue_snapshot()` tells
+which pool each pending pod waits in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import operator
 import random
 from collections import OrderedDict
+from collections.abc import Sequence
+from itertools import accumulate, compress, repeat
 from typing import Any
 
 from ..apiserver import APIServer
@@ -28,15 +33,21 @@ from ..clock import Clock, Timer
 from ..controllers.base import InformerFactory
 from ..errors import ApiError
 from ..informers import key_of
-from ..jsonutil import copy_json
 from ..recorder import EventRecorder
+from . import events
 from .framework import (
+    ERROR,
+    OK,
     SKIP,
+    SUCCESS,
+    UNRESOLVABLE,
+    UNSCHEDULABLE,
     BindPlugin,
     CycleState,
     Diagnosis,
     FilterPlugin,
     Handle,
+    NodeFacts,
     NodeInfo,
     PermitPlugin,
     Plugin,
@@ -47,16 +58,20 @@ from .framework import (
     PreFilterPlugin,
     PreScorePlugin,
     ReservePlugin,
+    Resources,
     ScorePlugin,
     Status,
 )
-from .queue import SchedulingQueue
-from .registry import DEFAULT_PROFILE, REGISTRY, Profile
+from .nominator import NominatedPodsPass, Nominator, nominated_node_name, pod_priority
+from .profiles import Framework, new_map
+from .queue import QueuedPodSnapshot, SchedulingQueue
+from .registry import DEFAULT_PROFILE, Profile
 
 Obj = dict[str, Any]
 MIN_FEASIBLE_NODES = 100
 MIN_FEASIBLE_PERCENTAGE = 5
 DIAGNOSES_KEPT = 2000
+NODE_FACTS_KEPT = 100  # per attempt, of the nodes filtered out (what the explanation quotes)
 
 
 def num_feasible_nodes_to_find(num_nodes: int, percentage: int = 0) -> int:
@@ -75,17 +90,25 @@ def _is_terminal(pod: Obj) -> bool:
 
 class Scheduler:
     def __init__(
-        self, server: APIServer, clock: Clock, rng: random.Random, profile: Profile = DEFAULT_PROFILE
+        self,
+        server: APIServer,
+        clock: Clock,
+        rng: random.Random,
+        profiles: Profile | Sequence[Profile] = DEFAULT_PROFILE,
     ) -> None:
+        """One framework per profile (`profiles.py`), by schedulerName; a single Profile is
+        a configuration of one. Raises `FrameworkError` for a profile that cannot be built."""
         self.server = server
         self.clock = clock
         self.rng = rng
-        self.profile = profile
         self.user = User("system:kube-scheduler", "kube-scheduler")
-        self.recorder = EventRecorder(server, self.user, profile.scheduler_name)
         self.informers = InformerFactory(server, self.user)
-        self.pods = self.informers.get("pods")
+        # Nodes list first: a restarted scheduler then counts each assigned pod on its node
+        # (kube-scheduler's cache keeps pods whose node it has not seen yet; this one does not).
         self.nodes = self.informers.get("nodes")
+        self.pods = self.informers.get("pods")
+        # Namespaces' labels, for pod affinity terms' namespaceSelector (InterPodAffinity).
+        self.namespaces = self.informers.get("namespaces")
         self.node_infos: dict[str, NodeInfo] = {}
         self.pod_node: dict[str, str] = {}  # assigned pod key → node it is counted on
         self.queue = SchedulingQueue(clock, self._wake)
@@ -93,27 +116,80 @@ class Scheduler:
         self.next_start_node_index = 0
         self.running = False
         self._cycle_timer: Timer | None = None
-        self.handle = Handle(server, self.user, clock, self.recorder, self.node_infos)
-        self.plugins: dict[str, Plugin] = {
-            name: REGISTRY[name](profile.plugin_args.get(name), self.handle)
-            for name, _ in profile.multi_point
-        }
 
-        def at(point: str, kind: type) -> list:
-            return [p for n in profile.enabled(point) if isinstance(p := self.plugins[n], kind)]
+        def make_handle(profile: Profile) -> Handle:
+            recorder = EventRecorder(server, self.user, profile.scheduler_name)  # events name it
+            handle = Handle(server, self.user, clock, recorder, self.node_infos, self.informers)
+            handle.framework = self
+            return handle
 
-        self.pre_filters: list[PreFilterPlugin] = at("preFilter", PreFilterPlugin)
-        self.filters: list[FilterPlugin] = at("filter", FilterPlugin)
-        self.post_filters: list[PostFilterPlugin] = at("postFilter", PostFilterPlugin)
-        self.pre_scores: list[PreScorePlugin] = at("preScore", PreScorePlugin)
-        self.scores = [(p, profile.weight_of(p.name)) for p in at("score", ScorePlugin)]
-        self.reserves: list[ReservePlugin] = at("reserve", ReservePlugin)
-        self.permits: list[PermitPlugin] = at("permit", PermitPlugin)
-        self.pre_binds: list[PreBindPlugin] = at("preBind", PreBindPlugin)
-        self.binders: list[BindPlugin] = at("bind", BindPlugin)
-        self.post_binds: list[PostBindPlugin] = at("postBind", PostBindPlugin)
+        listed = [profiles] if isinstance(profiles, Profile) else list(profiles)
+        self.frameworks = new_map(listed, make_handle)
+        # The framework of the pod being scheduled (`_schedule_one` routes by schedulerName).
+        self.framework: Framework = next(iter(self.frameworks.values()))
+        for name, fw in self.frameworks.items():  # PreEnqueue plugins, and who waits on what
+            self.queue.configure(name, fw.pre_enqueues, _may_reject(fw))
+        self.nominator = Nominator()  # pods preemption nominated, per node
         self.nodes.add_handler(self._node_added, self._node_updated, self._node_deleted)
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
+
+    # -- the current pod's framework -----------------------------------------------------
+
+    @property
+    def profile(self) -> Profile:
+        return self.framework.profile
+
+    @property
+    def handle(self) -> Handle:
+        return self.framework.handle  # type: ignore[return-value]
+
+    @property
+    def recorder(self) -> EventRecorder:
+        return self.handle.recorder  # type: ignore[no-any-return]
+
+    @property
+    def plugins(self) -> dict[str, Plugin]:
+        return self.framework.plugins
+
+    @property
+    def pre_filters(self) -> list[PreFilterPlugin]:
+        return self.framework.pre_filters
+
+    @property
+    def filters(self) -> list[FilterPlugin]:
+        return self.framework.filters
+
+    @property
+    def post_filters(self) -> list[PostFilterPlugin]:
+        return self.framework.post_filters
+
+    @property
+    def pre_scores(self) -> list[PreScorePlugin]:
+        return self.framework.pre_scores
+
+    @property
+    def scores(self) -> list[tuple[ScorePlugin, int]]:
+        return self.framework.scores
+
+    @property
+    def reserves(self) -> list[ReservePlugin]:
+        return self.framework.reserves
+
+    @property
+    def permits(self) -> list[PermitPlugin]:
+        return self.framework.permits
+
+    @property
+    def pre_binds(self) -> list[PreBindPlugin]:
+        return self.framework.pre_binds
+
+    @property
+    def binders(self) -> list[BindPlugin]:
+        return self.framework.binders
+
+    @property
+    def post_binds(self) -> list[PostBindPlugin]:
+        return self.framework.post_binds
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -135,6 +211,12 @@ class Scheduler:
         if self.running and self._cycle_timer is None and len(self.queue):
             self._cycle_timer = self.clock.call_soon(self._schedule_one)
 
+    def queue_snapshot(self) -> list[QueuedPodSnapshot]:
+        """Every pod the scheduling queue holds, with its pool (active, in-flight, backoff,
+        unschedulable, gated), attempts, the plugins that rejected it and when it will next be
+        moved without an event: see `QueuedPodSnapshot`. A plain list, safe to keep."""
+        return self.queue.snapshot()
+
     # -- cache maintenance ----------------------------------------------------------------
 
     def _node_added(self, node: Obj) -> None:
@@ -144,16 +226,12 @@ class Scheduler:
             self.node_infos[name] = NodeInfo(node)
         else:
             info.set_node(node)
-        self.queue.move_all_to_active_or_backoff()
+        self.queue.move_all(events.NODE_ADD, None, node)
 
     def _node_updated(self, old: Obj, new: Obj) -> None:
         self._node_added_quiet(new)
-        if (
-            old.get("spec") != new.get("spec")
-            or old["metadata"].get("labels") != new["metadata"].get("labels")
-            or old.get("status", {}).get("allocatable") != new.get("status", {}).get("allocatable")
-        ):
-            self.queue.move_all_to_active_or_backoff()
+        for event in events.node_scheduling_properties_change(new, old):
+            self.queue.move_all(event, old, new)
 
     def _node_added_quiet(self, node: Obj) -> None:
         info = self.node_infos.get(node["metadata"]["name"])
@@ -163,6 +241,7 @@ class Scheduler:
             info.set_node(node)
 
     def _node_deleted(self, node: Obj) -> None:
+        self.queue.move_all(events.NODE_DELETE, node, None)
         self.node_infos.pop(node["metadata"]["name"], None)
 
     def _account(self, key: str, pod: Obj) -> None:
@@ -181,8 +260,10 @@ class Scheduler:
             self.pod_node[key] = node
 
     def _responsible(self, pod: Obj) -> bool:
+        """An unassigned, undeleted pod naming one of our profiles (a pod naming no profile is
+        another scheduler's, and is left alone)."""
         return (
-            pod["spec"].get("schedulerName", "default-scheduler") == self.profile.scheduler_name
+            pod["spec"].get("schedulerName", "default-scheduler") in self.frameworks
             and not pod["spec"].get("nodeName")
             and not pod["metadata"].get("deletionTimestamp")
         )
@@ -191,11 +272,18 @@ class Scheduler:
         key = key_of(pod)
         if pod["spec"].get("nodeName"):
             self._account(key, pod)
+            if not _is_terminal(pod):
+                self.queue.move_all(events.ASSIGNED_POD_ADD, None, pod)
         elif self._responsible(pod):
             self.queue.add(key, pod)
+            self.nominator.add(key, pod)
 
     def _pod_updated(self, old: Obj, new: Obj) -> None:
         key = key_of(new)
+        if new["spec"].get("nodeName") or not self._responsible(new):
+            self.nominator.delete(key)  # bound, or no longer ours
+        else:
+            self.nominator.update(key, old, new)
         if new["spec"].get("nodeName"):
             self.queue.delete(key)
             if (
@@ -205,21 +293,29 @@ class Scheduler:
             ):
                 self._account(key, new)
             if _is_terminal(new) and not _is_terminal(old):
-                self.queue.move_all_to_active_or_backoff()
+                # finished: gone from the scheduler's pod informer, as a delete
+                self.queue.move_all(events.ASSIGNED_POD_DELETE, old, None)
+            elif not old["spec"].get("nodeName"):  # AssignedPodAdd, as the scheduler's cache sees it
+                self.queue.move_all(events.ASSIGNED_POD_ADD, None, new)
+            elif not _is_terminal(new):
+                for event in events.pod_scheduling_properties_change(new, old):
+                    self.queue.move_all(event, old, new)
         elif not self._responsible(new):
             self.queue.delete(key)
-        elif key in self.queue.unschedulable and old["spec"] != new["spec"]:
-            self.queue.move_all_to_active_or_backoff()
+        elif key not in self.pod_node:  # an assumed pod's updates wait for its binding
+            self.queue.update(old, new)
 
     def _pod_deleted(self, pod: Obj) -> None:
         key = key_of(pod)
         self.queue.delete(key)
+        self.nominator.delete(key)
         node = self.pod_node.pop(key, None)
         if node is not None:
             info = self.node_infos.get(node)
             if info is not None:
                 info.remove_pod(key)
-            self.queue.move_all_to_active_or_backoff()  # AssignedPodDelete frees room
+        if pod["spec"].get("nodeName") and not _is_terminal(pod):
+            self.queue.move_all(events.ASSIGNED_POD_DELETE, pod, None)
 
     # -- one scheduling cycle -------------------------------------------------------------
 
@@ -233,6 +329,7 @@ class Scheduler:
             if pod is None or not self._responsible(pod):
                 self.queue.delete(qp.key)
             else:
+                self.framework = self.frameworks[pod["spec"].get("schedulerName", "default-scheduler")]
                 self._attempt(qp.key, pod)
         self._wake()
 
@@ -247,14 +344,19 @@ class Scheduler:
             message = (
                 diagnosis.fit_error() if diagnosis.num_all_nodes else "no nodes available to schedule pods"
             )
+            nominated = diagnosis.nominated_node  # None: PostFilter left the nomination alone
+            if nominated is not None:
+                self.nominator.add(key, pod, nominated)  # "" clears it
             self.recorder.event(pod, "Warning", "FailedScheduling", message)
-            self._set_unschedulable(pod, message)
-            self.queue.unschedulable_pod(key)
+            self._set_unschedulable(pod, message, nominated)
+            self.queue.add_unschedulable(key, diagnosis.unschedulable_plugins)
             return
         node = diagnosis.selected
-        assumed = copy_json(pod)
-        assumed["spec"]["nodeName"] = node
+        # The cached pod with spec.nodeName set; everything else is shared with the informer's
+        # copy, which nobody mutates (the cache's rule), so only the path to it is copied.
+        assumed = {**pod, "spec": {**pod["spec"], "nodeName": node}}
         self._account(key, assumed)
+        self.nominator.delete(key)
         failed = self._reserve_permit_bind(diagnosis.state, pod, node)
         if failed is not None:
             diagnosis.bind_error = failed.message()
@@ -262,7 +364,8 @@ class Scheduler:
             if info is not None:
                 info.remove_pod(key)
             self.pod_node.pop(key, None)
-            self.queue.requeue_with_backoff(key)
+            rejected = failed.code in (UNSCHEDULABLE, UNRESOLVABLE) and failed.plugin
+            self.queue.add_unschedulable(key, (failed.plugin,) if rejected else ())
             return
         self.queue.done(key)
         self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}")
@@ -304,34 +407,56 @@ class Scheduler:
             plugin.post_bind(state, pod, node)
         return None
 
-    def _set_unschedulable(self, pod: Obj, message: str) -> None:
+    def _set_unschedulable(self, pod: Obj, message: str, nominated: str | None = None) -> None:
+        """`updatePod`: the PodScheduled=False condition and, when PostFilter set or cleared
+        a nomination that differs from the pod's, `status.nominatedNodeName`."""
+        current = pod.get("status", {}).get("nominatedNodeName") or ""
+        nominate = nominated is not None and nominated != current
         for c in pod.get("status", {}).get("conditions") or ():
-            if c.get("type") == "PodScheduled" and c.get("status") == "False" and c.get("message") == message:
+            if (
+                c.get("type") == "PodScheduled"
+                and c.get("status") == "False"
+                and c.get("message") == message
+                and not nominate
+            ):
                 return
+        since = next(  # UpdatePodCondition keeps the transition time while the status holds
+            (
+                c.get("lastTransitionTime")
+                for c in pod.get("status", {}).get("conditions") or ()
+                if c.get("type") == "PodScheduled" and c.get("status") == "False"
+            ),
+            None,
+        )
         cond = {
             "type": "PodScheduled",
             "status": "False",
             "lastProbeTime": None,
-            "lastTransitionTime": self.server.timestamp(),
+            "lastTransitionTime": since or self.server.timestamp(),
             "reason": "Unschedulable",
             "message": message,
         }
         others = [c for c in pod.get("status", {}).get("conditions") or () if c.get("type") != "PodScheduled"]
+        nnn = {"nominatedNodeName": nominated or None} if nominate else {}
         with contextlib.suppress(ApiError):  # the next attempt writes it again
             self.server.patch(
                 self.user,
                 "pods",
                 pod["metadata"]["name"],
-                {"status": {"conditions": [*others, cond]}},
+                {"status": {"conditions": [*others, cond], **nnn}},
                 namespace=pod["metadata"]["namespace"],
                 subresource="status",
                 copy=False,
             )
 
     def find_node(self, pod: Obj) -> Diagnosis:
-        """Run the profile for one pod against the current cache; pure apart from the rng."""
+        """Run the profile for one pod against the current cache; pure apart from the rng and
+        what PostFilter (preemption) does when no node fits."""
         nodes = list(self.node_infos.values())
         diagnosis = Diagnosis(pod=key_of(pod), time=self.clock.now, num_all_nodes=len(nodes))
+        diagnosis.subject = pod
+        diagnosis.filter_plugins = [p.name for p in self.filters]
+        diagnosis.score_weights = {p.name: weight for p, weight in self.scores}
         if not nodes:
             return diagnosis
         state = CycleState()
@@ -351,23 +476,22 @@ class Scheduler:
                 return diagnosis
         diagnosis.skipped_filter_plugins = sorted(skipped)
         filters = [p for p in self.filters if p.name not in skipped]
+        state.skip_filter_plugins = frozenset(skipped)
+        if self._fits_nominated_node(state, pod, diagnosis):
+            return diagnosis
+        if self.nominator.pods_by_node:  # filters run twice where pods are nominated
+            filters = [NominatedPodsPass(self), *filters]
         n = len(nodes)
         want = num_feasible_nodes_to_find(n, self.profile.percentage_of_nodes_to_score)
-        feasible: list[NodeInfo] = []
         start = self.next_start_node_index % n
-        processed = 0
-        for i in range(n):
-            info = nodes[(start + i) % n]
-            processed += 1
-            for plugin in filters:
-                st = plugin.filter(state, pod, info)
-                if not st.ok:
-                    diagnosis.node_status[info.name] = st
-                    break
-            else:
-                feasible.append(info)
-                if len(feasible) >= want:
-                    break
+        order = nodes[start:] + nodes[:start]
+        feasible, failures, processed = _filter_nodes(state, pod, filters, order, want)
+        for info, st in failures:
+            diagnosis.node_status[info.name] = st
+            if len(diagnosis.node_facts) < NODE_FACTS_KEPT:
+                req = info.requested
+                facts = NodeFacts(info.node, Resources(req.milli_cpu, req.memory), len(info.pods))
+                diagnosis.node_facts[info.name] = facts
         self.next_start_node_index = (start + processed) % n
         diagnosis.nodes_evaluated = processed
         diagnosis.feasible = [f.name for f in feasible]
@@ -381,13 +505,100 @@ class Scheduler:
         return diagnosis
 
     def _post_filter(self, state: CycleState, pod: Obj, diagnosis: Diagnosis, nodes: list[NodeInfo]) -> None:
-        """PostFilter plugins run in order until one nominates a node."""
+        """PostFilter plugins run in order until one nominates a node; a result's
+        `nominated_node` of "" clears the pod's nomination."""
         for plugin in self.post_filters:
             result = plugin.post_filter(state, pod, diagnosis, nodes)
             diagnosis.post_filter_msg = result.message
-            if result.nominated_node:
+            if result.nominated_node is not None:
                 diagnosis.nominated_node = result.nominated_node
+            if result.nominated_node:
                 return
+
+    # -- what the framework offers plugins (preemption) -------------------------------------
+
+    def _fits_nominated_node(self, state: CycleState, pod: Obj, diagnosis: Diagnosis) -> bool:
+        """`evaluateNominatedNode`: a pod nominated by an earlier preemption tries that node
+        first, alone; if it passes the filters it is chosen without scoring."""
+        info = self.node_infos.get(nominated_node_name(pod))
+        if info is None or not self.run_filters_with_nominated_pods(state, pod, info).ok:
+            return False
+        diagnosis.nodes_evaluated = 1
+        diagnosis.feasible = [info.name]
+        diagnosis.selected = info.name
+        return True
+
+    def run_filter_plugins(self, state: CycleState, pod: Obj, info: NodeInfo) -> Status:
+        """`RunFilterPlugins`: the profile's filters in order (less those whose PreFilter
+        said Skip); the first rejection is the node's status."""
+        skip = state.skip_filter_plugins
+        for plugin in self.filters:
+            if plugin.name in skip:
+                continue
+            try:
+                st = plugin.filter(state, pod, info)
+            except KeyError as missing:  # its PreFilter never ran (an earlier one rejected the pod)
+                detail = f'error reading "{missing.args[0]}" from cycleState: not found'
+                return Status(ERROR, [f'running "{plugin.name}" filter plugin: {detail}'], plugin.name)
+            if not st.ok:
+                return st
+        return OK
+
+    def add_ge_nominated_pods(
+        self, state: CycleState, pod: Obj, info: NodeInfo
+    ) -> tuple[bool, CycleState, NodeInfo, Status | None]:
+        """`addGENominatedPods`: copies of the state and NodeInfo with the pods nominated to
+        this node of equal or higher priority added, and whether there were any."""
+        nominated = self.nominator.pods_for_node(info.name)
+        if not nominated:
+            return False, state, info, None
+        me, priority = key_of(pod), pod_priority(pod)
+        added = False
+        state_out, info_out = state, info
+        for key, other in nominated:
+            if key == me or pod_priority(other) < priority:
+                continue
+            if not added:
+                state_out, info_out, added = state.clone(), info.clone(), True
+            info_out.add_pod(key, other)
+            st = self.run_pre_filter_extension_add_pod(state_out, pod, key, other, info_out)
+            if not st.ok:
+                return False, state, info, Status(ERROR, st.reasons, st.plugin)
+        return added, state_out, info_out, None
+
+    def run_filters_with_nominated_pods(self, state: CycleState, pod: Obj, info: NodeInfo) -> Status:
+        """`RunFilterPluginsWithNominatedPods`: with the node's nominated pods of equal or
+        higher priority counted as running there, then (if there were any and that passed)
+        without them — the pod must fit either way."""
+        added, state_out, info_out, err = self.add_ge_nominated_pods(state, pod, info)
+        if err is not None:
+            return err
+        st = self.run_filter_plugins(state_out, pod, info_out)
+        if not added or not st.ok:
+            return st
+        return self.run_filter_plugins(state, pod, info)
+
+    def run_pre_filter_extension_add_pod(
+        self, state: CycleState, pod: Obj, key: str, to_add: Obj, info: NodeInfo
+    ) -> Status:
+        skip = state.skip_filter_plugins
+        for plugin in self.pre_filters:
+            if plugin.name not in skip:
+                st = plugin.add_pod(state, pod, key, to_add, info)
+                if not st.ok:
+                    return st
+        return OK
+
+    def run_pre_filter_extension_remove_pod(
+        self, state: CycleState, pod: Obj, key: str, to_remove: Obj, info: NodeInfo
+    ) -> Status:
+        skip = state.skip_filter_plugins
+        for plugin in self.pre_filters:
+            if plugin.name not in skip:
+                st = plugin.remove_pod(state, pod, key, to_remove, info)
+                if not st.ok:
+                    return st
+        return OK
 
     def _score(self, state: CycleState, pod: Obj, feasible: list[NodeInfo], diagnosis: Diagnosis) -> None:
         skipped: set[str] = set()
@@ -396,29 +607,85 @@ class Scheduler:
             if st.code == SKIP:
                 skipped.add(plugin.name)
         diagnosis.skipped_score_plugins = sorted(skipped)
-        names = [info.name for info in feasible]
+        names = tuple(info.name for info in feasible)
         totals = [0] * len(feasible)
         for plugin, weight in self.scores:
             if plugin.name in skipped:
                 continue
-            score = plugin.score
-            raw = {info.name: score(state, pod, info) for info in feasible}
-            normalized = dict(raw)
-            plugin.normalize(state, pod, normalized)
-            diagnosis.plugin_scores[plugin.name] = PluginScores(weight, raw, normalized)
-            for i, name in enumerate(names):
-                totals[i] += normalized[name] * weight
-        diagnosis.totals = dict(zip(names, totals, strict=True))
-        # selectHost: the best total; ties broken by reservoir sampling, as kube-scheduler does.
-        best: str | None = None
-        best_score = -1
-        ties = 0
-        rand = self.rng.random
-        for name, total in zip(names, totals, strict=True):
-            if total > best_score:
-                best, best_score, ties = name, total, 1
-            elif total == best_score:
-                ties += 1
-                if rand() * ties < 1.0:
-                    best = name
-        diagnosis.selected = best
+            raw = plugin.score_many(state, pod, feasible)
+            kind = type(plugin)
+            if kind.normalize is ScorePlugin.normalize and kind.normalize_many is ScorePlugin.normalize_many:
+                normalized = raw  # no NormalizeScore: the column is its raw scores
+            else:
+                normalized = plugin.normalize_many(state, pod, names, raw)
+            diagnosis.plugin_scores[plugin.name] = PluginScores(weight, names, raw, normalized)
+            if len(normalized) != len(names):
+                raise ValueError(f"{plugin.name} scored {len(normalized)} of {len(names)} nodes")
+            weighted = normalized if weight == 1 else map(operator.mul, normalized, repeat(weight))
+            totals = list(map(operator.add, totals, weighted))
+        diagnosis.scored_nodes, diagnosis.total_scores = names, totals
+        diagnosis.selected = names[_select_host(totals, self.rng)]
+
+
+def _select_host(totals: list[int], rng: random.Random) -> int:
+    """selectHost: the index of the best total, ties broken by reservoir sampling as
+    kube-scheduler does — walking the nodes in order, each node that equals the best so far
+    replaces it with probability 1/(number of such nodes seen). Only the nodes at the running
+    maximum are looked at in Python (the running maximum is computed in one C-level pass); the
+    random source is drawn exactly as often as the node-by-node walk draws it."""
+    running = list(accumulate(totals, max))
+    best, ties, rand = 0, 1, rng.random
+    for i in compress(range(len(totals)), map(operator.eq, totals, running)):
+        if i == 0 or totals[i] > running[i - 1]:
+            best, ties = i, 1
+        else:
+            ties += 1
+            if rand() * ties < 1.0:
+                best = i
+    return best
+
+
+def _filter_nodes(
+    state: CycleState, pod: Obj, filters: list[FilterPlugin], order: list[NodeInfo], want: int
+) -> tuple[list[NodeInfo], list[tuple[NodeInfo, Status]], int]:
+    """Filter nodes in `order` until `want` pass: (feasible nodes, failed nodes with the first
+    failing status, in node order, and how many nodes were processed).
+
+    The same verdicts as running each node through the filters in turn and stopping at the
+    `want`-th feasible node, computed in batches: each round takes just as many of the next
+    nodes as are still wanted (so it can never overshoot) and runs every filter's
+    `filter_many` over the nodes that are still in."""
+    feasible: list[NodeInfo] = []
+    failures: list[tuple[int, NodeInfo, Status]] = []
+    pos, n = 0, len(order)
+    while pos < n and len(feasible) < want:
+        chunk = order[pos : pos + want - len(feasible)]
+        positions: range | list[int] = range(pos, pos + len(chunk))
+        pos += len(chunk)
+        for plugin in filters:
+            if not chunk:
+                break
+            statuses = plugin.filter_many(state, pod, chunk)
+            if statuses.count(OK) == len(chunk):  # (identity first: one C-level pass)
+                continue
+            kept: list[NodeInfo] = []
+            kept_at: list[int] = []
+            for at, info, st in zip(positions, chunk, statuses, strict=True):
+                if st is OK or st.code == SUCCESS:
+                    kept.append(info)
+                    kept_at.append(at)
+                else:
+                    failures.append((at, info, st))
+            chunk, positions = kept, kept_at
+        feasible.extend(chunk)
+    return feasible, [(info, st) for _, info, st in sorted(failures, key=lambda f: f[0])], pos
+
+
+def _may_reject(fw: Framework) -> list[Plugin]:
+    """A profile's plugins that can reject a pod (PreEnqueue, PreFilter, Filter, Reserve,
+    Permit), each once: the ones whose registered events the queue waits on."""
+    plugins: dict[str, Plugin] = {}
+    for group in (fw.pre_enqueues, fw.pre_filters, fw.filters, fw.reserves, fw.permits):
+        for plugin in group:
+            plugins.setdefault(plugin.name, plugin)
+    return list(plugins.values())

@@ -37,6 +37,28 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
         state[STATE_KEY] = req
         return Status(SUCCESS)
 
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+        """`score` for many nodes: the two-resource formula inline for nodes that offer both
+        (`(1 - |cpu fraction - memory fraction| / 2) * 100`, each fraction capped at 1)."""
+        req = state[STATE_KEY]
+        cpu, mem = req.milli_cpu, req.memory
+        out: list[int] = []
+        add = out.append
+        for n in nodes:
+            alloc = n.allocatable
+            ac, am = alloc.milli_cpu, alloc.memory
+            if ac <= 0 or am <= 0:
+                add(self.score(state, pod, n))
+                continue
+            used = n.requested
+            fc, fm = (used.milli_cpu + cpu) / ac, (used.memory + mem) / am
+            if fc > 1.0:
+                fc = 1.0
+            if fm > 1.0:
+                fm = 1.0
+            add(int((1 - abs(fc - fm) / 2) * MAX_NODE_SCORE))
+        return out
+
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         req = state[STATE_KEY]
         fractions = []

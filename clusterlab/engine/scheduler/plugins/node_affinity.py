@@ -15,8 +15,10 @@ Default weight 2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from ..events import ADD, NODE, QUEUE, QUEUE_SKIP, UPDATE_NODE_LABEL, ClusterEvent, ClusterEventWithHint
 from ..framework import (
     MAX_NODE_SCORE,
     OK,
@@ -91,6 +93,20 @@ class NodeAffinity(FilterPlugin, ScorePlugin):
             return Status(UNRESOLVABLE, [REASON], self.name)
         return OK
 
+    def filter_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[Status]:
+        if not pod["spec"].get("nodeSelector") and "requiredDuringSchedulingIgnoredDuringExecution" not in (
+            _affinity(pod)
+        ):
+            return [OK] * len(nodes)  # nothing to match: every node passes
+        flt = self.filter
+        return [flt(state, pod, node) for node in nodes]
+
+    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[int]:
+        if not _affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution"):
+            return [0] * len(nodes)  # no preferred terms: every node scores 0
+        score = self.score
+        return [score(state, pod, node) for node in nodes]
+
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         preferred = _affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution") or []
         return sum(
@@ -104,3 +120,39 @@ class NodeAffinity(FilterPlugin, ScorePlugin):
             return
         for name, s in scores.items():
             scores[name] = MAX_NODE_SCORE * s // highest
+
+    def normalize_many(
+        self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: list[int]
+    ) -> list[int]:
+        highest = max(scores, default=0)
+        if highest == 0:
+            return list(scores)
+        return [MAX_NODE_SCORE * s // highest for s in scores]
+
+    # -- queueing hints -------------------------------------------------------------------
+
+    def events_to_register(self) -> Sequence[ClusterEventWithHint]:
+        """A node added or its labels changed."""
+        return (
+            ClusterEventWithHint(
+                ClusterEvent(NODE, ADD | UPDATE_NODE_LABEL), self.is_schedulable_after_node_change
+            ),
+        )
+
+    def is_schedulable_after_node_change(self, pod: Obj, old: Obj | None, new: Obj | None) -> str:
+        """Queue when the added node matches the pod's nodeSelector and required terms, or an
+        updated node did not match before and does now."""
+        if new is None or not required_matches(pod, new):
+            return QUEUE_SKIP
+        if old is not None and required_matches(pod, old):
+            return QUEUE_SKIP
+        return QUEUE
+
+
+def required_matches(pod: Obj, node: Obj) -> bool:
+    """`GetRequiredNodeAffinity(pod).Match(node)`: nodeSelector and the required terms."""
+    labels = node["metadata"].get("labels") or {}
+    if any(labels.get(k) != v for k, v in (pod["spec"].get("nodeSelector") or {}).items()):
+        return False
+    required = _affinity(pod).get("requiredDuringSchedulingIgnoredDuringExecution")
+    return required is None or any(term_matches(t, node) for t in required.get("nodeSelectorTerms") or [])

@@ -7,12 +7,25 @@ would not help.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...taints import UNSCHEDULABLE as UNSCHEDULABLE_TAINT
 from ...taints import tolerated_by_any
+from ..events import (
+    ADD,
+    NODE,
+    POD,
+    QUEUE,
+    QUEUE_SKIP,
+    UPDATE_NODE_TAINT,
+    UPDATE_POD_TOLERATIONS,
+    ClusterEvent,
+    ClusterEventWithHint,
+)
 from ..framework import OK, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
 
+Obj = dict[str, Any]
 REASON = "node(s) were unschedulable"
 
 
@@ -26,3 +39,33 @@ class NodeUnschedulable(FilterPlugin):
         if tolerated_by_any(taint, pod["spec"].get("tolerations") or []):
             return OK
         return Status(UNRESOLVABLE, [REASON], self.name)
+
+    def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
+        flt = self.filter
+        return [flt(state, pod, node) if node.unschedulable else OK for node in nodes]
+
+    # -- queueing hints -------------------------------------------------------------------
+
+    def events_to_register(self) -> Sequence[ClusterEventWithHint]:
+        """A node added or uncordoned (an UpdateNodeTaint event); the pod given a toleration."""
+        return (
+            ClusterEventWithHint(
+                ClusterEvent(NODE, ADD | UPDATE_NODE_TAINT), self.is_schedulable_after_node_change
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(POD, UPDATE_POD_TOLERATIONS), self.is_schedulable_after_toleration
+            ),
+        )
+
+    def is_schedulable_after_node_change(self, pod: dict[str, Any], old: Obj | None, new: Obj | None) -> str:
+        """Queue for a schedulable node added, or a node uncordoned."""
+        if new is None or (new.get("spec") or {}).get("unschedulable"):
+            return QUEUE_SKIP
+        return QUEUE if old is None or (old.get("spec") or {}).get("unschedulable") else QUEUE_SKIP
+
+    def is_schedulable_after_toleration(self, pod: dict[str, Any], old: Obj | None, new: Obj | None) -> str:
+        """Queue when the waiting pod itself now tolerates the unschedulable taint."""
+        if new is None or new["metadata"].get("uid") != pod["metadata"].get("uid"):
+            return QUEUE_SKIP
+        taint = {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
+        return QUEUE if tolerated_by_any(taint, new["spec"].get("tolerations") or []) else QUEUE_SKIP

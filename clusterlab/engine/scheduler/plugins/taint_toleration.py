@@ -8,9 +8,21 @@ the counts onto 0–100 so the node with none scores 100. Default weight 3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...taints import taint_text, tolerated_by_any
+from ..events import (
+    ADD,
+    NODE,
+    POD,
+    QUEUE,
+    QUEUE_SKIP,
+    UPDATE_NODE_TAINT,
+    UPDATE_POD_TOLERATIONS,
+    ClusterEvent,
+    ClusterEventWithHint,
+)
 from ..framework import (
     MAX_NODE_SCORE,
     OK,
@@ -21,6 +33,8 @@ from ..framework import (
     ScorePlugin,
     Status,
 )
+
+Obj = dict[str, Any]
 
 
 class TaintToleration(FilterPlugin, ScorePlugin):
@@ -36,6 +50,14 @@ class TaintToleration(FilterPlugin, ScorePlugin):
             if not tolerated_by_any(taint, tolerations):
                 return Status(UNRESOLVABLE, [f"node(s) had untolerated taint {taint_text(taint)}"], self.name)
         return OK
+
+    def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
+        flt = self.filter
+        return [flt(state, pod, node) if node.taints else OK for node in nodes]
+
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+        score = self.score
+        return [score(state, pod, node) if node.taints else 0 for node in nodes]
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         if not node.taints:
@@ -59,3 +81,46 @@ class TaintToleration(FilterPlugin, ScorePlugin):
                 scores[name] = MAX_NODE_SCORE
             else:
                 scores[name] = MAX_NODE_SCORE - (MAX_NODE_SCORE * s // highest)
+
+    def normalize_many(
+        self, state: CycleState, pod: dict[str, Any], names: tuple[str, ...], scores: list[int]
+    ) -> list[int]:
+        highest = max(scores, default=0)
+        if highest == 0:
+            return [MAX_NODE_SCORE] * len(scores)
+        return [MAX_NODE_SCORE - (MAX_NODE_SCORE * s // highest) for s in scores]
+
+    # -- queueing hints -------------------------------------------------------------------
+
+    def events_to_register(self) -> Sequence[ClusterEventWithHint]:
+        """A node added or its taints changed; the waiting pod given a toleration."""
+        return (
+            ClusterEventWithHint(
+                ClusterEvent(NODE, ADD | UPDATE_NODE_TAINT), self.is_schedulable_after_node_change
+            ),
+            ClusterEventWithHint(
+                ClusterEvent(POD, UPDATE_POD_TOLERATIONS), self.is_schedulable_after_toleration
+            ),
+        )
+
+    def is_schedulable_after_node_change(self, pod: dict[str, Any], old: Obj | None, new: Obj | None) -> str:
+        """Queue when the node went from having a NoSchedule/NoExecute taint the pod does not
+        tolerate (or not existing) to having none."""
+        if new is None:
+            return QUEUE_SKIP
+        tolerations = pod["spec"].get("tolerations") or []
+        was_untolerated = old is None or _untolerated(old, tolerations)
+        return QUEUE if was_untolerated and not _untolerated(new, tolerations) else QUEUE_SKIP
+
+    def is_schedulable_after_toleration(self, pod: dict[str, Any], old: Obj | None, new: Obj | None) -> str:
+        """Only the waiting pod's own new toleration can help it."""
+        same = new is not None and new["metadata"].get("uid") == pod["metadata"].get("uid")
+        return QUEUE if same else QUEUE_SKIP
+
+
+def _untolerated(node: Obj, tolerations: list[Obj]) -> bool:
+    """`FindMatchingUntoleratedTaint` over the node's NoSchedule and NoExecute taints."""
+    return any(
+        t.get("effect") in ("NoSchedule", "NoExecute") and not tolerated_by_any(t, tolerations)
+        for t in (node.get("spec") or {}).get("taints") or ()
+    )

@@ -1,0 +1,5 @@
+"""The InterPodAffinity scheduler plugin (see `plugin.py`)."""
+
+from .plugin import InterPodAffinity
+
+__all__ = ["InterPodAffinity"]

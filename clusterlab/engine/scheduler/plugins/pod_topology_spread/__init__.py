@@ -1,0 +1,5 @@
+"""The PodTopologySpread scheduler plugin (see `plugin.py`)."""
+
+from .plugin import PodTopologySpread
+
+__all__ = ["PodTopologySpread"]
