@@ -22,10 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..quantity import int_value, milli_value
 from .events import ANY_EVENT, ClusterEventWithHint
+
+if TYPE_CHECKING:
+    from .node_columns import NodeTable
 
 Obj = dict[str, Any]
 
@@ -136,6 +139,8 @@ class NodeInfo:
         "pods_with_affinity",
         "pods_with_required_anti_affinity",
         "requested",
+        "row",
+        "table",
         "taints",
         "unschedulable",
         "used_ports",
@@ -149,6 +154,8 @@ class NodeInfo:
         self.pods_with_affinity: dict[str, Obj] = {}
         self.pods_with_required_anti_affinity: dict[str, Obj] = {}
         self.used_ports: dict[tuple[str, str, int], int] = {}  # triple → pods using it
+        self.table: NodeTable | None = None  # the scheduler cache's arrays (`node_columns.py`)
+        self.row = -1
         self.set_node(node)
         AFFINITY_CHANGES[0] += 1
 
@@ -168,6 +175,18 @@ class NodeInfo:
             for img in status.get("images") or ()
             for name in img.get("names") or ()
         }
+        if self.table is not None:
+            self.table.write(self.row, self)
+
+    def attach(self, table: NodeTable) -> None:
+        """Keep this node's numbers in a row of `table` from now on."""
+        self.table, self.row = table, table.new_row()
+        table.write(self.row, self)
+
+    def detach(self) -> None:
+        if self.table is not None:
+            self.table.release(self.row)
+        self.table, self.row = None, -1
 
     def add_pod(self, key: str, pod: Obj) -> None:
         if key in self.pods:
@@ -183,6 +202,8 @@ class NodeInfo:
             self.pods_with_required_anti_affinity[key] = pod
         for triple in host_ports(pod):
             self.used_ports[triple] = self.used_ports.get(triple, 0) + 1
+        if self.table is not None:
+            self.table.write(self.row, self)
 
     def remove_pod(self, key: str) -> None:
         pod = self.pods.pop(key, None)
@@ -198,6 +219,8 @@ class NodeInfo:
                     self.used_ports[triple] = left
                 else:
                     self.used_ports.pop(triple, None)
+            if self.table is not None:
+                self.table.write(self.row, self)
 
     def clone(self) -> NodeInfo:
         """`NodeInfo.Snapshot()`: a copy whose pods can be added and removed (preemption's dry
@@ -213,6 +236,7 @@ class NodeInfo:
         out.pods_with_affinity = dict(self.pods_with_affinity)
         out.pods_with_required_anti_affinity = dict(self.pods_with_required_anti_affinity)
         out.used_ports = dict(self.used_ports)
+        out.table, out.row = None, -1  # a copy's pods never reach the cache's arrays
         return out
 
 

@@ -62,6 +62,8 @@ from .framework import (
     ScorePlugin,
     Status,
 )
+from .node_columns import STATE_KEY as COLUMNS_KEY
+from .node_columns import NodeTable
 from .nominator import NominatedPodsPass, Nominator, nominated_node_name, pod_priority
 from .profiles import Framework, new_map
 from .queue import QueuedPodSnapshot, SchedulingQueue
@@ -71,6 +73,7 @@ Obj = dict[str, Any]
 MIN_FEASIBLE_NODES = 100
 MIN_FEASIBLE_PERCENTAGE = 5
 DIAGNOSES_KEPT = 2000
+_NAME = operator.attrgetter("name")
 NODE_FACTS_KEPT = 100  # per attempt, of the nodes filtered out (what the explanation quotes)
 
 
@@ -110,6 +113,7 @@ class Scheduler:
         # Namespaces' labels, for pod affinity terms' namespaceSelector (InterPodAffinity).
         self.namespaces = self.informers.get("namespaces")
         self.node_infos: dict[str, NodeInfo] = {}
+        self.node_table = NodeTable()  # their numbers as arrays, for the batch plugins
         self.pod_node: dict[str, str] = {}  # assigned pod key → node it is counted on
         self.queue = SchedulingQueue(clock, self._wake)
         self.diagnoses: OrderedDict[str, Diagnosis] = OrderedDict()
@@ -223,7 +227,8 @@ class Scheduler:
         name = node["metadata"]["name"]
         info = self.node_infos.get(name)
         if info is None:
-            self.node_infos[name] = NodeInfo(node)
+            self.node_infos[name] = info = NodeInfo(node)
+            info.attach(self.node_table)
         else:
             info.set_node(node)
         self.queue.move_all(events.NODE_ADD, None, node)
@@ -236,13 +241,16 @@ class Scheduler:
     def _node_added_quiet(self, node: Obj) -> None:
         info = self.node_infos.get(node["metadata"]["name"])
         if info is None:
-            self.node_infos[node["metadata"]["name"]] = NodeInfo(node)
+            self.node_infos[node["metadata"]["name"]] = info = NodeInfo(node)
+            info.attach(self.node_table)
         else:
             info.set_node(node)
 
     def _node_deleted(self, node: Obj) -> None:
         self.queue.move_all(events.NODE_DELETE, node, None)
-        self.node_infos.pop(node["metadata"]["name"], None)
+        info = self.node_infos.pop(node["metadata"]["name"], None)
+        if info is not None:
+            info.detach()
 
     def _account(self, key: str, pod: Obj) -> None:
         node = pod["spec"].get("nodeName")
@@ -607,7 +615,7 @@ class Scheduler:
             if st.code == SKIP:
                 skipped.add(plugin.name)
         diagnosis.skipped_score_plugins = sorted(skipped)
-        names = tuple(info.name for info in feasible)
+        names = tuple(map(_NAME, feasible))
         totals = [0] * len(feasible)
         for plugin, weight in self.scores:
             if plugin.name in skipped:
@@ -623,6 +631,7 @@ class Scheduler:
                 raise ValueError(f"{plugin.name} scored {len(normalized)} of {len(names)} nodes")
             weighted = normalized if weight == 1 else map(operator.mul, normalized, repeat(weight))
             totals = list(map(operator.add, totals, weighted))
+        state.pop(COLUMNS_KEY, None)  # the scored nodes' columns: not kept with the Diagnosis
         diagnosis.scored_nodes, diagnosis.total_scores = names, totals
         diagnosis.selected = names[_select_host(totals, self.rng)]
 
@@ -630,18 +639,29 @@ class Scheduler:
 def _select_host(totals: list[int], rng: random.Random) -> int:
     """selectHost: the index of the best total, ties broken by reservoir sampling as
     kube-scheduler does — walking the nodes in order, each node that equals the best so far
-    replaces it with probability 1/(number of such nodes seen). Only the nodes at the running
-    maximum are looked at in Python (the running maximum is computed in one C-level pass); the
-    random source is drawn exactly as often as the node-by-node walk draws it."""
+    replaces it with probability 1/(number of such nodes seen).
+
+    The random source is drawn exactly as often as that walk draws it, but only the walk from
+    the first node at the overall maximum decides the result: before it, each node equal to
+    (not above) the running maximum only consumes a draw, and those are counted in C-level
+    passes (every node at the running maximum, less the ones that raised it) and drawn in a
+    bare loop."""
+    if not totals:
+        return 0
     running = list(accumulate(totals, max))
-    best, ties, rand = 0, 1, rng.random
-    for i in compress(range(len(totals)), map(operator.eq, totals, running)):
-        if i == 0 or totals[i] > running[i - 1]:
-            best, ties = i, 1
-        else:
-            ties += 1
-            if rand() * ties < 1.0:
-                best = i
+    top = running[-1]
+    first = totals.index(top)
+    rand = rng.random
+    if first:
+        head = running[:first]
+        at_max = sum(map(operator.eq, totals[:first], head))
+        for _ in repeat(None, at_max - len(set(head))):  # the ties before `first`: draws only
+            rand()
+    best, ties = first, 1
+    for i in compress(range(first + 1, len(totals)), map(operator.eq, totals[first + 1 :], repeat(top))):
+        ties += 1
+        if rand() * ties < 1.0:
+            best = i
     return best
 
 

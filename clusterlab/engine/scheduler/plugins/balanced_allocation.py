@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..framework import (
     MAX_NODE_SCORE,
     SKIP,
@@ -23,6 +25,7 @@ from ..framework import (
     Status,
     pod_requests,
 )
+from ..node_columns import columns_for, in_range
 
 STATE_KEY = "PreScoreNodeResourcesBalancedAllocation"
 
@@ -42,6 +45,22 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
         (`(1 - |cpu fraction - memory fraction| / 2) * 100`, each fraction capped at 1)."""
         req = state[STATE_KEY]
         cpu, mem = req.milli_cpu, req.memory
+        cols = columns_for(state, nodes) if in_range(cpu) and in_range(mem) else None
+        if cols is None:
+            return self._score_each(state, pod, nodes, cpu, mem)
+        ac, am, uc, um = cols["alloc_cpu"], cols["alloc_mem"], cols["req_cpu"], cols["req_mem"]
+        # The same float64 operations, in the same order, as the per-node formula.
+        inline = (ac > 0) & (am > 0)
+        fc = np.minimum((uc + cpu) / np.where(inline, ac, 1), 1.0)
+        fm = np.minimum((um + mem) / np.where(inline, am, 1), 1.0)
+        out: list[int] = ((1 - np.abs(fc - fm) / 2) * MAX_NODE_SCORE).astype(np.int64).tolist()
+        for i in np.flatnonzero(~inline).tolist():
+            out[i] = self.score(state, pod, nodes[i])
+        return out
+
+    def _score_each(
+        self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo], cpu: int, mem: int
+    ) -> list[int]:
         out: list[int] = []
         add = out.append
         for n in nodes:

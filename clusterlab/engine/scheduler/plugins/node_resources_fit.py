@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..events import (
     ADD,
     DELETE,
@@ -44,12 +46,14 @@ from ..framework import (
     Status,
     pod_requests,
 )
+from ..node_columns import columns, columns_for, in_range
 from ..resource_scoring import ScoringStrategy, allocatable_and_requested, pod_request, strategy_from_args
 
 Obj = dict[str, Any]
 STATE_KEY = "PreFilterNodeResourcesFit"
 PRESCORE_KEY = "PreScoreNodeResourcesFit"
 DEFAULT_STRATEGY = ScoringStrategy()  # LeastAllocated, cpu and memory weighted 1
+FILTER_COLUMNS = ("pods", "allowed_pods", "alloc_cpu", "alloc_mem", "req_cpu", "req_mem")
 
 
 class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
@@ -78,17 +82,30 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
 
     def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
         """`filter` for many nodes: a node with room for the pod's count, cpu and memory passes
-        without a call; any other gets `filter`'s verdict (keep the two in step)."""
+        without a call (decided for the whole batch in array arithmetic); any other gets
+        `filter`'s verdict (keep the two in step)."""
         req, _ = state[STATE_KEY]
         cpu, mem, flt = req.milli_cpu, req.memory, self.filter
-        return [
-            OK
-            if len(n.pods) < n.allowed_pods
-            and (cpu <= 0 or cpu <= n.allocatable.milli_cpu - n.requested.milli_cpu)
-            and (mem <= 0 or mem <= n.allocatable.memory - n.requested.memory)
-            else flt(state, pod, n)
-            for n in nodes
-        ]
+        cols = columns(nodes, FILTER_COLUMNS) if in_range(cpu) and in_range(mem) else None
+        if cols is None:
+            return [
+                OK
+                if len(n.pods) < n.allowed_pods
+                and (cpu <= 0 or cpu <= n.allocatable.milli_cpu - n.requested.milli_cpu)
+                and (mem <= 0 or mem <= n.allocatable.memory - n.requested.memory)
+                else flt(state, pod, n)
+                for n in nodes
+            ]
+        pods, allowed, alloc_cpu, alloc_mem, req_cpu, req_mem = cols
+        fits = pods < allowed
+        if cpu > 0:
+            fits &= cpu <= alloc_cpu - req_cpu
+        if mem > 0:
+            fits &= mem <= alloc_mem - req_mem
+        out: list[Status] = [OK] * len(nodes)
+        for i in np.flatnonzero(~fits).tolist():
+            out[i] = flt(state, pod, nodes[i])
+        return out
 
     def pre_score(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Status:
         state[PRESCORE_KEY] = self._pod_requests(pod)
@@ -107,19 +124,31 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         if requests is None:
             requests = state[PRESCORE_KEY] = self._pod_requests(pod)
         cpu, mem = requests
-        return [
-            (
-                ((ac - rc) * MAX_NODE_SCORE // ac if rc <= ac else 0)
-                + ((am - rm) * MAX_NODE_SCORE // am if rm <= am else 0)
-            )
-            // 2
-            if (ac := n.allocatable.milli_cpu) > 0
-            and (am := n.allocatable.memory) > 0
-            and (rc := n.non_zero_requested.milli_cpu + cpu) >= 0
-            and (rm := n.non_zero_requested.memory + mem) >= 0
-            else score(state, pod, n)
-            for n in nodes
-        ]
+        cols = columns_for(state, nodes) if in_range(cpu) and in_range(mem) else None
+        if cols is None:
+            return [
+                (
+                    ((ac - rc) * MAX_NODE_SCORE // ac if rc <= ac else 0)
+                    + ((am - rm) * MAX_NODE_SCORE // am if rm <= am else 0)
+                )
+                // 2
+                if (ac := n.allocatable.milli_cpu) > 0
+                and (am := n.allocatable.memory) > 0
+                and (rc := n.non_zero_requested.milli_cpu + cpu) >= 0
+                and (rm := n.non_zero_requested.memory + mem) >= 0
+                else score(state, pod, n)
+                for n in nodes
+            ]
+        ac, am, nc, nm = cols["alloc_cpu"], cols["alloc_mem"], cols["nz_cpu"], cols["nz_mem"]
+        rc, rm = nc + cpu, nm + mem
+        inline = (ac > 0) & (am > 0) & (rc >= 0) & (rm >= 0)
+        safe_ac, safe_am = np.where(inline, ac, 1), np.where(inline, am, 1)
+        cpu_score = np.where(rc <= ac, (ac - rc) * MAX_NODE_SCORE // safe_ac, 0)
+        mem_score = np.where(rm <= am, (am - rm) * MAX_NODE_SCORE // safe_am, 0)
+        out: list[int] = ((cpu_score + mem_score) // 2).tolist()
+        for i in np.flatnonzero(~inline).tolist():
+            out[i] = score(state, pod, nodes[i])
+        return out
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         requests = state.get(PRESCORE_KEY)

@@ -1,0 +1,134 @@
+"""Per-node resource numbers of a batch of NodeInfos as numpy columns, for the batch plugins.
+
+kube-scheduler runs Filter and Score on 16 goroutines, one node at a time; here the hot
+resource plugins (NodeResourcesFit, NodeResourcesBalancedAllocation) answer a whole batch of
+nodes with array arithmetic instead of a Python call per node. The scheduler's cache keeps
+every node's numbers in a `NodeTable` (each NodeInfo writes its row as pods are added and
+removed), so a batch's columns are one indexed read of the arrays; the scored nodes' columns
+are read once per attempt and kept in the CycleState for the list they were read from. Nodes
+outside a table (a preemption dry run's copies) are read attribute by attribute.
+
+Exactness: every column is int64 and is used only while all its values are below `LIMIT`
+(2**46), so sums stay exact, `x * 100` cannot overflow and the conversion to float64 for a
+fraction is exact — the results are bit for bit those of the per-node Python formulas.
+A batch with a larger value (or none that fits int64) gets `None`, and the plugin falls back
+to its per-node path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from .framework import CycleState, NodeInfo
+
+Column = npt.NDArray[np.int64]
+LIMIT = 1 << 46
+STATE_KEY = "NodeColumns"
+
+_GETTERS = {
+    "pods": attrgetter("pods"),
+    "allowed_pods": attrgetter("allowed_pods"),
+    "alloc_cpu": attrgetter("allocatable.milli_cpu"),
+    "alloc_mem": attrgetter("allocatable.memory"),
+    "req_cpu": attrgetter("requested.milli_cpu"),
+    "req_mem": attrgetter("requested.memory"),
+    "nz_cpu": attrgetter("non_zero_requested.milli_cpu"),
+    "nz_mem": attrgetter("non_zero_requested.memory"),
+}
+_TABLE = attrgetter("table")
+_ROW = attrgetter("row")
+
+
+NAMES = tuple(_GETTERS)
+SCORED = ("alloc_cpu", "alloc_mem", "req_cpu", "req_mem", "nz_cpu", "nz_mem")
+
+
+class NodeTable:
+    """The scheduler cache's per-node numbers as arrays, one row per NodeInfo attached to it,
+    kept current by the NodeInfo itself (`NodeInfo.attach`, `add_pod`, `remove_pod`,
+    `set_node`), so that a batch's columns are one indexed read instead of a walk over the
+    nodes. A row holding a value outside the exact range is flagged, and a batch touching it
+    reads the NodeInfos instead."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.cols: dict[str, Column] = {name: np.zeros(capacity, dtype=np.int64) for name in NAMES}
+        self.inexact = np.zeros(capacity, dtype=bool)
+        self.free: list[int] = []
+        self.used = 0
+
+    def new_row(self) -> int:
+        if self.free:
+            return self.free.pop()
+        if self.used == len(self.inexact):
+            size = 2 * len(self.inexact)
+            for name, col in self.cols.items():
+                grown = np.zeros(size, dtype=np.int64)
+                grown[: len(col)] = col
+                self.cols[name] = grown
+            flags = np.zeros(size, dtype=bool)
+            flags[: len(self.inexact)] = self.inexact
+            self.inexact = flags
+        self.used += 1
+        return self.used - 1
+
+    def release(self, row: int) -> None:
+        self.free.append(row)
+
+    def write(self, row: int, info: NodeInfo) -> None:
+        """Copy the NodeInfo's numbers into its row."""
+        exact = True
+        for name, getter in _GETTERS.items():
+            value = getter(info)
+            if name == "pods":
+                value = len(value)
+            if -LIMIT < value < LIMIT:
+                self.cols[name][row] = value
+            else:
+                exact = False
+        self.inexact[row] = not exact
+
+
+def columns(nodes: Sequence[NodeInfo], names: Sequence[str]) -> list[Column] | None:
+    """One number per node, in order, for each of `names` (`pods` is the pod count); None when
+    a value is out of the exact range. Nodes of one NodeTable are read from its arrays with one
+    walk over the nodes for their rows; others from the NodeInfos, one walk per column."""
+    tables = set(map(_TABLE, nodes))
+    if len(tables) == 1 and (table := tables.pop()) is not None:
+        rows = np.fromiter(map(_ROW, nodes), dtype=np.intp, count=len(nodes))
+        if table.inexact[rows].any():
+            return None
+        return [table.cols[name][rows] for name in names]
+    out: list[Column] = []
+    for name in names:
+        values: Any = map(_GETTERS[name], nodes)
+        if name == "pods":
+            values = map(len, values)
+        try:
+            col = np.fromiter(values, dtype=np.int64, count=len(nodes))
+        except OverflowError:
+            return None
+        if col.size and (int(col.max()) >= LIMIT or int(col.min()) <= -LIMIT):
+            return None
+        out.append(col)
+    return out
+
+
+def columns_for(state: CycleState, nodes: Sequence[NodeInfo]) -> dict[str, Column] | None:
+    """The resource columns (`SCORED`) of `nodes` by name, remembered in the attempt's state
+    for the plugins that score that same list."""
+    cached = state.get(STATE_KEY)
+    if cached is None or cached[0] is not nodes:
+        cols = columns(nodes, SCORED)
+        cached = state[STATE_KEY] = (nodes, None if cols is None else dict(zip(SCORED, cols, strict=True)))
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def in_range(value: int) -> bool:
+    """Whether a pod's own request can join the column arithmetic exactly."""
+    return -LIMIT < value < LIMIT
