@@ -228,8 +228,14 @@ def converge_row(r: dict[str, float]) -> str:
     )
 
 
+MODES = ("--converge", "--profile")
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]) or (args and args[0].startswith("-") and args[0] not in MODES):
+        print(__doc__)
+        return
     if args[:1] == ["--converge"]:
         print(converge_row(converge(int(args[1]), int(args[2]))), flush=True)
         return
