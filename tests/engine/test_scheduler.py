@@ -8,7 +8,7 @@ from clusterlab.engine.scheduler.framework import NodeInfo
 from clusterlab.engine.scheduler.plugins.balanced_allocation import NodeResourcesBalancedAllocation
 from clusterlab.engine.scheduler.plugins.node_resources_fit import NodeResourcesFit
 from clusterlab.engine.scheduler.plugins.taint_toleration import TaintToleration
-from clusterlab.engine.scheduler.scheduler import num_feasible_nodes_to_find
+from clusterlab.engine.scheduler.selection import num_feasible_nodes_to_find
 
 from .conftest import events_for, pods_of, web
 

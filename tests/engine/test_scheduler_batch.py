@@ -27,7 +27,7 @@ from clusterlab.engine.scheduler.framework import (
     Status,
 )
 from clusterlab.engine.scheduler.registry import REGISTRY
-from clusterlab.engine.scheduler.scheduler import _filter_nodes, _select_host
+from clusterlab.engine.scheduler.selection import filter_nodes, select_host
 
 Obj = dict[str, Any]
 IMAGES = ["registry.k8s.io/pause:3.10", "docker.io/library/nginx:1.27", "docker.io/library/redis:7"]
@@ -168,7 +168,7 @@ def test_batched_filter_loop_matches_node_by_node(seed):
         _Rejects(f"F{k}", {i for i in range(n) if rng.random() < rng.random()}) for k in range(3)
     ]
     want = rng.randrange(1, n + 1)
-    assert _filter_nodes(CycleState(), {}, filters, order, want) == _sequential(filters, order, want)
+    assert filter_nodes(CycleState(), {}, filters, order, want) == _sequential(filters, order, want)
 
 
 def _reservoir(totals: list[int], rng: random.Random) -> int:
@@ -187,5 +187,5 @@ def _reservoir(totals: list[int], rng: random.Random) -> int:
 def test_select_host_draws_like_reservoir_sampling(seed):
     totals = [random.Random(seed * 100 + i).choice([3, 5, 5, 7, 7, 7]) for i in range(50)]
     a, b = random.Random(seed), random.Random(seed)
-    assert _select_host(totals, a) == _reservoir(totals, b)
+    assert select_host(totals, a) == _reservoir(totals, b)
     assert a.random() == b.random()  # the same number of draws
