@@ -11,7 +11,8 @@ from typing import Any
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.printers import pod_status
-from clusterlab.engine.scheduler.explain import NO_RECORD, decision_table, explain
+from clusterlab.engine.scheduler.decision_table import NO_RECORD, decision_table
+from clusterlab.engine.scheduler.explain import explain
 from clusterlab.engine.scheduler.pending import pending_reason, scheduler_names, waits_for_scheduler
 from clusterlab.engine.validation import name_causes
 from clusterlab.labs.board import clock_text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from clusterlab.engine import Cluster
-from clusterlab.engine.scheduler.explain import (
+from clusterlab.engine.scheduler.decision_table import (
     NO_RECORD,
     NOT_CACHED,
     NOT_EVALUATED,
@@ -20,11 +20,9 @@ from clusterlab.engine.scheduler.explain import (
     Cell,
     DecisionTable,
     NodeRow,
-    cpu_words,
     decision_table,
-    explain,
-    memory_words,
 )
+from clusterlab.engine.scheduler.explain import cpu_words, explain, memory_words
 from clusterlab.engine.scheduler.framework import Diagnosis, PluginScores, Status
 from clusterlab.engine.scheduler.pending import (
     GATED_MESSAGE,

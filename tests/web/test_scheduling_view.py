@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.test import AsyncClient
 
 from clusterlab.engine import Cluster
-from clusterlab.engine.scheduler.explain import NO_RECORD, decision_table, explain
+from clusterlab.engine.scheduler.decision_table import NO_RECORD, decision_table
+from clusterlab.engine.scheduler.explain import explain
 from clusterlab.labs import board, live
 from clusterlab.labs.models import Lab
 
