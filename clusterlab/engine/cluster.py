@@ -34,6 +34,7 @@ from .cluster_upgrade import UpgradeVerbs
 from .control_plane import (
     static_pod,
 )
+from .decisions import Decision
 from .errors import AlreadyExists, ApiError, BadRequest, NotFound
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
@@ -294,6 +295,16 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         None while no scheduler leads (a restarted scheduler remembers nothing)."""
         scheduler = self.scheduler
         return scheduler.diagnoses.get(f"{namespace}/{name}") if scheduler is not None else None
+
+    def decisions(self, kind: str, name: str, namespace: str = "default") -> list[Decision]:
+        """Why the leading kube-controller-manager's controllers acted on an object, oldest
+        first (kubectl's names for the kind are accepted); empty while none leads — a restarted
+        controller-manager remembers nothing."""
+        manager = self.controller_manager
+        if manager is None:
+            return []
+        k = resolve(kind)
+        return manager.ctx.decisions.for_object(k.kind, name, namespace if k.namespaced else "")
 
     # -- nodes and faults -----------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..apiserver import APIServer
 from ..audit import User
 from ..clock import Clock
+from ..decisions import DecisionLog
 from ..errors import ApiError
 from ..informers import Informer, key_of
 from ..jsonutil import copy_json
@@ -66,6 +67,7 @@ class ControllerContext:
         self.clock = clock
         self.rng = rng
         self.informers = informers
+        self.decisions = DecisionLog(clock)  # why each controller acted, per object
 
 
 class Controller:
@@ -90,6 +92,11 @@ class Controller:
 
     def component_name(self) -> str:
         return self.name
+
+    def explain(self, obj: Obj, text: str) -> None:
+        """Record why this controller acted on `obj` (plain words with the numbers), for the
+        lab to show beside the object; see decisions.py."""
+        self.ctx.decisions.record_for(self.name, obj, text)
 
     def start(self) -> None:
         """Called once the shared informers have synced."""

@@ -30,7 +30,7 @@ class ControllerManager:
         self.informers = InformerFactory(
             server, User("system:kube-controller-manager", "kube-controller-manager")
         )
-        ctx = ControllerContext(server, clock, rng, self.informers)
+        ctx = self.ctx = ControllerContext(server, clock, rng, self.informers)
         self.controllers = [
             ReplicaSetController(ctx),
             DeploymentController(ctx),
