@@ -89,13 +89,20 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
         self.storage_ready: Callable[[], bool] = lambda: True  # etcd has a quorum
         self.watches = WatchHub(clock)
         self._event_expiry: dict[tuple[str, str], Timer] = {}
+        self._last_stamp: tuple[int, str, datetime | None] = (-1, "", None)
         self.log_source: LogSource | None = None  # node → its kubelet's runtime (for pods/log)
         self._init_authorization()
 
     # -- helpers --------------------------------------------------------------------------
 
     def timestamp(self) -> str:
-        return rfc3339(self.epoch, self.clock.now)
+        """The current virtual time as `metav1.Time` (formatted once per whole second: every
+        write stamps it, often many writes in the same second)."""
+        second = int(self.clock.now)
+        last = self._last_stamp
+        if last[0] != second or last[2] is not self.epoch:
+            last = self._last_stamp = (second, rfc3339(self.epoch, second), self.epoch)
+        return last[1]
 
     def _audited(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from clusterlab.engine.scheduler.framework import (
@@ -26,6 +27,7 @@ from clusterlab.engine.scheduler.framework import (
     ScorePlugin,
     Status,
 )
+from clusterlab.engine.scheduler.node_columns import ROWS_KEY, NodeTable, rows_for
 from clusterlab.engine.scheduler.registry import REGISTRY
 from clusterlab.engine.scheduler.selection import filter_nodes, select_host
 
@@ -90,9 +92,15 @@ def _random_pod(rng: random.Random, i: int) -> Obj:
     }
 
 
-def _cluster(seed: int) -> tuple[Handle, list[NodeInfo], list[Obj]]:
+def _cluster(seed: int, attached: bool = False) -> tuple[Handle, list[NodeInfo], list[Obj]]:
+    """40 random nodes with 60 pods, and 40 pods to place; `attached`: the nodes keep their
+    numbers and flags in a NodeTable as the scheduler's cache does (the column fast paths)."""
     rng = random.Random(seed)
     infos = {f"node-{i}": NodeInfo(_random_node(rng, i)) for i in range(40)}
+    if attached:
+        table = NodeTable(capacity=8)  # grown while attaching
+        for info in infos.values():
+            info.attach(table)
     for i in range(60):  # some pods already running
         pod = _random_pod(rng, 1000 + i)
         pod["spec"].pop("nodeName", None)
@@ -107,10 +115,15 @@ def _cluster(seed: int) -> tuple[Handle, list[NodeInfo], list[Obj]]:
 PLUGINS = sorted(name for name, cls in REGISTRY.items() if issubclass(cls, FilterPlugin | ScorePlugin))
 
 
+def _ints(scores: Any) -> list[int]:
+    return [int(s) for s in scores]
+
+
+@pytest.mark.parametrize("attached", [False, True], ids=["plain", "table"])
 @pytest.mark.parametrize("seed", [1, 7])
 @pytest.mark.parametrize("name", PLUGINS)
-def test_batch_forms_agree_with_per_node_calls(name, seed):
-    handle, nodes, pods = _cluster(seed)
+def test_batch_forms_agree_with_per_node_calls(name, seed, attached):
+    handle, nodes, pods = _cluster(seed, attached)
     plugin = REGISTRY[name](None, handle)
     for pod in pods:
         state = CycleState()
@@ -122,11 +135,11 @@ def test_batch_forms_agree_with_per_node_calls(name, seed):
             if isinstance(plugin, PreScorePlugin) and plugin.pre_score(state, pod, nodes).code == SKIP:
                 continue
             raw = plugin.score_many(state, pod, nodes)
-            assert raw == [plugin.score(state, pod, n) for n in nodes]
+            assert _ints(raw) == [plugin.score(state, pod, n) for n in nodes]
             names = tuple(n.name for n in nodes)
-            by_node = dict(zip(names, raw, strict=True))
+            by_node = dict(zip(names, _ints(raw), strict=True))
             plugin.normalize(state, pod, by_node)
-            assert plugin.normalize_many(state, pod, names, raw) == list(by_node.values())
+            assert _ints(plugin.normalize_many(state, pod, names, raw)) == list(by_node.values())
 
 
 class _Rejects(FilterPlugin):
@@ -158,8 +171,10 @@ def _sequential(filters: list[FilterPlugin], order: list[NodeInfo], want: int):
     return feasible, failures, processed
 
 
+@pytest.mark.parametrize("with_rows", [False, True], ids=["plain", "rows"])
 @pytest.mark.parametrize("seed", range(20))
-def test_batched_filter_loop_matches_node_by_node(seed):
+def test_batched_filter_loop_matches_node_by_node(seed, with_rows):
+    """From a random start index, wrapping around the end of the node list."""
     rng = random.Random(seed)
     n = rng.randrange(1, 60)
     order = [NodeInfo({"metadata": {"name": f"n-{i}"}, "spec": {}, "status": {}}) for i in range(n)]
@@ -167,8 +182,19 @@ def test_batched_filter_loop_matches_node_by_node(seed):
     filters: list[FilterPlugin] = [
         _Rejects(f"F{k}", {i for i in range(n) if rng.random() < rng.random()}) for k in range(3)
     ]
-    want = rng.randrange(1, n + 1)
-    assert filter_nodes(CycleState(), {}, filters, order, want) == _sequential(filters, order, want)
+    want, start = rng.randrange(1, n + 1), rng.randrange(3 * n)
+    rows = None
+    if with_rows:
+        table = NodeTable()
+        for info in order:
+            info.attach(table)
+        rows = (table, np.array([info.row for info in order], dtype=np.intp))
+    state = CycleState()
+    got = filter_nodes(state, {}, filters, order, want, rows, start)
+    rotated = order[start % n :] + order[: start % n]
+    assert got == _sequential(filters, rotated, want)
+    if rows is not None:
+        assert rows_for(state, got[0])[1].tolist() == [info.row for info in got[0]]
 
 
 def _reservoir(totals: list[int], rng: random.Random) -> int:
@@ -183,9 +209,39 @@ def _reservoir(totals: list[int], rng: random.Random) -> int:
     return best
 
 
+@pytest.mark.parametrize("column", [False, True], ids=["list", "int64"])
 @pytest.mark.parametrize("seed", range(20))
-def test_select_host_draws_like_reservoir_sampling(seed):
-    totals = [random.Random(seed * 100 + i).choice([3, 5, 5, 7, 7, 7]) for i in range(50)]
+def test_select_host_draws_like_reservoir_sampling(seed, column):
+    pick = random.Random(seed)
+    values = pick.choice([[3, 5, 5, 7, 7, 7], [1, 2, 3], [9], [4, 4, 4, 4, 5]])
+    totals = [pick.choice(values) for _ in range(pick.choice([1, 2, 50, 700]))]
     a, b = random.Random(seed), random.Random(seed)
-    assert select_host(totals, a) == _reservoir(totals, b)
+    given = np.array(totals, dtype=np.int64) if column else totals
+    assert select_host(given, a) == _reservoir(totals, b)
     assert a.random() == b.random()  # the same number of draws
+
+
+def test_the_filter_walk_registers_each_batch_rows_for_the_plugins():
+    """Every list a plugin is handed (each batch, what is left of it after a rejection, and
+    the feasible list) is registered with the table rows of exactly its nodes."""
+    table = NodeTable()
+    order = [NodeInfo({"metadata": {"name": f"n-{i}"}, "spec": {}, "status": {}}) for i in range(30)]
+    for info in order:
+        info.attach(table)
+    rows = np.array([info.row for info in order], dtype=np.intp)
+    seen: list[tuple[list[int], list[int]]] = []
+
+    class Records(_Rejects):
+        def filter_many(self, state, pod, nodes):
+            assert state[ROWS_KEY][id(nodes)][0] is nodes  # registered, not recomputed
+            hit = rows_for(state, nodes)
+            seen.append(([n.row for n in nodes], hit[1].tolist()))
+            return super().filter_many(state, pod, nodes)
+
+    state = CycleState()
+    feasible, _, _ = filter_nodes(
+        state, {}, [Records("A", {1, 4, 9}), Records("B", {2, 11})], order, 20, (table, rows)
+    )
+    assert seen and all(mine == registered for mine, registered in seen)
+    assert state[ROWS_KEY][id(feasible)][0] is feasible
+    assert rows_for(state, feasible)[1].tolist() == [n.row for n in feasible]

@@ -59,9 +59,11 @@ def test_batch_paths_agree_with_per_node(seed: int, kind: str) -> None:
         assert [st is OK for st in statuses] == [fit.filter(state, p, n).ok for n in infos]
         assert [st.reasons for st in statuses] == [fit.filter(state, p, n).reasons for n in infos]
         fit.pre_score(state, p, infos)
-        assert fit.score_many(state, p, infos) == [fit.score(state, p, n) for n in infos]
+        assert list(map(int, fit.score_many(state, p, infos))) == [fit.score(state, p, n) for n in infos]
         if balanced.pre_score(state, p, infos).ok:
-            assert balanced.score_many(state, p, infos) == [balanced.score(state, p, n) for n in infos]
+            assert list(map(int, balanced.score_many(state, p, infos))) == [
+                balanced.score(state, p, n) for n in infos
+            ]
 
 
 def test_a_deleted_nodes_row_is_reused() -> None:

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
+
 from ..quantity import int_value, milli_value
 from .events import ANY_EVENT, ClusterEventWithHint
 
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from .node_columns import NodeTable
 
 Obj = dict[str, Any]
+# A column of scores, one per node: a list, or an int64 array from a plugin's array arithmetic.
+Scores = list[int] | npt.NDArray[np.int64]
 
 SUCCESS = "Success"
 UNSCHEDULABLE = "Unschedulable"
@@ -177,11 +182,13 @@ class NodeInfo:
         }
         if self.table is not None:
             self.table.write(self.row, self)
+            self.table.write_flags(self.row, self)
 
     def attach(self, table: NodeTable) -> None:
         """Keep this node's numbers in a row of `table` from now on."""
         self.table, self.row = table, table.new_row()
         table.write(self.row, self)
+        table.write_flags(self.row, self)
 
     def detach(self) -> None:
         if self.table is not None:
@@ -391,22 +398,20 @@ class ScorePlugin(Plugin):
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         raise NotImplementedError
 
-    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> Scores:
         """Score for several nodes at once, in order (the batch form of `score`, which it must
-        agree with; the default calls it per node)."""
+        agree with; the default calls it per node). A list, or an int64 array."""
         score = self.score
         return [score(state, pod, node) for node in nodes]
 
     def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
         """NormalizeScore, in place; the default is no normalisation."""
 
-    def normalize_many(
-        self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: list[int]
-    ) -> list[int]:
+    def normalize_many(self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: Scores) -> Scores:
         """NormalizeScore on a column of scores aligned to `names`, returning the normalised
         column (the batch form of `normalize`, which it must agree with; the default goes
         through it)."""
-        by_node = dict(zip(names, scores, strict=True))
+        by_node = dict(zip(names, _ints(scores), strict=True))
         self.normalize(state, pod, by_node)
         return [by_node[name] for name in names]
 
@@ -468,29 +473,35 @@ class PluginScores:
     __slots__ = ("_normalized", "_raw", "nodes", "normalized_scores", "raw_scores", "weight")
 
     def __init__(
-        self, weight: int, nodes: tuple[str, ...], raw_scores: list[int], normalized_scores: list[int]
+        self, weight: int, nodes: tuple[str, ...], raw_scores: Scores, normalized_scores: Scores
     ) -> None:
         self.weight = weight
         self.nodes = nodes
-        self.raw_scores = raw_scores
-        self.normalized_scores = normalized_scores
+        # (an array column stays an array until asked for: then it becomes a list of ints)
+        self.raw_scores: Scores = raw_scores
+        self.normalized_scores: Scores = normalized_scores
         self._raw: dict[str, int] | None = None  # built when first asked for (the UI)
         self._normalized: dict[str, int] | None = None
 
     @property
     def raw(self) -> dict[str, int]:
         if self._raw is None:
-            self._raw = dict(zip(self.nodes, self.raw_scores, strict=True))
+            self._raw = dict(zip(self.nodes, _ints(self.raw_scores), strict=True))
         return self._raw
 
     @property
     def normalized(self) -> dict[str, int]:
         if self._normalized is None:
-            self._normalized = dict(zip(self.nodes, self.normalized_scores, strict=True))
+            self._normalized = dict(zip(self.nodes, _ints(self.normalized_scores), strict=True))
         return self._normalized
 
     def __repr__(self) -> str:
         return f"PluginScores(weight={self.weight}, raw={self.raw}, normalized={self.normalized})"
+
+
+def _ints(scores: Scores) -> list[int]:
+    """A score column as Python ints."""
+    return scores.tolist() if isinstance(scores, np.ndarray) else scores  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
@@ -546,7 +557,8 @@ class Diagnosis:
         """The score table by node (built on demand; the scheduler stores it by plugin)."""
         table = {name: NodeScore(total=total) for name, total in self.totals.items()}
         for plugin, col in self.plugin_scores.items():
-            for name, raw, normalized in zip(col.nodes, col.raw_scores, col.normalized_scores, strict=True):
+            columns = zip(col.nodes, _ints(col.raw_scores), _ints(col.normalized_scores), strict=True)
+            for name, raw, normalized in columns:
                 row = table[name]
                 row.raw[plugin] = raw
                 row.normalized[plugin] = normalized

@@ -8,6 +8,14 @@ removed), so a batch's columns are one indexed read of the arrays; the scored no
 are read once per attempt and kept in the CycleState for the list they were read from. Nodes
 outside a table (a preemption dry run's copies) are read attribute by attribute.
 
+The table also keeps boolean *flag* columns for the node properties most nodes lack (any
+taint, `spec.unschedulable`, any image listed): a plugin asks which nodes of a batch carry the
+flag (`flagged`) and calls its per-node code only for those — usually none.
+
+A batch is named by the list object the scheduler hands the plugins: the Filter walk and the
+scored list register their rows in the attempt's CycleState (`remember_rows`), so a plugin's
+`rows_for` is a dictionary lookup rather than a walk over the nodes.
+
 Exactness: every column is int64 and is used only while all its values are below `LIMIT`
 (2**46), so sums stay exact, `x * 100` cannot overflow and the conversion to float64 for a
 fraction is exact — the results are bit for bit those of the per-node Python formulas.
@@ -30,6 +38,8 @@ if TYPE_CHECKING:
 Column = npt.NDArray[np.int64]
 LIMIT = 1 << 46
 STATE_KEY = "NodeColumns"
+ROWS_KEY = "NodeRows"
+Rows = tuple["NodeTable", npt.NDArray[np.intp]]
 
 _GETTERS = {
     "pods": attrgetter("pods"),
@@ -40,6 +50,11 @@ _GETTERS = {
     "req_mem": attrgetter("requested.memory"),
     "nz_cpu": attrgetter("non_zero_requested.milli_cpu"),
     "nz_mem": attrgetter("non_zero_requested.memory"),
+}
+_FLAGS = {
+    "tainted": attrgetter("taints"),
+    "unschedulable": attrgetter("unschedulable"),
+    "has_images": attrgetter("images"),
 }
 _TABLE = attrgetter("table")
 _ROW = attrgetter("row")
@@ -59,6 +74,10 @@ class NodeTable:
     def __init__(self, capacity: int = 64) -> None:
         self.cols: dict[str, Column] = {name: np.zeros(capacity, dtype=np.int64) for name in NAMES}
         self.inexact = np.zeros(capacity, dtype=bool)
+        self.flags: dict[str, npt.NDArray[np.bool_]] = {
+            name: np.zeros(capacity, dtype=bool) for name in _FLAGS
+        }
+        self.flag_counts = dict.fromkeys(_FLAGS, 0)  # rows with the flag set
         self.free: list[int] = []
         self.used = 0
 
@@ -71,14 +90,28 @@ class NodeTable:
                 grown = np.zeros(size, dtype=np.int64)
                 grown[: len(col)] = col
                 self.cols[name] = grown
-            flags = np.zeros(size, dtype=bool)
-            flags[: len(self.inexact)] = self.inexact
-            self.inexact = flags
+            for name, flag in self.flags.items():
+                bigger = np.zeros(size, dtype=bool)
+                bigger[: len(flag)] = flag
+                self.flags[name] = bigger
+            inexact = np.zeros(size, dtype=bool)
+            inexact[: len(self.inexact)] = self.inexact
+            self.inexact = inexact
         self.used += 1
         return self.used - 1
 
     def release(self, row: int) -> None:
+        for name, flag in self.flags.items():
+            if flag[row]:
+                flag[row] = False
+                self.flag_counts[name] -= 1
         self.free.append(row)
+
+    def _set_flag(self, name: str, row: int, value: bool) -> None:
+        flag = self.flags[name]
+        if bool(flag[row]) != value:
+            flag[row] = value
+            self.flag_counts[name] += 1 if value else -1
 
     def write(self, row: int, info: NodeInfo) -> None:
         """Copy the NodeInfo's numbers into its row."""
@@ -93,14 +126,58 @@ class NodeTable:
                 exact = False
         self.inexact[row] = not exact
 
+    def write_flags(self, row: int, info: NodeInfo) -> None:
+        """Copy the NodeInfo's node properties (taints, unschedulable, images) into its row;
+        they change only with the Node, not with its pods."""
+        for name, getter in _FLAGS.items():
+            self._set_flag(name, row, bool(getter(info)))
 
-def columns(nodes: Sequence[NodeInfo], names: Sequence[str]) -> list[Column] | None:
-    """One number per node, in order, for each of `names` (`pods` is the pod count); None when
-    a value is out of the exact range. Nodes of one NodeTable are read from its arrays with one
-    walk over the nodes for their rows; others from the NodeInfos, one walk per column."""
+
+def remember_rows(state: CycleState, nodes: Sequence[NodeInfo], rows: Rows) -> None:
+    """Register the table rows of a batch the scheduler is about to hand to plugins."""
+    registry = state.get(ROWS_KEY)
+    if registry is None:
+        registry = state[ROWS_KEY] = {}
+    registry[id(nodes)] = (nodes, rows)
+
+
+def rows_for(state: CycleState | None, nodes: Sequence[NodeInfo]) -> Rows | None:
+    """The table and rows of a batch: registered, or read from the nodes when they all belong
+    to one table; None when they do not (copies made for a preemption dry run)."""
+    registry = state.get(ROWS_KEY) if state is not None else None
+    if registry:
+        hit = registry.get(id(nodes))
+        if hit is not None and hit[0] is nodes:
+            return hit[1]  # type: ignore[no-any-return]
     tables = set(map(_TABLE, nodes))
-    if len(tables) == 1 and (table := tables.pop()) is not None:
-        rows = np.fromiter(map(_ROW, nodes), dtype=np.intp, count=len(nodes))
+    if len(tables) != 1 or (table := tables.pop()) is None:
+        return None
+    return table, np.fromiter(map(_ROW, nodes), dtype=np.intp, count=len(nodes))
+
+
+def flagged(state: CycleState | None, nodes: Sequence[NodeInfo], flag: str) -> list[int] | None:
+    """The positions in `nodes` of the nodes with `flag` set (`tainted`, `unschedulable`,
+    `has_images`); None when the batch is not in a table (ask each node instead)."""
+    hit = rows_for(state, nodes)
+    if hit is None:
+        return None
+    table, rows = hit
+    if not table.flag_counts[flag]:
+        return []
+    out: list[int] = np.flatnonzero(table.flags[flag][rows]).tolist()
+    return out
+
+
+def columns(
+    nodes: Sequence[NodeInfo], names: Sequence[str], state: CycleState | None = None
+) -> list[Column] | None:
+    """One number per node, in order, for each of `names` (`pods` is the pod count); None when
+    a value is out of the exact range. Nodes of one NodeTable are read from its arrays (rows
+    registered in `state`, or one walk over the nodes for them); others from the NodeInfos,
+    one walk per column."""
+    hit = rows_for(state, nodes)
+    if hit is not None:
+        table, rows = hit
         if table.inexact[rows].any():
             return None
         return [table.cols[name][rows] for name in names]
@@ -124,7 +201,7 @@ def columns_for(state: CycleState, nodes: Sequence[NodeInfo]) -> dict[str, Colum
     for the plugins that score that same list."""
     cached = state.get(STATE_KEY)
     if cached is None or cached[0] is not nodes:
-        cols = columns(nodes, SCORED)
+        cols = columns(nodes, SCORED, state)
         cached = state[STATE_KEY] = (nodes, None if cols is None else dict(zip(SCORED, cols, strict=True)))
     return cached[1]  # type: ignore[no-any-return]
 

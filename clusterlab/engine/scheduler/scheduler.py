@@ -27,6 +27,9 @@ from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..apiserver import APIServer
 from ..audit import User
 from ..clock import Clock, Timer
@@ -61,8 +64,8 @@ from .framework import (
     ScorePlugin,
     Status,
 )
+from .node_columns import ROWS_KEY, NodeTable
 from .node_columns import STATE_KEY as COLUMNS_KEY
-from .node_columns import NodeTable
 from .nominator import NominatedPodsPass, Nominator, nominated_node_name, pod_priority
 from .profiles import Framework, new_map
 from .queue import QueuedPodSnapshot, SchedulingQueue
@@ -102,6 +105,7 @@ class Scheduler:
         self.namespaces = self.informers.get("namespaces")
         self.node_infos: dict[str, NodeInfo] = {}
         self.node_table = NodeTable()  # their numbers as arrays, for the batch plugins
+        self._order: tuple[list[NodeInfo], npt.NDArray[np.intp]] | None = None  # node_infos' rows
         self.pod_node: dict[str, str] = {}  # assigned pod key → node it is counted on
         self.queue = SchedulingQueue(clock, self._wake)
         self.diagnoses: OrderedDict[str, Diagnosis] = OrderedDict()
@@ -217,6 +221,7 @@ class Scheduler:
         if info is None:
             self.node_infos[name] = info = NodeInfo(node)
             info.attach(self.node_table)
+            self._order = None
         else:
             info.set_node(node)
         self.queue.move_all(events.NODE_ADD, None, node)
@@ -231,6 +236,7 @@ class Scheduler:
         if info is None:
             self.node_infos[node["metadata"]["name"]] = info = NodeInfo(node)
             info.attach(self.node_table)
+            self._order = None
         else:
             info.set_node(node)
 
@@ -239,6 +245,7 @@ class Scheduler:
         info = self.node_infos.pop(node["metadata"]["name"], None)
         if info is not None:
             info.detach()
+            self._order = None
 
     def _account(self, key: str, pod: Obj) -> None:
         node = pod["spec"].get("nodeName")
@@ -445,10 +452,19 @@ class Scheduler:
                 copy=False,
             )
 
+    def _nodes(self) -> tuple[list[NodeInfo], npt.NDArray[np.intp]]:
+        """The cache's nodes in order and their rows in the node table (kept until a node
+        comes or goes)."""
+        if self._order is None:
+            nodes = list(self.node_infos.values())
+            rows = np.fromiter((info.row for info in nodes), dtype=np.intp, count=len(nodes))
+            self._order = (nodes, rows)
+        return self._order
+
     def find_node(self, pod: Obj) -> Diagnosis:
         """Run the profile for one pod against the current cache; pure apart from the rng and
         what PostFilter (preemption) does when no node fits."""
-        nodes = list(self.node_infos.values())
+        nodes, rows = self._nodes()
         diagnosis = Diagnosis(pod=key_of(pod), time=self.clock.now, num_all_nodes=len(nodes))
         diagnosis.subject = pod
         diagnosis.filter_plugins = [p.name for p in self.filters]
@@ -480,8 +496,9 @@ class Scheduler:
         n = len(nodes)
         want = num_feasible_nodes_to_find(n, self.profile.percentage_of_nodes_to_score)
         start = self.next_start_node_index % n
-        order = nodes[start:] + nodes[:start]
-        feasible, failures, processed = filter_nodes(state, pod, filters, order, want)
+        feasible, failures, processed = filter_nodes(
+            state, pod, filters, nodes, want, (self.node_table, rows), start
+        )
         for info, st in failures:
             diagnosis.node_status[info.name] = st
             if len(diagnosis.node_facts) < NODE_FACTS_KEPT:
@@ -490,14 +507,16 @@ class Scheduler:
                 diagnosis.node_facts[info.name] = facts
         self.next_start_node_index = (start + processed) % n
         diagnosis.nodes_evaluated = processed
-        diagnosis.feasible = [f.name for f in feasible]
+        diagnosis.feasible = names = list(map(_NAME, feasible))
         if not feasible:
+            state.pop(ROWS_KEY, None)
             self._post_filter(state, pod, diagnosis, nodes)
             return diagnosis
         if len(feasible) == 1:
             diagnosis.selected = feasible[0].name
-            return diagnosis
-        self._score(state, pod, feasible, diagnosis)
+        else:
+            self._score(state, pod, feasible, tuple(names), diagnosis)
+        state.pop(ROWS_KEY, None)  # the batches' rows: not kept with the Diagnosis
         return diagnosis
 
     def _post_filter(self, state: CycleState, pod: Obj, diagnosis: Diagnosis, nodes: list[NodeInfo]) -> None:
@@ -596,15 +615,22 @@ class Scheduler:
                     return st
         return OK
 
-    def _score(self, state: CycleState, pod: Obj, feasible: list[NodeInfo], diagnosis: Diagnosis) -> None:
+    def _score(
+        self,
+        state: CycleState,
+        pod: Obj,
+        feasible: list[NodeInfo],
+        names: tuple[str, ...],
+        diagnosis: Diagnosis,
+    ) -> None:
         skipped: set[str] = set()
         for plugin in self.pre_scores:
             st: Status = plugin.pre_score(state, pod, feasible)
             if st.code == SKIP:
                 skipped.add(plugin.name)
         diagnosis.skipped_score_plugins = sorted(skipped)
-        names = tuple(map(_NAME, feasible))
-        totals = [0] * len(feasible)
+        totals = np.zeros(len(feasible), dtype=np.int64)
+        exact: list[int] | None = None  # Python ints, once a column leaves int64's safe range
         for plugin, weight in self.scores:
             if plugin.name in skipped:
                 continue
@@ -617,11 +643,37 @@ class Scheduler:
             diagnosis.plugin_scores[plugin.name] = PluginScores(weight, names, raw, normalized)
             if len(normalized) != len(names):
                 raise ValueError(f"{plugin.name} scored {len(normalized)} of {len(names)} nodes")
-            weighted = normalized if weight == 1 else map(operator.mul, normalized, repeat(weight))
-            totals = list(map(operator.add, totals, weighted))
+            column = _int64_column(normalized, weight)
+            if exact is None and column is not None:
+                totals += column if weight == 1 else column * weight
+                continue
+            if exact is None:
+                exact = totals.tolist()
+            exact = list(map(operator.add, exact, map(operator.mul, map(int, normalized), repeat(weight))))
         state.pop(COLUMNS_KEY, None)  # the scored nodes' columns: not kept with the Diagnosis
-        diagnosis.scored_nodes, diagnosis.total_scores = names, totals
-        diagnosis.selected = names[select_host(totals, self.rng)]
+        diagnosis.scored_nodes = names
+        if exact is None:
+            diagnosis.total_scores = totals.tolist()
+            diagnosis.selected = names[select_host(totals, self.rng)]
+        else:
+            diagnosis.total_scores = exact
+            diagnosis.selected = names[select_host(exact, self.rng)]
+
+
+SAFE = 1 << 30  # |score| and |weight| below this: a weighted sum of a few hundred stays in int64
+
+
+def _int64_column(scores: Sequence[int] | npt.NDArray[np.int64], weight: int) -> npt.NDArray[np.int64] | None:
+    """A score column as int64 when it and its weight are small enough for exact sums."""
+    if not -SAFE < weight < SAFE:
+        return None
+    try:
+        column = scores if isinstance(scores, np.ndarray) else np.array(scores, dtype=np.int64)
+    except OverflowError:
+        return None
+    if column.dtype != np.int64 or (len(column) and (column.max() >= SAFE or column.min() <= -SAFE)):
+        return None
+    return column
 
 
 def _may_reject(fw: Framework) -> list[Plugin]:

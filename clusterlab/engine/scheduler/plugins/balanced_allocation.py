@@ -22,6 +22,7 @@ from ..framework import (
     NodeInfo,
     PreScorePlugin,
     ScorePlugin,
+    Scores,
     Status,
     pod_requests,
 )
@@ -40,7 +41,7 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
         state[STATE_KEY] = req
         return Status(SUCCESS)
 
-    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Scores:
         """`score` for many nodes: the two-resource formula inline for nodes that offer both
         (`(1 - |cpu fraction - memory fraction| / 2) * 100`, each fraction capped at 1)."""
         req = state[STATE_KEY]
@@ -53,7 +54,7 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
         inline = (ac > 0) & (am > 0)
         fc = np.minimum((uc + cpu) / np.where(inline, ac, 1), 1.0)
         fm = np.minimum((um + mem) / np.where(inline, am, 1), 1.0)
-        out: list[int] = ((1 - np.abs(fc - fm) / 2) * MAX_NODE_SCORE).astype(np.int64).tolist()
+        out = ((1 - np.abs(fc - fm) / 2) * MAX_NODE_SCORE).astype(np.int64)
         for i in np.flatnonzero(~inline).tolist():
             out[i] = self.score(state, pod, nodes[i])
         return out

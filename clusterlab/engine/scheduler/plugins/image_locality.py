@@ -26,7 +26,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import MAX_NODE_SCORE, CycleState, NodeInfo, ScorePlugin
+import numpy as np
+
+from ..framework import MAX_NODE_SCORE, CycleState, NodeInfo, ScorePlugin, Scores
+from ..node_columns import flagged
 
 MB = 1024 * 1024
 MIN_THRESHOLD = 23 * MB
@@ -74,18 +77,26 @@ class ImageLocality(ScorePlugin):
             state[STATE_KEY] = counts
         return counts
 
-    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Scores:
         """`score` for many nodes: a node that has none of the pod's images gets the score of
-        nothing present without a call."""
+        nothing present without a call (and only nodes that list images are looked at)."""
         names = _images(pod)
         if not names:
-            return [0] * len(nodes)
+            return np.zeros(len(nodes), dtype=np.int64)
         wanted = set(names)
         nothing = calculate_priority(0, len(names))
         score = self.score
-        return [
-            score(state, pod, n) if n.images and not wanted.isdisjoint(n.images) else nothing for n in nodes
-        ]
+        listing = flagged(state, nodes, "has_images")
+        if listing is None:
+            return [
+                score(state, pod, n) if n.images and not wanted.isdisjoint(n.images) else nothing
+                for n in nodes
+            ]
+        out = np.full(len(nodes), nothing, dtype=np.int64)
+        for i in listing:
+            if not wanted.isdisjoint(nodes[i].images):
+                out[i] = score(state, pod, nodes[i])
+        return out
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         assert self.handle is not None

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..events import ADD, NODE, QUEUE, QUEUE_SKIP, UPDATE_NODE_LABEL, ClusterEvent, ClusterEventWithHint
 from ..framework import (
     MAX_NODE_SCORE,
@@ -27,6 +29,7 @@ from ..framework import (
     FilterPlugin,
     NodeInfo,
     ScorePlugin,
+    Scores,
     Status,
 )
 
@@ -101,9 +104,9 @@ class NodeAffinity(FilterPlugin, ScorePlugin):
         flt = self.filter
         return [flt(state, pod, node) for node in nodes]
 
-    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> Scores:
         if not _affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution"):
-            return [0] * len(nodes)  # no preferred terms: every node scores 0
+            return np.zeros(len(nodes), dtype=np.int64)  # no preferred terms: every node scores 0
         score = self.score
         return [score(state, pod, node) for node in nodes]
 
@@ -121,9 +124,11 @@ class NodeAffinity(FilterPlugin, ScorePlugin):
         for name, s in scores.items():
             scores[name] = MAX_NODE_SCORE * s // highest
 
-    def normalize_many(
-        self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: list[int]
-    ) -> list[int]:
+    def normalize_many(self, state: CycleState, pod: Obj, names: tuple[str, ...], scores: Scores) -> Scores:
+        if isinstance(scores, np.ndarray):  # all zeros (no preferred terms)
+            if not len(scores) or not scores.any():
+                return scores
+            scores = scores.tolist()
         highest = max(scores, default=0)
         if highest == 0:
             return list(scores)

@@ -43,6 +43,7 @@ from ..framework import (
     PreFilterPlugin,
     PreScorePlugin,
     ScorePlugin,
+    Scores,
     Status,
     pod_requests,
 )
@@ -86,7 +87,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         `filter`'s verdict (keep the two in step)."""
         req, _ = state[STATE_KEY]
         cpu, mem, flt = req.milli_cpu, req.memory, self.filter
-        cols = columns(nodes, FILTER_COLUMNS) if in_range(cpu) and in_range(mem) else None
+        cols = columns(nodes, FILTER_COLUMNS, state) if in_range(cpu) and in_range(mem) else None
         if cols is None:
             return [
                 OK
@@ -114,7 +115,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     def _pod_requests(self, pod: dict[str, Any]) -> list[int]:
         return [pod_request(pod, name, non_zero=True) for name, _ in self.strategy.resources]
 
-    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Scores:
         """`score` for many nodes; the default strategy (LeastAllocated over cpu and memory,
         weight 1 each) inline for nodes that offer both, anything else through `score`."""
         score = self.score
@@ -145,7 +146,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         safe_ac, safe_am = np.where(inline, ac, 1), np.where(inline, am, 1)
         cpu_score = np.where(rc <= ac, (ac - rc) * MAX_NODE_SCORE // safe_ac, 0)
         mem_score = np.where(rm <= am, (am - rm) * MAX_NODE_SCORE // safe_am, 0)
-        out: list[int] = ((cpu_score + mem_score) // 2).tolist()
+        out = (cpu_score + mem_score) // 2
         for i in np.flatnonzero(~inline).tolist():
             out[i] = score(state, pod, nodes[i])
         return out

@@ -24,6 +24,7 @@ from ..events import (
     ClusterEventWithHint,
 )
 from ..framework import OK, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
+from ..node_columns import flagged
 
 Obj = dict[str, Any]
 REASON = "node(s) were unschedulable"
@@ -41,8 +42,15 @@ class NodeUnschedulable(FilterPlugin):
         return Status(UNRESOLVABLE, [REASON], self.name)
 
     def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
+        """`filter` called only for cordoned nodes (the cache's flag column says which)."""
         flt = self.filter
-        return [flt(state, pod, node) if node.unschedulable else OK for node in nodes]
+        cordoned = flagged(state, nodes, "unschedulable")
+        if cordoned is None:
+            return [flt(state, pod, node) if node.unschedulable else OK for node in nodes]
+        out: list[Status] = [OK] * len(nodes)
+        for i in cordoned:
+            out[i] = flt(state, pod, nodes[i])
+        return out
 
     # -- queueing hints -------------------------------------------------------------------
 

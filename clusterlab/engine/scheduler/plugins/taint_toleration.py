@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ...taints import taint_text, tolerated_by_any
 from ..events import (
     ADD,
@@ -31,8 +33,10 @@ from ..framework import (
     FilterPlugin,
     NodeInfo,
     ScorePlugin,
+    Scores,
     Status,
 )
+from ..node_columns import flagged
 
 Obj = dict[str, Any]
 
@@ -52,12 +56,26 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         return OK
 
     def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
+        """`filter` called only for the tainted nodes (the cache's flag column says which)."""
         flt = self.filter
-        return [flt(state, pod, node) if node.taints else OK for node in nodes]
+        tainted = flagged(state, nodes, "tainted")
+        if tainted is None:
+            return [flt(state, pod, node) if node.taints else OK for node in nodes]
+        out: list[Status] = [OK] * len(nodes)
+        for i in tainted:
+            out[i] = flt(state, pod, nodes[i])
+        return out
 
-    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[int]:
+    def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Scores:
+        """`score` called only for the tainted nodes; every other node scores 0."""
         score = self.score
-        return [score(state, pod, node) if node.taints else 0 for node in nodes]
+        tainted = flagged(state, nodes, "tainted")
+        if tainted is None:
+            return [score(state, pod, node) if node.taints else 0 for node in nodes]
+        out = np.zeros(len(nodes), dtype=np.int64)
+        for i in tainted:
+            out[i] = score(state, pod, nodes[i])
+        return out
 
     def score(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> int:
         if not node.taints:
@@ -83,8 +101,13 @@ class TaintToleration(FilterPlugin, ScorePlugin):
                 scores[name] = MAX_NODE_SCORE - (MAX_NODE_SCORE * s // highest)
 
     def normalize_many(
-        self, state: CycleState, pod: dict[str, Any], names: tuple[str, ...], scores: list[int]
-    ) -> list[int]:
+        self, state: CycleState, pod: dict[str, Any], names: tuple[str, ...], scores: Scores
+    ) -> Scores:
+        if isinstance(scores, np.ndarray):  # counts of taints: small, exact in int64
+            highest = int(scores.max()) if len(scores) else 0
+            if highest == 0:
+                return np.full(len(scores), MAX_NODE_SCORE, dtype=np.int64)
+            return MAX_NODE_SCORE - (MAX_NODE_SCORE * scores // highest)
         highest = max(scores, default=0)
         if highest == 0:
             return [MAX_NODE_SCORE] * len(scores)

@@ -81,6 +81,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         defaulting, constraints = validate_args(self.args)
         self.system_defaulted = defaulting == SYSTEM_DEFAULTING
         self.default_constraints = SYSTEM_DEFAULT_CONSTRAINTS if self.system_defaulted else constraints
+        self._compiled_defaults: dict[str, list[SpreadConstraint]] = {}
         self.informers: dict[str, Any] = {}
         factory = handle.informers if handle is not None else None
         if self.default_constraints and factory is not None:
@@ -93,13 +94,25 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         informer = self.informers.get(resource)
         return informer.get(key) if informer is not None else None
 
+    def _defaults(self, labels: dict[str, str], action: str) -> list[SpreadConstraint]:
+        """The default constraints for `action`; the same for every pod unless one of them
+        has matchLabelKeys (then they depend on the pod's labels), so compiled once."""
+        if any(c.get("matchLabelKeys") for c in self.default_constraints):
+            return filter_constraints(self.default_constraints, labels, action)
+        compiled = self._compiled_defaults.get(action)
+        if compiled is None:
+            compiled = self._compiled_defaults[action] = filter_constraints(
+                self.default_constraints, {}, action
+            )
+        return compiled
+
     def _constraints(self, pod: Obj, action: str) -> list[SpreadConstraint]:
         """The pod's own constraints for `action`, else the defaults with a deduced selector."""
         labels = pod["metadata"].get("labels") or {}
         own = pod["spec"].get("topologySpreadConstraints") or []
         if own:
             return filter_constraints(own, labels, action)
-        constraints = filter_constraints(self.default_constraints, labels, action)
+        constraints = self._defaults(labels, action)
         if not constraints:
             return []
         services = self.informers["services"].list() if "services" in self.informers else []
@@ -151,8 +164,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     # -- scoring --------------------------------------------------------------------------
 
     def pre_score(self, state: CycleState, pod: Obj, nodes: list[NodeInfo]) -> Status:
-        all_nodes = list(self.handle.node_infos.values()) if self.handle is not None else list(nodes)
-        if not all_nodes:
+        if not (self.handle.node_infos if self.handle is not None else nodes):
             return Status(SKIP)
         try:
             constraints = self._constraints(pod, SCHEDULE_ANYWAY)
@@ -165,6 +177,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         # Nodes must carry every topology key unless these are the system defaults, so a
         # cluster without zone labels still spreads by hostname.
         require_all = bool(pod["spec"].get("topologySpreadConstraints")) or not self.system_defaulted
+        all_nodes = list(self.handle.node_infos.values()) if self.handle is not None else list(nodes)
         state[PRE_SCORE_KEY] = pre_score_state(pod, constraints, nodes, all_nodes, require_all)
         return OK
 
