@@ -29,6 +29,7 @@ orphans (see `propagation.py`).
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,9 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
         self.available = True
         self.storage_ready: Callable[[], bool] = lambda: True  # etcd has a quorum
         self.watches = WatchHub(clock)
-        self._event_expiry: dict[tuple[str, str], Timer] = {}
+        self._event_expiry: dict[tuple[str, str], float] = {}  # event → when it expires
+        self._expiry_queue: deque[tuple[float, tuple[str, str]]] = deque()
+        self._expiry_timer: Timer | None = None
         self._last_stamp: tuple[int, str, datetime | None] = (-1, "", None)
         self.log_source: LogSource | None = None  # node → its kubelet's runtime (for pods/log)
         self._init_authorization()
@@ -505,18 +508,29 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
         return self._audited(user, "watch", kind.plural, namespace if kind.namespaced else None, "", run)
 
     def _expire_event_later(self, ns: str, name: str) -> None:
+        """Events live `EVENT_TTL_SECONDS` after their last write (kube-apiserver's
+        `--event-ttl`, 1 h). The TTL is the same for all, so expiries come in write order: they
+        wait in a queue behind one timer rather than a timer each."""
         key = (ns, name)
-        old = self._event_expiry.pop(key, None)
-        if old is not None:
-            old.cancel()
+        due = round(self.clock.now + EVENT_TTL_SECONDS, 6)  # as the clock rounds its timers
+        self._event_expiry[key] = due
+        self._expiry_queue.append((due, key))
+        if self._expiry_timer is None:
+            self._expiry_timer = self.clock.call_at(due, self._expire_events)
 
-        def expire() -> None:
-            self._event_expiry.pop(key, None)
-            change = self.store.remove("events", ns, name, self.clock.now)
+    def _expire_events(self) -> None:
+        self._expiry_timer = None
+        now, queue = self.clock.now, self._expiry_queue
+        while queue and queue[0][0] <= now:
+            due, key = queue.popleft()
+            if self._event_expiry.get(key) != due:
+                continue  # written again since: a later entry expires it
+            del self._event_expiry[key]
+            change = self.store.remove("events", key[0], key[1], now)
             if change is not None:
                 self.watches.fanout(change)
-
-        self._event_expiry[key] = self.clock.call_later(EVENT_TTL_SECONDS, expire)
+        if queue:
+            self._expiry_timer = self.clock.call_at(queue[0][0], self._expire_events)
 
 
 def _finalized(meta: Obj) -> bool:

@@ -293,10 +293,13 @@ def _tree(value: Any, field: str) -> Obj:
         return _shared({"f:" + k: _tree(value[k], k) for k in sorted(value)})
     if isinstance(value, list) and field in LIST_MAP_KEYS and all(isinstance(i, dict) for i in value):
         items = {item_key(field, i): i for i in value}
-        return _shared({key: _shared({".": _shared({}), **_tree(items[key], "")}) for key in sorted(items)})
+        return _shared({key: _shared({".": _LEAF, **_tree(items[key], "")}) for key in sorted(items)})
     if isinstance(value, list) and field in SET_LISTS:
-        return _shared({"v:" + json.dumps(m, separators=(",", ":")): _shared({}) for m in value})
-    return _shared({})
+        return _shared({"v:" + json.dumps(m, separators=(",", ":")): _LEAF for m in value})
+    return _LEAF
+
+
+_LEAF: Obj = {}  # every leaf of every tree a create builds: one shared empty map (never mutated)
 
 
 def _owned(obj: Obj | None) -> Obj:

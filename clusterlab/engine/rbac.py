@@ -30,7 +30,7 @@ may read any pod. Authentication is the lab's: who a request comes from is given
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .audit import User
@@ -166,6 +166,7 @@ class Authorizer:
         self.store = store
         self._decisions: dict[Attributes, tuple[bool, str]] = {}
         # (user, groups, namespace) → the bindings' rules that apply, and resolution errors
+        self._names_matter: dict[Attributes, bool] = {}
         self._compiled: dict[
             tuple[str, tuple[str, ...], str], tuple[list[tuple[str, list[Obj]]], list[str]]
         ] = {}
@@ -174,6 +175,25 @@ class Authorizer:
         """An RBAC object changed: every cached decision and compiled rule set may be stale."""
         self._decisions.clear()
         self._compiled.clear()
+        self._names_matter.clear()
+
+    def names_matter(self, a: Attributes) -> bool:
+        """Whether a rule that could allow this request (`a` without a name: user, verb,
+        resource, namespace) lists resourceNames; if none does, the decision is the same for
+        every object name, and is cached once for all of them."""
+        found = self._names_matter.get(a)
+        if found is None:
+            sources, _ = self._compiled_rules(a.user, a.groups, a.namespace)
+            rules = [rule for _, rules in sources for rule in rules]
+            if a.user.startswith(NODE_PREFIX):
+                rules += NODE_RULES
+            found = any(
+                rule.get("resourceNames") and rule_allows(a, {**rule, "resourceNames": []}) for rule in rules
+            )
+            if len(self._names_matter) >= CACHE_LIMIT:
+                self._names_matter.clear()
+            self._names_matter[a] = found
+        return found
 
     def _compiled_rules(
         self, user: str, groups: tuple[str, ...], namespace: str
@@ -194,6 +214,11 @@ class Authorizer:
         cached = self._decisions.get(a)
         if cached is not None:
             return cached
+        if a.name and MASTERS not in a.groups and not self.names_matter(general := replace(a, name="")):
+            a = general  # no rule that could apply names objects: one decision for every name
+            cached = self._decisions.get(a)
+            if cached is not None:
+                return cached
         decision = self._decide(a)
         if len(self._decisions) >= CACHE_LIMIT:
             self._decisions.clear()

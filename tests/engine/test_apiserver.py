@@ -172,3 +172,56 @@ def test_managed_fields_of_returned_objects_are_copies_too(cluster):
     pod["metadata"]["managedFields"].append({"manager": "more evil"})
     stored = cluster.get("pod", "solo")["metadata"]["managedFields"]
     assert [m["manager"] for m in stored] == ["kubectl"]
+
+
+def test_events_expire_an_hour_after_their_last_write() -> None:
+    """kube-apiserver's --event-ttl (1 h): an event goes 3600 s after it was last written, and
+    a watcher sees it deleted; one written again later lives 3600 s from then."""
+    import random
+    from datetime import UTC, datetime
+
+    from clusterlab.engine.apiserver import APIServer
+    from clusterlab.engine.clock import Clock
+    from clusterlab.engine.store import Store
+
+    clock = Clock()
+    server = APIServer(clock, Store(), random.Random(1), datetime(2026, 1, 1, tzinfo=UTC))
+    admin = User("system:apiserver", "test")  # a system: user, as the cluster's own writers
+    server.create(admin, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+
+    def event(name: str, count: int) -> dict:
+        return {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": "default"},
+            "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+            "reason": "Test",
+            "message": "m",
+            "count": count,
+        }
+
+    clock.run_until(10)
+    server.create(admin, event("first", 1), "default")
+    server.create(admin, event("second", 1), "default")
+    clock.run_until(110)
+    again = server.get(admin, "events", "second", "default")
+    again["count"] = 2
+    server.update(admin, again)
+    gone: list[tuple[float, str]] = []
+
+    def seen(kind: str, obj: dict) -> None:
+        if kind == "DELETED":
+            gone.append((clock.now, obj["metadata"]["name"]))
+
+    server.watch(admin, "events", seen, "default")
+
+    def names() -> set[str]:
+        return {e["metadata"]["name"] for e in server.list(admin, "events", "default")[0]}
+
+    clock.run_until(3609)
+    assert names() == {"first", "second"}
+    clock.run_until(3610)  # the first has lived an hour
+    assert names() == {"second"}
+    clock.run_until(3710)  # an hour after the second's last write
+    assert names() == set()
+    assert gone == [(3610.0, "first"), (3710.0, "second")]

@@ -4,6 +4,7 @@ Forbidden wording, escalation, and the facade's narrower learner."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -446,3 +447,44 @@ def test_compact_string_matches_rbacs_helper() -> None:
     assert compact_string({"nonResourceURLs": ["/healthz"], "verbs": ["get"]}) == (
         '{NonResourceURLs:["/healthz"], Verbs:["get"]}'
     )
+
+
+def test_a_decision_is_shared_across_names_only_while_no_rule_names_objects() -> None:
+    """The authorizer answers once for every object name while no applicable rule lists
+    resourceNames; a Role that does makes each name count again."""
+    c = Cluster()
+    c.advance(5)
+    c.apply(
+        [
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": {"name": "reader", "namespace": "default"},
+                "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}],
+            },
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "jane-reads", "namespace": "default"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+                "subjects": [{"kind": "User", "name": "jane", "apiGroup": "rbac.authorization.k8s.io"}],
+            },
+        ]
+    )
+    authz = c.server.authorizer
+
+    def ask(name: str) -> bool:
+        groups = ("system:authenticated",)
+        return authz.authorize(Attributes("jane", groups, "get", "", "configmaps", "", "default", name))[0]
+
+    assert ask("a") and ask("b")
+    general = Attributes("jane", ("system:authenticated",), "get", "", "configmaps", "", "default")
+    assert not authz.names_matter(general)
+    role = c.get("role", "reader")
+    role["rules"] = [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"], "resourceNames": ["a"]}
+    ]
+    c.update(role)
+    assert authz.names_matter(general)
+    assert not authz.names_matter(replace(general, verb="list"))  # no rule for it names objects
+    assert ask("a") and not ask("b")

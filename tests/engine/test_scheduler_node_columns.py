@@ -25,12 +25,17 @@ def pod(name: str, cpu: str | None, memory: str | None) -> dict:
     }
 
 
-def cluster(rng: random.Random, table: NodeTable | None, huge: bool) -> list[NodeInfo]:
+def cluster(
+    rng: random.Random, table: NodeTable | None, huge: bool, positive: bool = False
+) -> list[NodeInfo]:
+    """60 random nodes; `positive`: every node offers some cpu and memory (the plugins' fast
+    path where no node needs the per-node formula)."""
     infos = []
+    zero = [] if positive else ["0"]
     for i in range(60):
-        memory = "100Pi" if huge and i == 7 else rng.choice(["0", "1Gi", "4Gi", "32Gi"])
+        memory = "100Pi" if huge and i == 7 else rng.choice([*zero, "1Gi", "4Gi", "32Gi"])
         info = NodeInfo(
-            node(f"n{i}", rng.choice(["0", "500m", "2", "4"]), memory, rng.choice(["0", "2", "110"]))
+            node(f"n{i}", rng.choice([*zero, "500m", "2", "4"]), memory, rng.choice(["0", "2", "110"]))
         )
         if table is not None:
             info.attach(table)
@@ -43,11 +48,11 @@ def cluster(rng: random.Random, table: NodeTable | None, huge: bool) -> list[Nod
 
 
 @pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("kind", ["table", "loose", "copies", "huge"])
+@pytest.mark.parametrize("kind", ["table", "positive", "loose", "copies", "huge"])
 def test_batch_paths_agree_with_per_node(seed: int, kind: str) -> None:
     rng = random.Random(seed)
     table = None if kind == "loose" else NodeTable(capacity=4)  # grows while attaching
-    infos = cluster(rng, table, huge=kind == "huge")
+    infos = cluster(rng, table, huge=kind == "huge", positive=kind == "positive")
     if kind == "copies":
         infos = [info.clone() if i % 2 else info for i, info in enumerate(infos)]
     fit, balanced = NodeResourcesFit(), NodeResourcesBalancedAllocation()

@@ -60,20 +60,22 @@ _TABLE = attrgetter("table")
 _ROW = attrgetter("row")
 
 
-NAMES = tuple(_GETTERS)
+NAMES = tuple(_GETTERS)  # the matrix's rows, in the order `NodeTable.write` fills them
+_INDEX = {name: i for i, name in enumerate(NAMES)}
 SCORED = ("alloc_cpu", "alloc_mem", "req_cpu", "req_mem", "nz_cpu", "nz_mem")
 
 
 class NodeTable:
-    """The scheduler cache's per-node numbers as arrays, one row per NodeInfo attached to it,
-    kept current by the NodeInfo itself (`NodeInfo.attach`, `add_pod`, `remove_pod`,
-    `set_node`), so that a batch's columns are one indexed read instead of a walk over the
-    nodes. A row holding a value outside the exact range is flagged, and a batch touching it
-    reads the NodeInfos instead."""
+    """The scheduler cache's per-node numbers as one int64 matrix (a row per number in
+    `NAMES`, a column per NodeInfo attached to it), kept current by the NodeInfo itself
+    (`NodeInfo.attach`, `add_pod`, `remove_pod`, `set_node`), so that a batch's numbers are
+    one indexed read instead of a walk over the nodes. A node holding a value outside the
+    exact range is flagged, and a batch touching it reads the NodeInfos instead."""
 
     def __init__(self, capacity: int = 64) -> None:
-        self.cols: dict[str, Column] = {name: np.zeros(capacity, dtype=np.int64) for name in NAMES}
+        self.matrix = np.zeros((len(NAMES), capacity), dtype=np.int64)
         self.inexact = np.zeros(capacity, dtype=bool)
+        self.inexact_count = 0
         self.flags: dict[str, npt.NDArray[np.bool_]] = {
             name: np.zeros(capacity, dtype=bool) for name in _FLAGS
         }
@@ -81,15 +83,19 @@ class NodeTable:
         self.free: list[int] = []
         self.used = 0
 
+    @property
+    def cols(self) -> dict[str, Column]:
+        """Each number's column (views of the matrix)."""
+        return {name: self.matrix[i] for i, name in enumerate(NAMES)}
+
     def new_row(self) -> int:
         if self.free:
             return self.free.pop()
         if self.used == len(self.inexact):
             size = 2 * len(self.inexact)
-            for name, col in self.cols.items():
-                grown = np.zeros(size, dtype=np.int64)
-                grown[: len(col)] = col
-                self.cols[name] = grown
+            grown = np.zeros((len(NAMES), size), dtype=np.int64)
+            grown[:, : self.matrix.shape[1]] = self.matrix
+            self.matrix = grown
             for name, flag in self.flags.items():
                 bigger = np.zeros(size, dtype=bool)
                 bigger[: len(flag)] = flag
@@ -105,6 +111,7 @@ class NodeTable:
             if flag[row]:
                 flag[row] = False
                 self.flag_counts[name] -= 1
+        self._set_inexact(row, False)
         self.free.append(row)
 
     def _set_flag(self, name: str, row: int, value: bool) -> None:
@@ -113,18 +120,24 @@ class NodeTable:
             flag[row] = value
             self.flag_counts[name] += 1 if value else -1
 
+    def _set_inexact(self, row: int, value: bool) -> None:
+        if bool(self.inexact[row]) != value:
+            self.inexact[row] = value
+            self.inexact_count += 1 if value else -1
+
     def write(self, row: int, info: NodeInfo) -> None:
         """Copy the NodeInfo's numbers into its row."""
-        exact = True
-        for name, getter in _GETTERS.items():
-            value = getter(info)
-            if name == "pods":
-                value = len(value)
-            if -LIMIT < value < LIMIT:
-                self.cols[name][row] = value
-            else:
-                exact = False
-        self.inexact[row] = not exact
+        values = [len(info.pods), info.allowed_pods]
+        alloc, req, nz = info.allocatable, info.requested, info.non_zero_requested
+        values += (alloc.milli_cpu, alloc.memory, req.milli_cpu, req.memory, nz.milli_cpu, nz.memory)
+        if all(-LIMIT < v < LIMIT for v in values):
+            self.matrix[:, row] = values
+            self._set_inexact(row, False)
+        else:
+            for i, v in enumerate(values):
+                if -LIMIT < v < LIMIT:
+                    self.matrix[i, row] = v
+            self._set_inexact(row, True)
 
     def write_flags(self, row: int, info: NodeInfo) -> None:
         """Copy the NodeInfo's node properties (taints, unschedulable, images) into its row;
@@ -178,9 +191,10 @@ def columns(
     hit = rows_for(state, nodes)
     if hit is not None:
         table, rows = hit
-        if table.inexact[rows].any():
+        if table.inexact_count and table.inexact[rows].any():
             return None
-        return [table.cols[name][rows] for name in names]
+        block = table.matrix.take(rows, axis=1)  # every number of the batch in one copy
+        return [block[_INDEX[name]] for name in names]
     out: list[Column] = []
     for name in names:
         values: Any = map(_GETTERS[name], nodes)

@@ -51,10 +51,13 @@ class NodeResourcesBalancedAllocation(PreScorePlugin, ScorePlugin):
             return self._score_each(state, pod, nodes, cpu, mem)
         ac, am, uc, um = cols["alloc_cpu"], cols["alloc_mem"], cols["req_cpu"], cols["req_mem"]
         # The same float64 operations, in the same order, as the per-node formula.
-        inline = (ac > 0) & (am > 0)
-        fc = np.minimum((uc + cpu) / np.where(inline, ac, 1), 1.0)
-        fm = np.minimum((um + mem) / np.where(inline, am, 1), 1.0)
+        everywhere = bool(ac.size) and ac.min() > 0 and am.min() > 0  # all offer both: no fallback
+        inline = None if everywhere else (ac > 0) & (am > 0)
+        fc = np.minimum((uc + cpu) / (ac if inline is None else np.where(inline, ac, 1)), 1.0)
+        fm = np.minimum((um + mem) / (am if inline is None else np.where(inline, am, 1)), 1.0)
         out = ((1 - np.abs(fc - fm) / 2) * MAX_NODE_SCORE).astype(np.int64)
+        if inline is None:
+            return out
         for i in np.flatnonzero(~inline).tolist():
             out[i] = self.score(state, pod, nodes[i])
         return out

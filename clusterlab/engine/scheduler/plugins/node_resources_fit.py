@@ -142,6 +142,11 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             ]
         ac, am, nc, nm = cols["alloc_cpu"], cols["alloc_mem"], cols["nz_cpu"], cols["nz_mem"]
         rc, rm = nc + cpu, nm + mem
+        if ac.size and ac.min() > 0 and am.min() > 0 and rc.min() >= 0 and rm.min() >= 0:  # all inline
+            # (rc <= ac: (ac - rc) * 100 // ac, else 0) — as the per-node formula, clipped at 0
+            cpu_part = np.maximum(ac - rc, 0) * MAX_NODE_SCORE // ac
+            mem_part = np.maximum(am - rm, 0) * MAX_NODE_SCORE // am
+            return (cpu_part + mem_part) // 2
         inline = (ac > 0) & (am > 0) & (rc >= 0) & (rm >= 0)
         safe_ac, safe_am = np.where(inline, ac, 1), np.where(inline, am, 1)
         cpu_score = np.where(rc <= ac, (ac - rc) * MAX_NODE_SCORE // safe_ac, 0)
