@@ -81,3 +81,20 @@ def test_a_deleted_nodes_row_is_reused() -> None:
     c = NodeInfo(node("c", "3", "3Gi", "10"))
     c.attach(table)
     assert c.row == row and table.cols["alloc_cpu"][row] == 3000
+
+
+def test_re_adding_a_pod_keeps_the_numbers_right_whether_or_not_it_changed() -> None:
+    """The binding confirms an assumed pod (same requests: only the reference changes); a pod
+    whose containers changed is accounted afresh."""
+    table = NodeTable()
+    info = NodeInfo(node("n", "4", "8Gi", "110"))
+    info.attach(table)
+    first = pod("p", "500m", "1Gi")
+    info.add_pod("default/p", first)
+    bound = {**first, "spec": {**first["spec"], "nodeName": "n"}}
+    info.add_pod("default/p", bound)
+    assert info.pods["default/p"] is bound
+    assert (info.requested.milli_cpu, table.cols["req_cpu"][info.row], len(info.pods)) == (500, 500, 1)
+    bigger = pod("p", "2", "1Gi")
+    info.add_pod("default/p", bigger)
+    assert (info.requested.milli_cpu, table.cols["req_cpu"][info.row], len(info.pods)) == (2000, 2000, 1)

@@ -101,6 +101,16 @@ def pod_requests(pod: Obj, non_zero: bool = False) -> Resources:
     return total
 
 
+_FOOTPRINT = ("containers", "initContainers", "overhead", "affinity")
+
+
+def _same_footprint(old: Obj, new: Obj) -> bool:
+    """Whether two versions of a pod request, claim and (anti-)affine alike: everything a
+    NodeInfo derives from a pod (requests, host ports, the affinity indexes)."""
+    a, b = old["spec"], new["spec"]
+    return all(a.get(f) == b.get(f) for f in _FOOTPRINT)
+
+
 def host_ports(pod: Obj) -> list[tuple[str, str, int]]:
     """The `(hostIP, protocol, hostPort)` triples a pod's containers claim on their node."""
     ports = []
@@ -196,7 +206,16 @@ class NodeInfo:
         self.table, self.row = None, -1
 
     def add_pod(self, key: str, pod: Obj) -> None:
-        if key in self.pods:
+        old = self.pods.get(key)
+        if old is not None:
+            if _same_footprint(old, pod):  # e.g. the binding confirms an assumed pod
+                self.pods[key] = pod
+                if key in self.pods_with_affinity:
+                    self.pods_with_affinity[key] = pod
+                    AFFINITY_CHANGES[0] += 1
+                if key in self.pods_with_required_anti_affinity:
+                    self.pods_with_required_anti_affinity[key] = pod
+                return
             self.remove_pod(key)
         self.pods[key] = pod
         self.requested.add(pod_requests(pod))
