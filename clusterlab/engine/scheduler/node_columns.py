@@ -25,9 +25,9 @@ to its per-node path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .framework import CycleState, NodeInfo
 
 Column = npt.NDArray[np.int64]
+T = TypeVar("T")
 LIMIT = 1 << 46
 STATE_KEY = "NodeColumns"
 ROWS_KEY = "NodeRows"
@@ -178,6 +179,25 @@ def flagged(state: CycleState | None, nodes: Sequence[NodeInfo], flag: str) -> l
     if not table.flag_counts[flag]:
         return []
     out: list[int] = np.flatnonzero(table.flags[flag][rows]).tolist()
+    return out
+
+
+def per_flagged_node(
+    state: CycleState | None,
+    nodes: Sequence[NodeInfo],
+    flag: str,
+    call: Callable[[NodeInfo], T],
+    default: T,
+) -> list[T]:
+    """`call(node)` for the nodes with `flag` set and `default` for the rest, in node order:
+    a plugin's batch answer when only flagged nodes (tainted, cordoned) need looking at."""
+    at = flagged(state, nodes, flag)
+    if at is None:
+        has = _FLAGS[flag]
+        return [call(n) if has(n) else default for n in nodes]
+    out = [default] * len(nodes)
+    for i in at:
+        out[i] = call(nodes[i])
     return out
 
 

@@ -24,7 +24,7 @@ from ..events import (
     ClusterEventWithHint,
 )
 from ..framework import OK, UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
-from ..node_columns import flagged
+from ..node_columns import per_flagged_node
 
 Obj = dict[str, Any]
 REASON = "node(s) were unschedulable"
@@ -43,14 +43,7 @@ class NodeUnschedulable(FilterPlugin):
 
     def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
         """`filter` called only for cordoned nodes (the cache's flag column says which)."""
-        flt = self.filter
-        cordoned = flagged(state, nodes, "unschedulable")
-        if cordoned is None:
-            return [flt(state, pod, node) if node.unschedulable else OK for node in nodes]
-        out: list[Status] = [OK] * len(nodes)
-        for i in cordoned:
-            out[i] = flt(state, pod, nodes[i])
-        return out
+        return per_flagged_node(state, nodes, "unschedulable", lambda node: self.filter(state, pod, node), OK)
 
     # -- queueing hints -------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from ..framework import (
     Scores,
     Status,
 )
-from ..node_columns import flagged
+from ..node_columns import flagged, per_flagged_node
 
 Obj = dict[str, Any]
 
@@ -57,14 +57,7 @@ class TaintToleration(FilterPlugin, ScorePlugin):
 
     def filter_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> list[Status]:
         """`filter` called only for the tainted nodes (the cache's flag column says which)."""
-        flt = self.filter
-        tainted = flagged(state, nodes, "tainted")
-        if tainted is None:
-            return [flt(state, pod, node) if node.taints else OK for node in nodes]
-        out: list[Status] = [OK] * len(nodes)
-        for i in tainted:
-            out[i] = flt(state, pod, nodes[i])
-        return out
+        return per_flagged_node(state, nodes, "tainted", lambda node: self.filter(state, pod, node), OK)
 
     def score_many(self, state: CycleState, pod: dict[str, Any], nodes: list[NodeInfo]) -> Scores:
         """`score` called only for the tainted nodes; every other node scores 0."""
