@@ -62,7 +62,13 @@ class ExecVerbs:
             raise BadRequest(f'unable to upgrade connection: container not found ("{container}")')
         image = normalize(specs[container]["image"])
         now = self.epoch + timedelta(seconds=self.clock.now)  # type: ignore[attr-defined]
+        mounted = getattr(runtime, "mounted", None)
         box = Container(pod, specs[container], image, now)
+        box.writable = runtime.files.get(status.get("containerID", ""), {})
+        if mounted is not None:  # what the kubelet gave the container: env and config files
+            box.resolved_env = mounted.env_of(pod, container)
+            box.config_files = mounted.files_for(pod, specs[container])
+            box.config_dirs = mounted.directories_for(pod, specs[container])
         try:
             return run_command(box, command, stdin)
         except NotFoundInPath as missing:

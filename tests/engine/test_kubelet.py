@@ -64,8 +64,8 @@ def test_missing_image_goes_to_image_pull_backoff(cluster):
     assert ("BackOff", 'Back-off pulling image "ngnix:1.27"') in msgs
     assert any(
         m.startswith(
-            'Failed to pull image "ngnix:1.27": failed to pull and unpack image '
-            '"docker.io/library/ngnix:1.27"'
+            'Failed to pull image "ngnix:1.27": rpc error: code = NotFound desc = '
+            'failed to pull and unpack image "docker.io/library/ngnix:1.27"'
         )
         for _, m in msgs
     )

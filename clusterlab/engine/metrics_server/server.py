@@ -13,10 +13,10 @@ kube-apiserver's aggregation layer serves `metrics.k8s.io/v1beta1` by proxying t
 APIService `v1beta1.metrics.k8s.io`). The APIService is Available while a Ready metrics-server
 pod answers and its `/readyz` passes, which needs the storage to hold two scrapes.
 
-Simplified: the probes in the pod spec are not run by this kubelet, so the aggregator asks the
-process for readiness directly; with several replicas the oldest running process answers
-(the real Service spreads requests over replicas, each with its own storage); scrapes take
-no time and never time out.
+Simplified: the aggregator asks the process for readiness directly (the kubelet runs the
+pod's probes, but the APIService check does not go through them); with several replicas the
+oldest running process answers (the real Service spreads requests over replicas, each with
+its own storage); scrapes take no time and never time out.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class MetricsServer:
         self.usage = usage
         self.kubelets = kubelets
         self.processes: dict[str, Process] = {}  # container ID → process
+        #: Called before each scrape (the cluster shares workload load out over the pods).
+        self.before_scrape: Callable[[], None] | None = None
 
     # -- the runtime tells us a container started ---------------------------------------
 
@@ -117,6 +119,8 @@ class MetricsServer:
             self._exit(proc)
             return
         proc.timer = self.clock.call_later(METRIC_RESOLUTION, lambda: self._tick(proc))
+        if self.before_scrape is not None:
+            self.before_scrape()
         nodes: dict[str, Sample] = {}
         pods: dict[str, dict[str, Sample]] = {}
         for name in sorted(proc.nodes.cache):

@@ -8,8 +8,13 @@ their virtual times, and the images in the catalogue write what their real entry
 when they start: nginx 1.2x's `/docker-entrypoint.sh` and worker start-up notices, httpd 2.4's
 `AH00558`/`AH00489`/`AH00094`, Redis 7's banner.
 
-Simplified: only start-up output; no access logs (no traffic is simulated yet), and other
-images write nothing.
+Other images' lines come from what their processes do (`images.py`, `processes.py`: a busybox
+loop's `echo`, postgres's missing-password error); each container *instance* has its own log,
+so after a restart `logs --previous` reads the one before (the kubelet's
+`validateContainerLogStatus`: a container waiting to restart shows its last instance's log).
+
+Simplified: servers write only their start-up output; no access logs (no traffic is
+simulated yet).
 """
 
 from __future__ import annotations

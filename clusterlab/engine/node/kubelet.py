@@ -9,11 +9,13 @@ What the real kubelet does, on the virtual clock:
 - **Heartbeat.** It renews its Lease in `kube-node-lease` every 10 s (a quarter of the 40 s
   lease duration), from which the node lifecycle controller judges liveness.
 - **Pods.** It watches pods with `spec.nodeName` = itself. For a new pod: report it Pending
-  (`ContainerCreating`), create the sandbox and get an IP, then per container pull the image
-  (events `Pulling`/`Pulled`, or `already present on machine`; a missing image gives
-  `ErrImagePull` then `ImagePullBackOff` with 10 s → 300 s backoff), create (`Created
-  container: x`) and start (`Started container x`); once every container runs, Running and
-  Ready. A pod being deleted has its containers stopped (`Killing`) and is then removed with
+  (`ContainerCreating`, or `PodInitializing` under init containers), create the sandbox and get
+  an IP, then run the init containers one by one to completion and start the app containers
+  (pull, create, start: `container_lifecycle.py`). Each container runs what its image does
+  (`images.py`, `processes.py`): it may serve, exit (Completed / Error), be OOM-killed, and is
+  restarted as `restartPolicy` says, with CrashLoopBackOff between restarts; the phase follows
+  (Running, Succeeded, Failed). A pod being deleted has its containers stopped gracefully
+  (`Killing`, preStop, SIGTERM, SIGKILL at the grace period's end) and is then removed with
   grace period 0. Static pods (the control plane on a control-plane node) run from manifests,
   with mirror pods in the API. A started container's output is kept for `kubectl logs`.
 - **Joining.** A new node registers NotReady (`KubeletNotReady`: `container runtime network not
@@ -24,8 +26,11 @@ What the real kubelet does, on the virtual clock:
   stops its pods in the API. Powered on, it re-registers, finishes deletions that were
   pending, and restarts the rest (restart count +1, last state `Unknown`, exit code 255).
 
-Simplified: no probes, restarts of exited containers, volumes or resource enforcement yet; the
-pod IP comes from a per-node CIDR the scenario assigns (node IPAM arrives with networking).
+Probes (liveness, readiness, startup) are the prober's (`prober.py`).
+
+Simplified: no node-pressure eviction yet; memory limits are enforced on what a
+process allocates (not on load-driven growth); the pod IP comes from a per-node CIDR the
+scenario assigns (node IPAM arrives with networking).
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ from ..informers import Informer, key_of
 from ..jsonutil import copy_json
 from ..names import new_uid
 from ..recorder import EventRecorder
-from ..timefmt import go_duration, micro_time
+from ..timefmt import micro_time
+from .container_lifecycle import ContainerLifecycle
+from .crash_backoff import CrashBackoff
 from .ipam import HostLocalIPAM
 from .lease import LEASE_RENEW_INTERVAL, node_lease
 from .mirror_pods import config_hash, mirror_pod
@@ -56,16 +63,13 @@ from .node_status import (
     node_info,
     node_object,
 )
+from .pod_config import PodConfig
 from .pod_state import ContainerState, PodState, build_status
+from .prober import Prober, ProbeWorker
 from .runtime import (
-    CREATE_SECONDS,
     PAUSE_IMAGE,
     SANDBOX_SECONDS,
-    START_SECONDS,
-    STOP_SECONDS,
     Runtime,
-    image_id,
-    normalize,
 )
 
 Obj = dict[str, Any]
@@ -81,7 +85,7 @@ BOOT_SECONDS = 10.0
 CNI_SETUP_SECONDS = 6.0
 
 
-class Kubelet:
+class Kubelet(ContainerLifecycle, PodConfig, Prober):
     def __init__(self, server: APIServer, clock: Clock, rng: random.Random, config: NodeConfig) -> None:
         self.server = server
         self.clock = clock
@@ -96,6 +100,9 @@ class Kubelet:
         self.running = False
         self.generation = 0
         self.pods: dict[str, PodState] = {}
+        self.crash_backoff = CrashBackoff()  # per container, kept across the pods' syncs
+        self.probe_workers: dict[str, list[ProbeWorker]] = {}  # pod key → its probe workers
+        self.started_clock = 0.0  # when the kubelet process last started
         self.informer: Informer | None = None
         self.lease: Obj | None = None
         self.last_status_report = -1e18
@@ -129,29 +136,40 @@ class Kubelet:
         that kept running meanwhile and redoes whatever was half done."""
         self.generation += 1
         self.running = True
+        self.started_clock = self.clock.now
         self._timers = []
         self._awaiting_network = set()
+        self.probe_workers = {}
         if self._survivors is None:
             self.boot_id = new_uid(self.rng)
             self.pods = {}
             self.ipam = HostLocalIPAM(self.config.pod_cidr)  # the node's CNI state is gone with it
         else:
-            self.pods = {
-                key: st
-                for key, st in self._survivors.items()
-                if st.sandbox_ready
-                and not st.terminating
-                and all(c.state == "running" for c in st.containers)
-            }
+            self.pods = {}
+            for key, st in self._survivors.items():
+                # adopted: pods whose containers all ran (running, exited, or waiting to restart)
+                if st.sandbox_ready and not st.terminating and all(c.container_id for c in st.containers):
+                    self.pods[key] = st
+                    continue
+                for cs in st.all_containers():  # half done: redone from the start
+                    if cs.process is not None:
+                        cs.process.stop()
+                        cs.process = None
             self._survivors = None
         self.image_list = node_images(self.runtime)
         self._register()
         self._renew_lease()
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
         self._later(IMAGE_LIST_REFRESH, self._refresh_image_list)
+        adopted = sorted(self.pods)
         self.informer = Informer(self.server, self.user, "pods", field_selector=f"spec.nodeName={self.name}")
         self.informer.add_handler(self._pod_seen, lambda old, new: self._pod_seen(new), self._pod_gone)
         self.informer.start()
+        self._resync_adopted()
+        for key in adopted:  # the adopted pods' probes start over
+            pod = self._pod(key)
+            if pod is not None and key in self.pods and not self.pods[key].finished:
+                self._add_probe_workers(key, pod)
         self._ensure_mirror_pods()
         if not self.config.network_ready:
             self._later(CNI_SETUP_SECONDS, self._network_up)
@@ -174,8 +192,13 @@ class Kubelet:
         for t in self._timers:
             t.cancel()
         self._timers = []
+        for key in list(self.probe_workers):
+            self._remove_probe_workers(key)
         for st in self.pods.values():
             st.cancel_timers()
+            for cs in st.all_containers() if not keep_containers else ():
+                if cs.process is not None:
+                    cs.process.stop()  # the machine is off: every process is gone
         self._survivors = self.pods if keep_containers else None
         self.pods = {}
         if self.informer is not None:
@@ -287,9 +310,16 @@ class Kubelet:
 
     def _pod_gone(self, pod: Obj) -> None:
         st = self.pods.pop(key_of(pod), None)
+        self._remove_probe_workers(key_of(pod))
         if st is not None:
             st.cancel_timers()
-            self.ipam.release(st.pod_ip)
+            for cs in st.all_containers():
+                if cs.process is not None:
+                    cs.process.stop()  # a force-deleted pod's containers are killed at once
+                    cs.process = None
+            if not st.finished:  # a finished pod's IP went back when its sandbox was torn down
+                self.ipam.release(st.pod_ip)
+            self.crash_backoff.forget(f"{st.uid}/")
 
     def _start_pod(self, pod: Obj) -> None:
         key = key_of(pod)
@@ -312,13 +342,28 @@ class Kubelet:
                     }
                 }
             containers.append(cs)
+        init_containers = [
+            ContainerState(
+                c["name"],
+                c["image"],
+                reason="PodInitializing",
+                init=True,
+                sidecar=c.get("restartPolicy") == "Always",
+            )
+            for c in pod["spec"].get("initContainers") or ()
+        ]
+        if init_containers:
+            for cs in containers:
+                cs.reason = "PodInitializing"
         st = PodState(
             key,
             pod["metadata"]["uid"],
             containers,
             pod.get("status", {}).get("startTime") or self.server.timestamp(),
+            init_containers=init_containers,
         )
         self.pods[key] = st
+        self._add_probe_workers(key, pod)
         if previous and any(p.get("containerID") for p in previous.values()):
             self.recorder.event(
                 pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created."
@@ -334,7 +379,7 @@ class Kubelet:
         if st is None or st.terminating:
             return
         pod = self._pod(key)
-        if pod is None:
+        if pod is None or not self._config_volumes_mounted(key, lambda: self._sandbox_ready(key)):
             return
         if not pod["spec"].get("hostNetwork") and not self.config.network_ready:
             if key not in self._awaiting_network:
@@ -352,168 +397,38 @@ class Kubelet:
                 return
         st.sandbox_ready = True
         self._report(key)
-        self._next_container(key, 0)
-
-    def _next_container(self, key: str, index: int) -> None:
-        st = self.pods.get(key)
-        pod = self._pod(key)
-        if st is None or pod is None or st.terminating:
-            return
-        if index >= len(st.containers):
-            self._report(key)
-            return
-        spec = pod["spec"]["containers"][index]
-        cs = st.containers[index]
-        image = spec["image"]
-        policy = spec.get("imagePullPolicy", "IfNotPresent")
-        field_path = f"spec.containers{{{spec['name']}}}"
-        present = self.runtime.has_image(image)
-        if policy == "Never" and not present:
-            cs.reason, cs.message = (
-                "ErrImageNeverPull",
-                f'Container image "{image}" is not present with pull policy of Never',
-            )
-            self.recorder.event(pod, "Warning", "ErrImageNeverPull", cs.message, field_path)
-            self._report(key)
-            return
-        if present and policy in ("IfNotPresent", "Never"):
-            self.recorder.event(
-                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', field_path
-            )
-            self._create_container(key, index)
-            return
-        backoff_until = st.image_backoff.get(image)
-        if backoff_until is not None and backoff_until > self.clock.now:
-            return
-        self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', field_path)
-        requested = self.clock.now
-        result = self.runtime.pull(image)
-
-        def done() -> None:
-            p = self._pod(key)
-            s = self.pods.get(key)
-            if p is None or s is None or s.terminating:
-                return
-            if result.ok:
-                self.runtime.finish_pull(image, result.size)
-                s.image_backoff.pop(image, None)
-                self.recorder.event(
-                    p,
-                    "Normal",
-                    "Pulled",
-                    (
-                        f'Successfully pulled image "{image}" in {go_duration(result.pull_seconds)} '
-                        f"({go_duration(self.clock.now - requested)} including waiting). "
-                        f"Image size: {result.size} bytes."
-                    ),
-                    field_path,
-                )
-                self._create_container(key, index)
-                return
-            self._image_pull_failed(key, index, image, result.error, field_path)
-
-        self._later(result.done_at - self.clock.now, done, st.timers)
-
-    def _image_pull_failed(self, key: str, index: int, image: str, error: str, field_path: str) -> None:
-        st, pod = self.pods.get(key), self._pod(key)
-        if st is None or pod is None:
-            return
-        cs = st.containers[index]
-        self.recorder.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {error}', field_path)
-        self.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path)
-        cs.reason, cs.message = "ErrImagePull", error
-        self._report(key)
-        previous = st.image_backoff.get(f"{image}#delay", 0.0)
-        delay = IMAGE_BACKOFF_INITIAL if previous == 0 else min(previous * 2, IMAGE_BACKOFF_MAX)
-        st.image_backoff[f"{image}#delay"] = delay
-        # at the clock's resolution, so the retry timer does not find itself still backing off
-        st.image_backoff[image] = round(self.clock.now + delay, 6)
-
-        def enter_backoff() -> None:
-            s, p = self.pods.get(key), self._pod(key)
-            if s is None or p is None or s.terminating:
-                return
-            c = s.containers[index]
-            c.reason, c.message = "ImagePullBackOff", f'Back-off pulling image "{image}"'
-            self.recorder.event(p, "Normal", "BackOff", f'Back-off pulling image "{image}"', field_path)
-            self.recorder.event(p, "Warning", "Failed", "Error: ImagePullBackOff", field_path)
-            self._report(key)
-
-        # The next pod sync (about a second later) finds the image in backoff.
-        self._later(1.0, enter_backoff, st.timers)
-        self._later(delay, lambda: self._next_container(key, index), st.timers)
-
-    def _create_container(self, key: str, index: int) -> None:
-        def created() -> None:
-            st, pod = self.pods.get(key), self._pod(key)
-            if st is None or pod is None or st.terminating:
-                return
-            cs = st.containers[index]
-            cs.container_id = self.runtime.new_container_id()
-            cs.image_id = image_id(pod["spec"]["containers"][index]["image"])
-            # containerd reports the resolved reference: docker.io/library/nginx:1.27
-            cs.image = normalize(pod["spec"]["containers"][index]["image"])
-            self.recorder.event(
-                pod, "Normal", "Created", f"Created container: {cs.name}", f"spec.containers{{{cs.name}}}"
-            )
-            self._later(START_SECONDS, lambda: started(), st.timers)
-
-        def started() -> None:
-            st, pod = self.pods.get(key), self._pod(key)
-            if st is None or pod is None or st.terminating:
-                return
-            cs = st.containers[index]
-            cs.state, cs.reason, cs.message = "running", "", ""
-            cs.started_at = self.server.timestamp()
-            ip, cpu = st.pod_ip or self.config.internal_ip, self.config.cpu
-            self.runtime.start_container(cs.container_id or "", cs.image, self.server.epoch, ip, cpu)
-            self.recorder.event(
-                pod, "Normal", "Started", f"Started container {cs.name}", f"spec.containers{{{cs.name}}}"
-            )
-            self._next_container(key, index + 1)
-
-        st = self.pods[key]
-        self._later(CREATE_SECONDS, created, st.timers)
+        self._start_containers(key)
 
     def _terminate(self, pod: Obj) -> None:
+        """The pod is being deleted: kill its containers gracefully (`_kill_container`: preStop,
+        SIGTERM, SIGKILL at the grace period's end), then delete it for good."""
         key = key_of(pod)
         st = self.pods.get(key)
         if st is not None and st.terminating:
             return
-        if st is None:
+        if st is None or st.finished:
             self._finalize(pod)  # nothing of it runs here
             return
         st.terminating = True
         st.cancel_timers()
-        running = [c for c in st.containers if c.state == "running"]
-        for c in running:
-            self.recorder.event(
-                pod, "Normal", "Killing", f"Stopping container {c.name}", f"spec.containers{{{c.name}}}"
-            )
-
-        def stopped() -> None:
-            s = self.pods.get(key)
-            if s is None:
-                return
-            ts = self.server.timestamp()
-            for c in s.containers:
-                if c.state == "running":
-                    c.state, c.reason, c.exit_code, c.finished_at = "terminated", "Completed", 0, ts
-                elif c.state == "waiting":
-                    c.state, c.reason, c.exit_code, c.finished_at = (
-                        "terminated",
-                        "ContainerStatusUnknown",
-                        137,
-                        ts,
-                    )
-            s.sandbox_ready = False
-            self._report(key)
-            p = self._pod(key)
-            if p is not None:
-                self._finalize(p)
-
-        grace = int(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
-        self._later(min(STOP_SECONDS, grace) if running else 0.0, stopped, st.timers)
+        ts = self.server.timestamp()
+        for c in st.all_containers():
+            if c.process is None and c.state == "waiting" and not c.init and not c.container_id:
+                c.state, c.reason, c.exit_code, c.finished_at = (
+                    "terminated",
+                    "ContainerStatusUnknown",
+                    137,
+                    ts,
+                )
+        grace = float(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
+        st.kill_deadline = self.clock.now + grace
+        regular = [(c.init, i) for i, c in enumerate(st.containers) if c.process is not None]
+        regular += [
+            (True, i) for i, c in enumerate(st.init_containers) if c.process is not None and not c.sidecar
+        ]
+        for init, index in regular:
+            self._kill_container(key, init, index, grace)
+        self._termination_progress(key)
 
     def _finalize(self, pod: Obj) -> None:
         with contextlib.suppress(ApiError):
@@ -533,6 +448,7 @@ class Kubelet:
         status = build_status(
             pod, st, self.config.internal_ip, self.server.timestamp(), bool(pod["spec"].get("hostNetwork"))
         )
+        self._trigger_readiness(key)
         if status == st.last_reported:
             return
         try:

@@ -13,11 +13,12 @@ and start containers, stop them — takes time, and here it takes virtual time:
 The image cache lives on the node's disk: it survives a reboot; running containers do not.
 
 Simplified: images are a small catalogue of well-known ones with their real compressed sizes;
-what each image *does* when it runs (busybox commands, crashes, OOM) arrives with the
-workloads work — here every image runs as a long-lived server. Each container's output is kept
-with virtual timestamps (`container_logs.py`) for `kubectl logs`; what each one uses
-(CPU, memory) is in `usage.py`, and `on_start` lets a process that runs in a container (an
-add-on such as metrics-server) start with it.
+what each image *does* when it runs (serve, run a busybox command, crash, allocate memory) is
+in `images.py`, driven by `processes.py`. Each container's output is kept with virtual
+timestamps (`container_logs.py`) for `kubectl logs`, and its writable layer as a file map
+(`files`, which `kubectl exec` and exec probes see); what each one uses (CPU, memory) is in
+`usage.py`, and `on_start` lets a process that runs in a container (an add-on such as
+metrics-server) start with it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ..clock import Clock
-from .container_logs import LogLine, startup_output
+from .config_volumes import MountedConfig
+from .container_logs import LogLine
 
 REGISTRY_LATENCY = 0.3
 BANDWIDTH_BYTES_PER_S = 25 * 1024 * 1024
@@ -52,12 +53,25 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     "registry.k8s.io/kube-apiserver": (RELEASES, 28_667_544),
     "registry.k8s.io/kube-controller-manager": (RELEASES, 26_235_872),
     "registry.k8s.io/kube-scheduler": (RELEASES, 20_657_024),
-    "registry.k8s.io/etcd": (("3.5.16-0",), 57_680_541),
+    "registry.k8s.io/etcd": (("3.5.16-0", "3.5.1-0"), 57_680_541),
     "registry.k8s.io/kube-proxy": (RELEASES, 30_905_936),
     "registry.k8s.io/coredns/coredns": (("v1.11.3",), 18_562_039),
     # these two: sizes to within a few per cent of the registries' (amd64, compressed)
     "registry.k8s.io/metrics-server/metrics-server": (("v0.7.2",), 19_494_617),
     "docker.io/polinux/stress": (("1.0.4",), 4_093_207),
+    # approximate compressed amd64 sizes of the current tags
+    "docker.io/library/busybox": (("1.36", "1.36.1", "1.37", "1.28", "stable", "musl", "glibc"), 2_156_550),
+    "docker.io/library/postgres": (("15", "16", "17", "alpine"), 158_540_112),
+    "docker.io/library/mysql": (("8.0", "8.4", "9"), 172_690_338),
+    "registry.k8s.io/hpa-example": ((), 181_352_117),
+    # the Kubernetes docs' DaemonSet example (fluentd-elasticsearch); size approximate
+    "quay.io/fluentd_elasticsearch/fluentd": (("v5.0.1",), 94_371_840),
+    # the Kubernetes docs' probe examples; sizes approximate
+    "registry.k8s.io/busybox": (("1.27.2", "1.24"), 675_932),
+    "registry.k8s.io/e2e-test-images/agnhost": (("2.39", "2.40", "2.43", "2.52"), 51_240_960),
+    "registry.k8s.io/goproxy": (("0.1",), 2_523_136),
+    # the simulator's own demo app (see images.py): 2.0 is the broken release
+    "ghcr.io/clusterlab/demo-web": (("1.0", "1.1", "2.0"), 9_437_184),
 }
 
 
@@ -119,6 +133,10 @@ class Runtime:
     started: dict[str, float] = field(default_factory=dict)
     # told (container ID, image) of every container that starts: what the started process does
     on_start: Callable[[str, str], None] | None = None
+    # container ID → its writable layer: the files its processes created (path → content)
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
+    # config volumes' files and containers' environments, as written on the node
+    mounted: MountedConfig = field(default_factory=MountedConfig)
 
     def has_image(self, image: str) -> bool:
         return normalize(image) in self.images
@@ -141,9 +159,9 @@ class Runtime:
                 False,
                 done,
                 done - start,
-                error=(
-                    f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
-                    f"{ref}: not found"
+                error=(  # containerd's answer, as the CRI gRPC status the kubelet passes on
+                    f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
+                    f'failed to resolve reference "{ref}": {ref}: not found'
                 ),
             )
         ref = normalize(image)
@@ -165,14 +183,20 @@ class Runtime:
         if self.in_flight.get(ref, 0.0) <= self.clock.now:
             self.in_flight.pop(ref, None)
 
-    def start_container(self, container_id: str, image: str, epoch: datetime, pod_ip: str, cpu: str) -> None:
-        """The container's process starts now and writes its start-up output."""
+    def start_container(
+        self, container_id: str, image: str, startup: list[LogLine] | None = None
+    ) -> dict[str, str]:
+        """The container's process starts now with the start-up output its image writes;
+        returns its (empty) writable layer."""
         self.started[container_id] = self.clock.now
         if self.on_start is not None:
             self.on_start(container_id, image)
-        self.logs[container_id] = startup_output(
-            normalize(image), self.clock.now, epoch, pod_ip, cpu, KERNEL_VERSION
-        )
+        self.logs[container_id] = list(startup or [])
+        return self.files.setdefault(container_id, {})
+
+    def write(self, container_id: str, text: str) -> None:
+        """The container's process writes a line now."""
+        self.logs.setdefault(container_id, []).append((self.clock.now, text))
 
     def container_log(self, container_id: str) -> list[LogLine]:
         """What the container has written so far (the kubelet's containerLogs endpoint)."""

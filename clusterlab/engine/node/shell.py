@@ -3,8 +3,11 @@
 The kubelet asks the runtime to exec a command in a running container (CRI `Exec`); the
 process runs in the container's filesystem, environment and namespaces. Here a small
 interpreter answers the commands learners use to look around a container: `hostname`,
-`env`/`printenv`, `echo`, `cat` of the files Kubernetes manages (`/etc/hostname`,
-`/etc/hosts`, `/etc/resolv.conf`), `ls` of `/` and `/etc` (as in the Debian-based images), `pwd`,
+`env`/`printenv` (the environment the kubelet built: `env`, `envFrom`, the downward API),
+`echo`, `cat` of the files Kubernetes manages (`/etc/hostname`, `/etc/hosts`,
+`/etc/resolv.conf`) and of the container's configMap/secret volume files, `ls` of `/` and `/etc`
+(as in the Debian-based images) and of a config volume's mount point (one name a line, as `ls`
+writes to a pipe), `pwd`,
 `whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains and
 `exit N`. A program the image does not have fails as runc fails it (exec: executable file not
 found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
@@ -16,10 +19,11 @@ image-specific tools (nslookup, wget, curl) arrive with the networking work.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .container_env import service_env
 from .container_logs import NGINX_VERSIONS
 
 Obj = dict[str, Any]
@@ -71,6 +75,13 @@ class Container:
     spec: Obj
     image: str  # normalized reference: docker.io/library/nginx:1.27
     now: datetime
+    # what the kubelet gave the container: its resolved environment (None: only literal
+    # `value`s are known) and the files of its configMap/secret volumes
+    resolved_env: list[tuple[str, str]] | None = None
+    config_files: dict[str, bytes] = field(default_factory=dict)
+    config_dirs: dict[str, list[str]] = field(default_factory=dict)
+    # the container's writable layer: files its processes created (`touch /tmp/healthy`)
+    writable: dict[str, str] = field(default_factory=dict)
 
     @property
     def image_name(self) -> str:
@@ -82,36 +93,38 @@ class Container:
         tag = self.image.partition("@")[0].rpartition(":")[2]
         if self.image_name == "nginx":
             env["NGINX_VERSION"] = NGINX_VERSIONS.get(tag, tag)
-        for var in self.spec.get("env") or ():
-            if "value" in var:
-                env[var["name"]] = str(var["value"])
-        env.update(
-            {
-                "KUBERNETES_SERVICE_HOST": "10.96.0.1",
-                "KUBERNETES_SERVICE_PORT": "443",
-                "KUBERNETES_SERVICE_PORT_HTTPS": "443",
-                "KUBERNETES_PORT": "tcp://10.96.0.1:443",
-                "HOME": "/root",
-            }
-        )
+        if self.resolved_env is not None:
+            env.update(self.resolved_env)
+        else:
+            for var in self.spec.get("env") or ():
+                if "value" in var:
+                    env[var["name"]] = str(var["value"])
+        for name, value in service_env().items():
+            env.setdefault(name, value)
+        env["HOME"] = "/root"
         return env
 
     def files(self) -> dict[str, str]:
         name = self.pod["metadata"]["name"]
         ns = self.pod["metadata"].get("namespace", "default")
         ip = (self.pod.get("status") or {}).get("podIP", "")
-        return {
-            "/etc/hostname": f"{name}\n",
-            "/etc/hosts": (
-                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                f"ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
-                f"fe00::2\tip6-allrouters\n{ip}\t{name}\n"
-            ),
-            "/etc/resolv.conf": (
-                f"search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
-                "options ndots:5\n"
-            ),
-        }
+        mounted = {path: data.decode("utf-8", "replace") for path, data in self.config_files.items()}
+        return (
+            self.writable
+            | mounted
+            | {
+                "/etc/hostname": f"{name}\n",
+                "/etc/hosts": (
+                    "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                    f"ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
+                    f"fe00::2\tip6-allrouters\n{ip}\t{name}\n"
+                ),
+                "/etc/resolv.conf": (
+                    f"search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+                    "options ndots:5\n"
+                ),
+            }
+        )
 
 
 def run_command(container: Container, argv: list[str], stdin: str = "") -> ExecResult:
@@ -160,6 +173,8 @@ def _program(
             out.append(ROOT_DIRS.get(c.image_name, ROOT_DIRS[""]))
         elif target in ("/etc", "/etc/"):
             out.append(ETC)
+        elif (target.rstrip("/") or "/") in c.config_dirs:
+            out.extend(f"{entry}\n" for entry in c.config_dirs[target.rstrip("/") or "/"])
         else:
             err.append(f"ls: cannot access '{target}': No such file or directory\n")
             return 2

@@ -19,9 +19,14 @@ Every sample carries small noise (±10 % CPU, ±1.5 % memory) from a random stre
 derives from its seed, so the same seed gives the same numbers and sampling never shifts the
 choices the rest of the cluster makes (names, pull times).
 
+Memory a container's process allocates itself (polinux/stress's `--vm-bytes`, see `images.py`)
+is checked against `limits.memory` when it allocates: over the limit, the kernel's OOM killer
+ends the container (`OOMKilled`, exit code 137) and the kubelet restarts it as its
+`restartPolicy` says.
+
 Simplified: usage is sampled when metrics-server scrapes (cAdvisor's own 10 s housekeeping is
-not modelled), memory over `limits.memory` is reported rather than OOM-killed, and images
-outside the catalogue get a small generic profile.
+not modelled), memory that grows with the load factor over `limits.memory` is reported rather
+than OOM-killed, and images outside the catalogue get a small generic profile.
 """
 
 from __future__ import annotations
@@ -67,6 +72,13 @@ PROFILES: dict[str, Profile] = {
     "docker.io/library/httpd": Profile(1.0, 7 * MIB, busy_cpu=300.0, busy_memory=24 * MIB),
     "docker.io/library/redis": Profile(2.2, int(3.5 * MIB), busy_cpu=200.0, busy_memory=8 * MIB),
     "docker.io/polinux/stress": Profile(0.0, int(0.6 * MIB)),
+    "docker.io/library/busybox": Profile(0.0, int(0.4 * MIB)),
+    "docker.io/library/postgres": Profile(1.5, 22 * MIB, busy_cpu=300.0, busy_memory=64 * MIB),
+    "docker.io/library/mysql": Profile(6.0, 380 * MIB, busy_cpu=300.0, busy_memory=64 * MIB),
+    "ghcr.io/clusterlab/demo-web": Profile(0.5, 6 * MIB, busy_cpu=200.0, busy_memory=8 * MIB),
+    # The HPA walkthrough's php-apache: each request computes a million square roots (~7 ms of
+    # CPU), so one unit of load — its load generator's ~100 requests/s — is ~700m.
+    "registry.k8s.io/hpa-example": Profile(0.5, 9 * MIB, busy_cpu=700.0, busy_memory=6 * MIB),
     "registry.k8s.io/pause": Profile(0.0, int(0.3 * MIB)),
     "registry.k8s.io/kube-apiserver": Profile(38.0, 245 * MIB, busy_cpu=200.0, busy_memory=64 * MIB),
     "registry.k8s.io/kube-controller-manager": Profile(14.0, 48 * MIB),

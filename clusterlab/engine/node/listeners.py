@@ -1,0 +1,131 @@
+"""What a running container answers on the network: the ports its process listens on, what an
+HTTP GET of a path returns, and its gRPC health status — what the kubelet's probes reach.
+
+The kubelet's httpGet, tcpSocket and grpc probes connect to the pod IP (or the probe's
+`host`) from the node; whether they succeed depends only on the process in the container:
+- `nginx` and `httpd` listen on :80 and serve their welcome page at `/` (and `/index.html`;
+  nginx also `/50x.html`); any other path is 404. `registry.k8s.io/hpa-example` (Apache +
+  PHP) answers `/` and `/index.php` with `OK!`.
+- `redis` listens on :6379, `postgres` on :5432 once its init has run (about 1.2 s), `mysql`
+  on :3306 once it is ready for connections (about 9 s) — none of them speaks HTTP.
+- `registry.k8s.io/e2e-test-images/agnhost` runs its subcommand: `liveness` (the docs'
+  http-liveness example) serves :8080, `/healthz` answering 200 `ok` for the first 10 s after
+  it started and 500 `error: <seconds>` after that (agnhost's liveness/server.go: "> 10");
+  `/started` answers 200; `serve-hostname` answers every path on :9376 with the pod name.
+- `registry.k8s.io/goproxy` (the docs' TCP probe example) is an HTTP proxy on :8080: the
+  port is open; a plain GET is refused with goproxy's 500 "This is a proxy server. Does not
+  respond to non-proxy requests.".
+- the simulator's `ghcr.io/clusterlab/demo-web` 1.x serves `/` and `/healthz` on :8080.
+- The control-plane and add-on images (distroless servers) answer every port: 200 to any
+  path and gRPC `SERVING`.
+A container whose PID 1 is a shell or another tool (busybox, `stress`) listens on nothing.
+
+Simplified: a listener is open from a fixed delay after start; non-HTTP servers answer an
+HTTP request by closing the connection (`EOF`); no TLS handshake is modelled (an `HTTPS`
+probe reaches the control-plane images; a plain HTTP server answers it as Go's client sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .images import DISTROLESS, argv_for, config_for, repository
+
+LIVENESS_HEALTHY_SECONDS = 10.0  # agnhost liveness: `duration.Seconds() > 10` → 500
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP response: its status code and body."""
+
+    status: int
+    body: str = ""
+
+
+#: path, seconds since the process started → the response
+Handler = Callable[[str, float], Answer]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A listening socket. `port` None: every port (the distroless fallback)."""
+
+    port: int | None
+    http: Handler | None = None  # None: not an HTTP server
+    grpc: str | None = None  # its grpc.health.v1 status, None: not a gRPC server
+    after: float = 0.0  # listening from this long after the process started
+
+    def open(self, port: int, elapsed: float) -> bool:
+        return (self.port is None or self.port == port) and elapsed >= self.after
+
+
+def _static(paths: frozenset[str], body: str = "") -> Handler:
+    def answer(path: str, _elapsed: float) -> Answer:
+        return Answer(200, body) if path.split("?", 1)[0] in paths else Answer(404, "")
+
+    return answer
+
+
+def _everything(body: str) -> Handler:
+    return lambda _path, _elapsed: Answer(200, body)
+
+
+def _agnhost_liveness(path: str, elapsed: float) -> Answer:
+    path = path.split("?", 1)[0]
+    if path == "/healthz":
+        if elapsed > LIVENESS_HEALTHY_SECONDS:
+            return Answer(500, f"error: {elapsed:g}")
+        return Answer(200, "ok")
+    if path == "/started":
+        return Answer(200, f"{elapsed:g}s")
+    return Answer(404, "404 page not found\n")
+
+
+def _goproxy(_path: str, _elapsed: float) -> Answer:
+    return Answer(500, "This is a proxy server. Does not respond to non-proxy requests.\n")
+
+
+NGINX = _static(frozenset({"/", "/index.html", "/50x.html"}))
+HTTPD = _static(frozenset({"/", "/index.html"}), "<html><body><h1>It works!</h1></body></html>\n")
+PHP_APACHE = _static(frozenset({"/", "/index.php"}), "OK!")
+DEMO_WEB = _static(frozenset({"/", "/healthz"}))
+
+
+def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> list[Listener]:
+    """What the process of a container of `image` (normalized) with `spec` listens on."""
+    config = config_for(image)
+    argv = argv_for(spec, config)
+    program = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if config is DISTROLESS:
+        return [Listener(None, _everything("ok"), "SERVING")]
+    if argv and program not in config.servers:
+        return []  # a shell or tool as PID 1: nothing listens
+    repo, tag = repository(image)
+    if repo == "docker.io/library/nginx":
+        return [Listener(80, NGINX)]
+    if repo == "docker.io/library/httpd":
+        return [Listener(80, HTTPD)]
+    if repo == "registry.k8s.io/hpa-example":
+        return [Listener(80, PHP_APACHE)]
+    if repo == "docker.io/library/redis":
+        return [Listener(6379)]
+    if repo == "docker.io/library/postgres":
+        return [Listener(5432, after=1.2)]
+    if repo == "docker.io/library/mysql":
+        return [Listener(3306, after=9.0)]
+    if repo == "ghcr.io/clusterlab/demo-web":
+        return [] if tag in ("2.0", "latest") else [Listener(8080, DEMO_WEB)]
+    if repo == "registry.k8s.io/goproxy":
+        return [Listener(8080, _goproxy)]
+    if repo == "registry.k8s.io/e2e-test-images/agnhost":
+        sub = argv[1] if len(argv) > 1 else ""
+        if sub == "liveness":
+            return [Listener(8080, _agnhost_liveness)]
+        if sub == "serve-hostname":
+            return [Listener(9376, _everything(pod_name))]
+    return []
+
+
+def listening(listeners: list[Listener], port: int, elapsed: float) -> Listener | None:
+    return next((li for li in listeners if li.open(port, elapsed)), None)
