@@ -8,6 +8,8 @@ ReplicaSet's, without `pod-template-hash`) and `/metadata/annotations`; `skipped
 when the template already matches. `restart` patches the template's
 `kubectl.kubernetes.io/restartedAt` annotation (strategic merge), which makes a new rollout.
 
+A paused Deployment cannot be rolled back (kubectl refuses once it has found the revision).
+
 Simplified: only Deployments (kubectl also rolls DaemonSets and StatefulSets); `status` does
 not wait (the console runs one command and returns; it says so); `restart` stamps the
 cluster's clock when the console passes it, else the wall clock.
@@ -115,7 +117,13 @@ def run_rollout_history(ctx: Ctx) -> None:
     if wanted:
         if wanted not in revisions:
             raise CommandError("unable to find the specified revision")
-        template = revisions[wanted]["spec"]["template"]
+        rs = revisions[wanted]
+        template = copy.deepcopy(rs["spec"]["template"])
+        cause = (rs["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause")
+        if cause:  # kubectl's deploymentHistory shows the revision's change-cause with its template
+            template.setdefault("metadata", {}).setdefault("annotations", {})[
+                "kubernetes.io/change-cause"
+            ] = cause
         ctx.out.append(f"{title} with revision #{wanted}\n{pod_template(template)}\n")
         return
     from .printers.tabwriter import tabwriter
@@ -148,6 +156,11 @@ def run_rollout_undo(ctx: Ctx) -> None:
         if not previous:
             raise CommandError(f'no rollout history found for deployment "{name}"')
         target = previous[0]
+    if (d.get("spec") or {}).get("paused"):  # checked once the revision is found, as kubectl does
+        raise CommandError(
+            "you cannot rollback a paused deployment; "
+            "resume it first with 'kubectl rollout resume' and try again"
+        )
     rs = revisions[target]
     template = _without_hash(rs["spec"]["template"])
     if template == _without_hash((d.get("spec") or {}).get("template") or {}):

@@ -59,6 +59,22 @@ def pod_template(template: Obj) -> str:
     return out
 
 
+def pods_status(owner_meta: Obj, pods: list[Obj]) -> str:
+    """kubectl's "Pods Status" line: the phases of the pods `owner_meta`'s object controls
+    (`getPodStatusForController`; a Pending pod counts as Waiting)."""
+    counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
+    for p in pods:
+        refs = (p.get("metadata") or {}).get("ownerReferences") or []
+        if any(r.get("controller") and r.get("uid") == owner_meta.get("uid") for r in refs):
+            phase = (p.get("status") or {}).get("phase", "")
+            if phase in counts:
+                counts[phase] += 1
+    return (
+        f"Pods Status:\t{counts['Running']} Running / {counts['Pending']} Waiting / "
+        f"{counts['Succeeded']} Succeeded / {counts['Failed']} Failed\n"
+    )
+
+
 def describe_replicaset(rs: Obj, pods: list[Obj], events: list[Obj] | None, now: datetime | None) -> str:
     from .describe import _controller, _events, _multiline
 
@@ -70,17 +86,7 @@ def describe_replicaset(rs: Obj, pods: list[Obj], events: list[Obj] | None, now:
     if _controller(meta):
         out += f"Controlled By:\t{_controller(meta)}\n"
     out += f"Replicas:\t{st.get('replicas', 0)} current / {spec.get('replicas', 1)} desired\n"
-    counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
-    for p in pods:
-        refs = (p.get("metadata") or {}).get("ownerReferences") or []
-        if any(r.get("controller") and r.get("uid") == meta.get("uid") for r in refs):
-            phase = (p.get("status") or {}).get("phase", "")
-            if phase in counts:
-                counts[phase] += 1
-    out += (
-        f"Pods Status:\t{counts['Running']} Running / {counts['Pending']} Waiting / "
-        f"{counts['Succeeded']} Succeeded / {counts['Failed']} Failed\n"
-    )
+    out += pods_status(meta, pods)
     out += pod_template(spec.get("template") or {})
     if st.get("conditions"):
         out += "Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n"

@@ -4,13 +4,14 @@ Like Kubernetes' `pkg/controller/replicaset`: it watches ReplicaSets and pods, a
 ReplicaSet key compares the active pods it controls (by ownerReference) with the desired
 count. Too few: create pods from the template (`generateName: <rs>-`, so names get five
 random characters), in slow-start batches of 1, 2, 4, … and at most 500 per sync. Too many:
-delete the pods Kubernetes would pick first (unscheduled before scheduled, pending before
-running, not-ready before ready, most recently ready first, most restarts, newest first).
+delete the pods Kubernetes would pick first (`pod_ranking.py`: unassigned, pending, not ready,
+lower deletion cost, doubled up on a node, more recently ready, more restarts, newer). Each
+sync that acts records why (`explain`), with the numbers.
 "Expectations" remember creations and deletions not yet seen through the watch, so the
 controller never double-creates while its cache catches up. Then it writes status
 (replicas, readyReplicas, availableReplicas, observedGeneration).
 
-Simplified: orphaned pods are not adopted, and pods are not ranked by co-location.
+Simplified: orphaned pods are not adopted.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from .base import (
     is_pod_active,
     is_pod_ready,
     owner_reference,
+    owner_uid_index,
 )
+from .pod_ranking import pods_to_delete, why_first
 
 Obj = dict[str, Any]
 BURST_REPLICAS = 500
@@ -74,31 +77,8 @@ def pod_available(pod: Obj, min_ready_seconds: int, now: float, epoch: Any) -> b
             if min_ready_seconds <= 0:
                 return True
             since = c.get("lastTransitionTime")
-            return since is not None and seconds_since(epoch, since) + min_ready_seconds <= now
+            return since is not None and seconds_since(epoch, since) + min_ready_seconds < now
     return False
-
-
-def _delete_rank(pod: Obj, epoch: Any) -> tuple[Any, ...]:
-    """Sort key for `ActivePodsWithRanks`: pods that sort first are deleted first."""
-    status = pod.get("status", {})
-    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(status.get("phase", ""), 0)
-    ready = is_pod_ready(pod)
-    ready_since = 0.0
-    if ready:
-        for c in status.get("conditions") or ():
-            if c.get("type") == "Ready" and c.get("lastTransitionTime"):
-                ready_since = seconds_since(epoch, c["lastTransitionTime"])
-    restarts = sum(cs.get("restartCount", 0) for cs in status.get("containerStatuses") or ())
-    created = seconds_since(epoch, pod["metadata"]["creationTimestamp"])
-    return (
-        1 if pod["spec"].get("nodeName") else 0,
-        phase_rank,
-        1 if ready else 0,
-        -ready_since,  # ready more recently → deleted first
-        -restarts,
-        -created,  # newer → deleted first
-        pod["metadata"]["name"],
-    )
 
 
 @dataclass(slots=True)
@@ -131,6 +111,7 @@ class ReplicaSetController(Controller):
         super().__init__(ctx)
         self.expectations = Expectations()
         self.rs_informer = ctx.informers.get("replicasets")
+        self.rs_informer.add_index("controller-uid", owner_uid_index)
         self.pod_informer = ctx.informers.get("pods")
         self.owned: dict[str, dict[str, PodFacts]] = {}  # ReplicaSet uid → pod key → facts
         self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new), self._on_rs_delete)
@@ -227,7 +208,9 @@ class ReplicaSetController(Controller):
                 counts["labelled"] += 1
             if f.ready_since is not None:
                 counts["ready"] += 1
-                if mrs <= 0 or f.ready_since + mrs <= now:
+                if (
+                    mrs <= 0 or f.ready_since + mrs < now
+                ):  # IsPodAvailable: Ready for more than minReadySeconds
                     counts["available"] += 1
         error: ApiError | None = None
         if self.expectations.satisfied(key, now) and not rs["metadata"].get("deletionTimestamp"):
@@ -242,6 +225,12 @@ class ReplicaSetController(Controller):
         diff = len(active) - want
         if diff < 0:
             count = min(-diff, BURST_REPLICAS)
+            self.explain(
+                rs,
+                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {len(active)} exist → create {count}"
+                + (f" (at most {BURST_REPLICAS} per sync)" if count < -diff else "")
+                + (" in slow-start batches of 1, 2, 4, …" if count > 1 else ""),
+            )
             self.expectations.expect(key, count, 0, self.clock.now)
             created = 0
             batch = 1
@@ -260,8 +249,16 @@ class ReplicaSetController(Controller):
             return None
         if diff > 0:
             count = min(diff, BURST_REPLICAS)
-            epoch = self.server.epoch
-            victims = sorted(active, key=lambda p: _delete_rank(p, epoch))[:count]
+            now = self.clock.now
+            ranked = pods_to_delete(active, self._related_pods(rs), count, now, self.server.epoch)
+            victims = [r.pod for r in ranked]
+            self.explain(
+                rs,
+                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {len(active)} exist → delete {count}"
+                + (f" (at most {BURST_REPLICAS} per sync)" if count < diff else "")
+                + ", first in Kubernetes' deletion order: "
+                + "; ".join(why_first(r, now) for r in ranked),
+            )
             self.expectations.expect(key, 0, count, self.clock.now)
             for pod in victims:
                 meta = pod["metadata"]
@@ -275,6 +272,17 @@ class ReplicaSetController(Controller):
                     continue
                 self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta['name']}")
         return None
+
+    def _related_pods(self, rs: Obj) -> list[Obj]:
+        """`getIndirectlyRelatedPods`: the pods of every ReplicaSet with the same controller as
+        `rs` (the Deployment's old and new ones); none when `rs` has no controller."""
+        ref = controller_of(rs)
+        if ref is None or not ref.get("uid"):
+            return []
+        pods: list[Obj] = []
+        for sibling in self.rs_informer.by_index("controller-uid", ref["uid"]):
+            pods.extend(f.pod for f in self.owned.get(sibling["metadata"]["uid"], {}).values())
+        return pods
 
     def _create_pod(self, rs: Obj) -> None:
         template = rs["spec"]["template"]
