@@ -4,6 +4,12 @@ A scenario is a YAML file in this folder. Lessons, exercises and tests all start
 from these, so a scenario means the same cluster everywhere. `addons:` names add-ons from
 `addons/<name>.yaml` (the objects of an add-on's release manifest, e.g. metrics-server), which
 come before the scenario's own `objects:`, so several scenarios install one add-on alike.
+
+A troubleshooting scenario (image-pull-backoff, oom-quota, stuck-rollout, statefulset-pending)
+reproduces a failure for the learner to diagnose and fix: its `description` says what the
+learner sees, never the answer; `steps:` applies more objects at given virtual seconds (a
+rollout that goes out after the lab starts); `check:` says, as data, how the fix is recognised
+(`checks.py` evaluates it against the cluster).
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ class NodeSpec:
 
 
 @dataclass
+class Step:
+    """Objects the scenario applies itself, as `kubectl apply` would, at virtual second `at`."""
+
+    at: float
+    objects: list[dict[str, Any]]
+
+
+@dataclass
 class Scenario:
     name: str
     title: str
@@ -43,6 +57,9 @@ class Scenario:
     # kube-scheduler's KubeSchedulerConfiguration (`--config`), as a mapping or YAML text; None:
     # kubeadm's default, no file (one `default-scheduler` profile)
     scheduler_configuration: dict[str, Any] | str | None = None
+    steps: list[Step] = field(default_factory=list)
+    # how a troubleshooting scenario's fix is recognised: {"summary": ..., "all": [checks]}
+    check: dict[str, Any] | None = None
 
 
 def available() -> list[str]:
@@ -65,6 +82,8 @@ def load(name: str) -> Scenario:
         objects=objects,
         version=str(data.get("version", "v1.32.0")),
         scheduler_configuration=data.get("schedulerConfiguration"),
+        steps=[Step(float(s["at"]), list(s.get("objects") or [])) for s in data.get("steps") or []],
+        check=data.get("check"),
     )
 
 
