@@ -65,7 +65,7 @@ from .remote_command import ExecVerbs
 from .selectors import parse_field_selector, parse_label_selector
 from .server_side_apply import apply_to
 from .store import Store
-from .strategy import grace_period, immutable_causes, prepare_for_create
+from .strategy import grace_period, immutable_causes, prepare_for_create, prepare_for_update
 from .subresources import LogSource, SubresourceVerbs
 from .timefmt import rfc3339
 from .watch import Watch, WatchHandler, WatchHub
@@ -74,6 +74,19 @@ Obj = dict[str, Any]
 
 # etcd keeps Events for --event-ttl (1 h) through a lease; they vanish without an API request.
 EVENT_TTL_SECONDS = 3600.0
+# The kinds whose spec changes bump metadata.generation (their strategies set it to 1 at create).
+GENERATION_KINDS = frozenset(
+    {
+        "Deployment",
+        "ReplicaSet",
+        "PriorityClass",
+        "PodDisruptionBudget",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+    }
+)
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 REQUIRED_FOR_APPLY = "Required value: is required for apply patch"
 FORBIDDEN_FORCE = "Forbidden: may not be specified for non-apply patch"
@@ -253,7 +266,7 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
             services.allocate(self.rng, self.store.iter("services"), obj)
         meta["uid"] = new_uid(self.rng)
         meta["creationTimestamp"] = self.timestamp()
-        if kind.kind in ("Deployment", "ReplicaSet", "PriorityClass", "PodDisruptionBudget"):
+        if kind.kind in GENERATION_KINDS:
             meta["generation"] = 1
         if manager:
             record_update(None, obj, manager, kind.api_version, self.timestamp())
@@ -354,6 +367,7 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
                 raise invalid(kind.kind, kind.group, name, causes)
             admission.validate_update(self, kind, current, new)
             self._guard_rbac(kind, new, current)
+            prepare_for_update(kind.kind, current, new)
             if kind.kind == "Service":
                 services.allocate(self.rng, self.store.iter("services"), new, current)
             if "generation" in cur_meta and new.get("spec") != current.get("spec"):

@@ -50,6 +50,7 @@ from .rbac_policy import bootstrap_objects
 from .scheduler.framework import Diagnosis
 from .store import Store
 from .timefmt import parse_epoch
+from .workload_load import WorkloadLoads
 
 Obj = dict[str, Any]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -110,6 +111,11 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         self.usage = UsageModel(random.Random(f"usage:{seed}"))
         self.metrics_server = MetricsServer(self.server, self.clock, self.usage, self.kubelets.get)
         self.metrics_api = MetricsAPI(self.metrics_server)
+        # Load on workloads (a lesson's load step, later traffic): shared out before each scrape.
+        self.workload_loads = WorkloadLoads()
+        self.metrics_server.before_scrape = lambda: self.workload_loads.spread(
+            self.store.iter("pods"), self.usage
+        )
         self.server.log_source = self._node_runtime
         self.control_plane_nodes: list[str] = []
         for spec in self.scenario.nodes:
@@ -147,6 +153,14 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         self._init_versions(self.scenario.version)
         if self.scenario.objects:
             self.apply(self.scenario.objects)
+        for step in self.scenario.steps:  # a troubleshooting scenario's later `kubectl apply`
+            self.clock.call_at(step.at, lambda objects=step.objects: self._scenario_step(objects))
+
+    def _scenario_step(self, objects: list[Obj]) -> None:
+        """Apply a scenario step's objects; a refusal (the learner deleted their namespace,
+        say) fails that step alone, as it would fail a colleague's `kubectl apply`."""
+        with contextlib.suppress(ApiError):
+            self.apply(objects)
 
     def act_as(self, name: str = LEARNER.name, groups: Iterable[str] = ()) -> None:
         """Make the learner a narrower user from now on: the facade's requests, the console's
@@ -212,6 +226,9 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
     def _apply_one(self, doc: Obj, namespace: str | None) -> Obj:
         import json
 
+        from .conversion import storage_form
+
+        doc = storage_form(doc)  # a manifest in another served version (autoscaling/v1)
         kind = for_object(doc)
         manifest = copy_json(doc)
         meta = manifest.setdefault("metadata", {})
@@ -266,13 +283,22 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         )
 
     def scale(self, kind: str, name: str, replicas: int, namespace: str | None = "default") -> Obj:
-        """Like `kubectl scale`: set spec.replicas of a Deployment or ReplicaSet."""
+        """Like `kubectl scale`: set spec.replicas of a Deployment, ReplicaSet or StatefulSet."""
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise BadRequest(f"invalid replicas {replicas!r}: must be a non-negative integer")
         k = resolve(kind)
-        if k.kind not in ("Deployment", "ReplicaSet"):
+        if k.kind not in ("Deployment", "ReplicaSet", "StatefulSet"):
             raise BadRequest(f'{k.plural} "{name}" cannot be scaled')
         return self.server.patch(self.learner, k.plural, name, {"spec": {"replicas": replicas}}, namespace)
+
+    def set_load(self, selector: str, namespace: str = "default", load: float = 1.0) -> None:
+        """Put load on the pods `selector` picks, as a load generator hitting their Service
+        would: `load` units of their image's busy profile, shared by the Ready ones (0 stops
+        it). See `workload_load.py`."""
+        try:
+            self.workload_loads.set(selector, namespace, float(load))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
 
     def events(self) -> list[Obj]:
         """All Events, oldest first."""

@@ -53,6 +53,7 @@ class ControlPlaneVerbs:
     _proxy: Callable[[str], KubeProxy]
     component_versions: dict[tuple[str, str], Any]
     scheduler_configuration: SchedulerConfiguration  # kube-scheduler's file (SchedulerConfigVerbs)
+    metrics_api: Any  # the aggregated Metrics API the HPA controller reads
 
     # -- control plane --------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ class ControlPlaneVerbs:
             self.seed,
             User("system:kube-controller-manager", "kube-controller-manager"),
             "kube-controller-manager",
-            make=lambda process: ControllerManager(self.server, process, self.rng),
+            make=lambda process: ControllerManager(self.server, process, self.rng, self.metrics_api),
         )
 
     def _control_plane_changed(self) -> None:

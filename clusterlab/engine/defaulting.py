@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import services
+from . import autoscaling, batch_api, daemonsets, services, statefulsets
+from .configmaps import default_configmap
 from .limit_ranges import default_limit_range
+from .pod_config_defaults import default_config_sources
 from .priority_classes import default_priority_class
+from .probe_defaults import default_probes
+from .secrets import default_secret
 
 Obj = dict[str, Any]
 
@@ -41,6 +45,7 @@ def default_container(c: Obj) -> None:
             req.setdefault(k, v)
     for port in c.get("ports") or []:
         port.setdefault("protocol", "TCP")
+    default_probes(c)
 
 
 def default_pod_spec(spec: Obj) -> None:
@@ -54,6 +59,7 @@ def default_pod_spec(spec: Obj) -> None:
         default_container(c)
     for c in spec.get("containers") or []:
         default_container(c)
+    default_config_sources(spec)
 
 
 def default_pod(pod: Obj) -> None:
@@ -105,13 +111,20 @@ DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Pod": default_pod,
     "ReplicaSet": default_replicaset,
     "Deployment": default_deployment,
+    "StatefulSet": statefulsets.default_statefulset,
+    "DaemonSet": daemonsets.default_daemonset,
+    "Job": batch_api.default_job,
+    "CronJob": batch_api.default_cronjob,
     "Namespace": default_namespace,
     "Node": default_node,
+    "HorizontalPodAutoscaler": autoscaling.default_hpa,
     "LimitRange": default_limit_range,
     "PriorityClass": default_priority_class,
     "Service": services.default_service,
     "Endpoints": services.default_endpoint_ports,
     "EndpointSlice": services.default_endpoint_ports,
+    "ConfigMap": default_configmap,
+    "Secret": default_secret,
 }
 
 

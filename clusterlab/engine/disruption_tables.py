@@ -5,7 +5,9 @@ bound the budget does not set)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from .table_columns import Since, column
 
 Obj = dict[str, Any]
 
@@ -14,21 +16,13 @@ MAX_DOC = "The maximum number of pods that may be unavailable."
 ALLOWED_DOC = "Calculated number of pods that may be disrupted at this time."
 
 
-class Since(Protocol):
-    def since(self, timestamp: str | None) -> str: ...
-
-
-def _col(name: str, description: str, ctype: str = "string") -> Obj:
-    return {"name": name, "type": ctype, "format": "", "description": description, "priority": 0}
-
-
 def columns(name_col: Obj, age_col: Obj) -> dict[str, list[Obj]]:
     return {
         "PodDisruptionBudget": [
             name_col,
-            _col("Min Available", MIN_DOC),
-            _col("Max Unavailable", MAX_DOC),
-            _col("Allowed Disruptions", ALLOWED_DOC, "integer"),
+            column("Min Available", MIN_DOC),
+            column("Max Unavailable", MAX_DOC),
+            column("Allowed Disruptions", ALLOWED_DOC, "integer"),
             age_col,
         ]
     }

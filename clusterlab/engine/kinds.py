@@ -42,6 +42,9 @@ class Kind:
     has_status: bool = True
     categories: tuple[str, ...] = ()
     extra_fields: dict[str, FieldGetter] = field(default_factory=dict)
+    #: Versions served beside `version` (the storage and preferred one), newest first;
+    #: `conversion.py` converts them.
+    other_versions: tuple[str, ...] = ()
 
     @property
     def singular(self) -> str:
@@ -50,6 +53,11 @@ class Kind:
     @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every served version, the storage (preferred) one first."""
+        return (self.version, *self.other_versions)
 
     @property
     def fields(self) -> dict[str, FieldGetter]:
@@ -111,6 +119,11 @@ KINDS: list[Kind] = [
         extra_fields={"status.replicas": lambda o: str(dig(o, "status", "replicas", default=0))},
     ),
     Kind("Deployment", "deployments", "apps", "v1", True, ("deploy",), categories=("all",)),
+    Kind("StatefulSet", "statefulsets", "apps", "v1", True, ("sts",), categories=("all",)),
+    Kind("ControllerRevision", "controllerrevisions", "apps", "v1", True, has_status=False),
+    Kind("DaemonSet", "daemonsets", "apps", "v1", True, ("ds",), categories=("all",)),
+    Kind("Job", "jobs", "batch", "v1", True, categories=("all",)),
+    Kind("CronJob", "cronjobs", "batch", "v1", True, ("cj",), categories=("all",)),
     Kind(
         "Event",
         "events",
@@ -146,6 +159,18 @@ KINDS: list[Kind] = [
     Kind("ResourceQuota", "resourcequotas", "", "v1", True, ("quota",)),
     Kind("PriorityClass", "priorityclasses", "scheduling.k8s.io", "v1", False, ("pc",), has_status=False),
     Kind("PodDisruptionBudget", "poddisruptionbudgets", "policy", "v1", True, ("pdb",)),
+    Kind(
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        "autoscaling",
+        "v2",
+        True,
+        ("hpa",),
+        categories=("all",),
+        other_versions=("v1",),
+    ),
+    Kind("ConfigMap", "configmaps", "", "v1", True, ("cm",), has_status=False),
+    Kind("Secret", "secrets", "", "v1", True, has_status=False, extra_fields={"type": _path("type")}),
 ]
 
 _BY_NAME: dict[str, Kind] = {}

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from . import validation
+from .conversion import storage_form
 from .defaulting import apply_defaults
 from .errors import ApiError
 from .jsonutil import copy_json
@@ -96,7 +97,8 @@ def _check_document(index: int, doc: Any, lines: dict[Path, int]) -> list[Proble
     if not isinstance(doc, dict):
         return [Problem(index, first, "", f"expected an object (a mapping), got {type(doc).__name__}")]
     try:
-        kind = for_object(doc)
+        stored = storage_form(doc)  # another served version (autoscaling/v1) is checked as stored
+        kind = for_object(stored)
     except ApiError as exc:
         field = "kind" if "kind" in exc.message or "no matches" in exc.message else "apiVersion"
         return [Problem(index, _line_for((field,), lines), "", exc.message)]
@@ -109,7 +111,7 @@ def _check_document(index: int, doc: Any, lines: dict[Path, int]) -> list[Proble
                 Problem(index, _line_for(("metadata",), lines), "metadata.name", "Required value")
             )
         return problems
-    obj = copy_json(doc)
+    obj = copy_json(stored)
     try:
         apply_defaults(kind.kind, obj)
         causes = validation.validate(kind.kind, obj, namespaced=kind.namespaced)

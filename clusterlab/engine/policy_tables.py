@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from .quantity import QuantityError
 from .quantity_format import canonical_text
+from .table_columns import Since, column
 
 Obj = dict[str, Any]
 
@@ -40,24 +41,16 @@ PREEMPTION_DOC = (
 )
 
 
-class Since(Protocol):
-    def since(self, timestamp: str | None) -> str: ...
-
-
-def _col(name: str, description: str, ctype: str = "string") -> Obj:
-    return {"name": name, "type": ctype, "format": "", "description": description, "priority": 0}
-
-
 def columns(name_col: Obj, age_col: Obj) -> dict[str, list[Obj]]:
     created = dict(age_col, name="Created At", type="date")
     return {
-        "ResourceQuota": [name_col, age_col, _col("Request", REQUEST_DOC), _col("Limit", LIMIT_DOC)],
+        "ResourceQuota": [name_col, age_col, column("Request", REQUEST_DOC), column("Limit", LIMIT_DOC)],
         "PriorityClass": [
             name_col,
-            _col("Value", VALUE_DOC, "integer"),
-            _col("Global-Default", GLOBAL_DEFAULT_DOC, "boolean"),
+            column("Value", VALUE_DOC, "integer"),
+            column("Global-Default", GLOBAL_DEFAULT_DOC, "boolean"),
             age_col,
-            _col("PreemptionPolicy", PREEMPTION_DOC),
+            column("PreemptionPolicy", PREEMPTION_DOC),
         ],
         "LimitRange": [name_col, created],
     }

@@ -10,7 +10,8 @@
   ownerReference from every dependent; then the finalizer goes, and the dependents live on.
 
 Simplified: the collector here tracks the workload kinds the engine has (Deployment,
-ReplicaSet, Pod, Service and its EndpointSlices); for other kinds every policy acts as
+ReplicaSet, Pod, Service and its EndpointSlices, CronJob and Job, and those in `GC_OWNERS`
+since); for other kinds every policy acts as
 Background.
 """
 
@@ -22,7 +23,9 @@ FOREGROUND_FINALIZER = "foregroundDeletion"
 ORPHAN_FINALIZER = "orphan"
 POLICIES = ("Foreground", "Background", "Orphan")
 # Resources the garbage collector watches as owners.
-GC_OWNERS = frozenset({"deployments", "replicasets", "services", "pods"})
+GC_OWNERS = frozenset(
+    {"deployments", "replicasets", "services", "pods", "statefulsets", "jobs", "cronjobs", "daemonsets"}
+)
 
 
 def finalizer_for(policy: str | None, plural: str) -> str | None:

@@ -302,6 +302,24 @@ _CONTROLLER_ROLES: dict[str, list[Obj]] = {
     "clusterrole-aggregation-controller": [
         rule(("escalate", "get", "list", "patch", "update", "watch"), RBAC_GROUP, "clusterroles")
     ],
+    "cronjob-controller": [
+        rule(("get", "list", "watch", "update"), "batch", "cronjobs"),
+        rule(("get", "list", "watch", "create", "update", "delete", "patch"), "batch", "jobs"),
+        rule("update", "batch", "cronjobs/status"),
+        rule("update", "batch", "cronjobs/finalizers"),
+        rule(("list", "delete"), "", "pods"),
+        EVENT_RULE,
+    ],
+    "daemon-set-controller": [
+        rule(READ, ("apps", "extensions"), "daemonsets"),
+        rule("update", ("apps", "extensions"), "daemonsets/status"),
+        rule("update", ("apps", "extensions"), "daemonsets/finalizers"),
+        rule(("list", "watch"), "", "nodes"),
+        rule(("create", "delete", "list", "patch", "watch"), "", "pods"),
+        rule("create", "", "pods/binding"),
+        rule(("create", "delete", "get", "list", "patch", "update", "watch"), "apps", "controllerrevisions"),
+        EVENT_RULE,
+    ],
     "deployment-controller": [
         rule(("get", "list", "update", "watch"), ("apps", "extensions"), "deployments"),
         rule("update", ("apps", "extensions"), "deployments/status"),
@@ -341,6 +359,23 @@ _CONTROLLER_ROLES: dict[str, list[Obj]] = {
         rule(("delete", "get", "list", "patch", "update", "watch"), "*", "*"),
         EVENT_RULE,
     ],
+    "horizontal-pod-autoscaler": [
+        rule(READ, "autoscaling", "horizontalpodautoscalers"),
+        rule("update", "autoscaling", "horizontalpodautoscalers/status"),
+        rule(("get", "update"), "*", "*/scale"),
+        rule("list", "", "pods"),
+        rule("list", "metrics.k8s.io", "pods"),
+        rule(("get", "list"), "custom.metrics.k8s.io", "*"),
+        rule(("get", "list"), "external.metrics.k8s.io", "*"),
+        EVENT_RULE,
+    ],
+    "job-controller": [
+        rule(("get", "list", "watch", "update", "patch"), "batch", "jobs"),
+        rule("update", "batch", "jobs/status"),
+        rule("update", "batch", "jobs/finalizers"),
+        rule(("list", "watch", "create", "delete", "patch"), "", "pods"),
+        EVENT_RULE,
+    ],
     "namespace-controller": [
         rule(("delete", "get", "list", "watch"), "", "namespaces"),
         rule("update", "", ("namespaces/finalize", "namespaces/status")),
@@ -372,6 +407,18 @@ _CONTROLLER_ROLES: dict[str, list[Obj]] = {
     ],
     "root-ca-cert-publisher": [rule(("create", "update"), "", "configmaps"), EVENT_RULE],
     "service-account-controller": [rule("create", "", "serviceaccounts"), EVENT_RULE],
+    "statefulset-controller": [
+        rule(("list", "watch"), "", "pods"),
+        rule(READ, "apps", "statefulsets"),
+        rule("update", "apps", "statefulsets/status"),
+        rule("update", "apps", "statefulsets/finalizers"),
+        rule(("get", "create", "delete", "update", "patch"), "", "pods"),
+        rule(("get", "create", "delete", "update", "patch", "list", "watch"), "apps", "controllerrevisions"),
+        rule(("get", "create"), "", "persistentvolumeclaims"),
+        rule(("update", "delete"), "", "persistentvolumeclaims"),  # StatefulSetAutoDeletePVC (on in 1.32)
+        EVENT_RULE,
+    ],
+    "ttl-after-finished-controller": [rule(("get", "list", "watch", "delete"), "batch", "jobs"), EVENT_RULE],
 }
 
 #: Aggregated roles: name → (the label its sources carry, the label it carries itself).

@@ -12,34 +12,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from .table_columns import Since, column
 
 Obj = dict[str, Any]
 CREATED_DOC = "CreationTimestamp is a timestamp representing the server time when this object was created."
 
 
-class Since(Protocol):
-    def since(self, timestamp: str | None) -> str: ...
-
-
-def _col(name: str, description: str, priority: int = 0, ctype: str = "string") -> Obj:
-    return {"name": name, "type": ctype, "format": "", "description": description, "priority": priority}
-
-
 def columns(name_col: Obj, age_col: Obj) -> dict[str, list[Obj]]:
-    role = [name_col, _col("Created At", CREATED_DOC, ctype="date")]
+    role = [name_col, column("Created At", CREATED_DOC, ctype="date")]
     binding = [
         name_col,
-        _col("Role", "RoleRef can only reference the current namespace or a ClusterRole."),
+        column("Role", "RoleRef can only reference the current namespace or a ClusterRole."),
         age_col,
-        _col("Users", "Users in the binding", priority=1),
-        _col("Groups", "Groups in the binding", priority=1),
-        _col("ServiceAccounts", "ServiceAccounts in the binding", priority=1),
+        column("Users", "Users in the binding", priority=1),
+        column("Groups", "Groups in the binding", priority=1),
+        column("ServiceAccounts", "ServiceAccounts in the binding", priority=1),
     ]
     return {
         "ServiceAccount": [
             name_col,
-            _col("Secrets", "Secrets is a list of the secrets in the same namespace.", ctype="integer"),
+            column("Secrets", "Secrets is a list of the secrets in the same namespace.", ctype="integer"),
             age_col,
         ],
         "Role": role,

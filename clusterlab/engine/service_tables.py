@@ -17,35 +17,29 @@ Column descriptions are the API documentation strings, shortened to their first 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from .table_columns import Since, column
 
 Obj = dict[str, Any]
-
-
-class Since(Protocol):
-    def since(self, timestamp: str | None) -> str: ...
-
-
-def _col(name: str, description: str, priority: int = 0, fmt: str = "") -> Obj:
-    return {"name": name, "type": "string", "format": fmt, "description": description, "priority": priority}
 
 
 def columns(name_col: Obj, age_col: Obj) -> dict[str, list[Obj]]:
     return {
         "Service": [
             name_col,
-            _col("Type", "type determines how the Service is exposed."),
-            _col(
+            column("Type", "type determines how the Service is exposed."),
+            column(
                 "Cluster-IP", "clusterIP is the IP address of the service and is usually assigned randomly."
             ),
-            _col(
+            column(
                 "External-IP",
                 "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
                 "traffic for this service.",
             ),
-            _col("Port(s)", "The list of ports that are exposed by this service."),
+            column("Port(s)", "The list of ports that are exposed by this service."),
             age_col,
-            _col(
+            column(
                 "Selector",
                 "Route service traffic to pods with label keys and values matching this selector.",
                 priority=1,
@@ -53,16 +47,16 @@ def columns(name_col: Obj, age_col: Obj) -> dict[str, list[Obj]]:
         ],
         "Endpoints": [
             name_col,
-            _col("Endpoints", "The set of all endpoints is the union of all subsets."),
+            column("Endpoints", "The set of all endpoints is the union of all subsets."),
             age_col,
         ],
         "EndpointSlice": [
             name_col,
-            _col("AddressType", "addressType specifies the type of address carried by this EndpointSlice."),
-            _col(
+            column("AddressType", "addressType specifies the type of address carried by this EndpointSlice."),
+            column(
                 "Ports", "ports specifies the list of network ports exposed by each endpoint in this slice."
             ),
-            _col("Endpoints", "endpoints is a list of unique endpoints in this slice."),
+            column("Endpoints", "endpoints is a list of unique endpoints in this slice."),
             age_col,
         ],
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import services
+from . import autoscaling, batch_api, daemonsets, services, statefulsets
 from .affinity_label_keys import apply_label_keys
 from .disruption_budgets import empty_status
 from .jsonutil import copy_json
@@ -55,12 +55,28 @@ def prepare_for_create(kind: str, obj: Obj) -> None:
             obj["status"] = {"phase": "Pending", "conditions": [_scheduling_gated(obj)], **obj["status"]}
     elif kind in ("Deployment", "ReplicaSet"):
         obj["status"] = {}
+    elif kind == "StatefulSet":
+        obj["status"] = statefulsets.empty_status()
+    elif kind == "DaemonSet":
+        daemonsets.prepare_for_create(obj)
+    elif kind == "Job":
+        batch_api.prepare_job_for_create(obj)
+    elif kind == "CronJob":
+        batch_api.prepare_cronjob_for_create(obj)
     elif kind == "Namespace":
         obj["status"] = {"phase": "Active"}
     elif kind == "ResourceQuota":
         obj["status"] = {}  # the resource quota controller fills it in
     elif kind == "PodDisruptionBudget":
         obj["status"] = empty_status()  # the disruption controller fills it in
+    elif kind == "HorizontalPodAutoscaler":
+        obj["status"] = autoscaling.empty_status()  # the HPA controller fills it in
+
+
+def prepare_for_update(kind: str, old: Obj, new: Obj) -> None:
+    """`PrepareForUpdate` for the kinds that change fields of an update (after validation)."""
+    if kind == "DaemonSet":
+        daemonsets.prepare_for_update(old, new)
 
 
 def _scheduling_gated(pod: Obj) -> Obj:
@@ -98,6 +114,13 @@ _POD_MUTABLE_MSG = (
 
 
 def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
+    if kind in ("ConfigMap", "Secret"):
+        from .configmaps import configmap_update_causes
+        from .secrets import secret_update_causes
+
+        return (configmap_update_causes if kind == "ConfigMap" else secret_update_causes)(old, new)
+    if kind == "Job":
+        return batch_api.job_update_causes(old, new)
     if kind == "PriorityClass":
         from .priority_classes import priority_class_update_causes
 
@@ -108,6 +131,12 @@ def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
         return rbac_update_causes(kind, old, new)
     if kind == "Service":
         return services.update_causes(old, new)
+    if kind == "StatefulSet":
+        return statefulsets.statefulset_update_causes(old, new)
+    if kind == "ControllerRevision":
+        return statefulsets.controller_revision_update_causes(old, new)
+    if kind == "DaemonSet":
+        return daemonsets.daemonset_update_causes(old, new)
     if kind == "Pod":
         gates = _new_scheduling_gates(old, new)
         a, b = copy_json(old["spec"]), copy_json(new["spec"])

@@ -124,7 +124,7 @@ class SubresourceVerbs:
 
     def _scalable(self, resource: str) -> Kind:
         kind = resolve(resource)
-        if kind.kind not in ("Deployment", "ReplicaSet"):
+        if kind.kind not in ("Deployment", "ReplicaSet", "StatefulSet"):
             raise NotFound("the server could not find the requested resource")
         return kind
 
@@ -271,6 +271,9 @@ class SubresourceVerbs:
             cid = status.get("containerID") or (state.get("terminated") or {}).get("containerID")
             if cid:
                 return str(cid)
+        last = (status.get("lastState") or {}).get("terminated") or {}
+        if last.get("containerID"):  # waiting to restart: the last terminated instance's log
+            return str(last["containerID"])
         reason = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
         raise BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: {reason}')
 

@@ -22,7 +22,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import disruption_tables, policy_tables, rbac_tables, service_tables
+from . import (
+    autoscaling_tables,
+    batch_tables,
+    config_tables,
+    daemonset_tables,
+    disruption_tables,
+    policy_tables,
+    rbac_tables,
+    service_tables,
+    statefulset_tables,
+)
 from .errors import BadRequest
 from .jsonutil import copy_json
 from .kinds import resolve
@@ -338,14 +348,21 @@ PRINTERS: dict[str, Callable[[Obj, _Clock], list[Any]]] = {
     "Event": _event,
     "Lease": _lease,
 }
-COLUMNS.update(service_tables.columns(_name_col(), _col("Age", AGE_DOC)))
-PRINTERS.update(service_tables.PRINTERS)
-COLUMNS.update(policy_tables.columns(_name_col(), _col("Age", AGE_DOC)))
-PRINTERS.update(policy_tables.PRINTERS)
-COLUMNS.update(rbac_tables.columns(_name_col(), _col("Age", AGE_DOC)))
-PRINTERS.update(rbac_tables.PRINTERS)
-COLUMNS.update(disruption_tables.columns(_name_col(), _col("Age", AGE_DOC)))
-PRINTERS.update(disruption_tables.PRINTERS)
+# Each module of printers gives its kinds' columns (built on the shared Name and Age columns)
+# and row functions; register one with a line here.
+for _printers in (
+    service_tables,
+    policy_tables,
+    rbac_tables,
+    disruption_tables,
+    batch_tables,
+    config_tables,
+    autoscaling_tables,
+    statefulset_tables,
+    daemonset_tables,
+):
+    COLUMNS.update(_printers.columns(_name_col(), _col("Age", AGE_DOC)))
+    PRINTERS.update(_printers.PRINTERS)
 
 
 DEFAULT_COLUMNS: list[Obj] = [

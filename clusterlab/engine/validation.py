@@ -12,14 +12,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import services
+from . import batch_api, daemonsets, services, statefulsets
+from .autoscaling import hpa_causes
+from .configmaps import configmap_causes
 from .disruption_budgets import pdb_causes
 from .limit_ranges import limit_range_causes
 from .priority_classes import priority_class_causes
+from .probe_validation import probe_causes
 from .quantity import QuantityError, parse_quantity
 from .resource_quotas import resource_quota_causes
-from .selectors import selector_from_spec
+from .secrets import secret_causes
 from .topology_spread_validation import topology_spread_causes
+from .workload_validation import workload_selector_causes
 
 Causes = list[tuple[str, str]]
 Obj = dict[str, Any]
@@ -149,6 +153,7 @@ def pod_spec_causes(spec: Any, path: str) -> Causes:
                 )
             )
         causes += _resources_causes(c.get("resources"), f"{cpath}.resources")
+        causes += probe_causes(c, cpath)
     policy = spec.get("restartPolicy")
     if policy not in (None, "Always", "OnFailure", "Never"):
         causes.append(
@@ -240,28 +245,8 @@ def _workload_causes(obj: Obj) -> Causes:
         causes.append(("spec.replicas", f"Invalid value: {_quote(replicas)}: must be an integer"))
     elif replicas < 0:
         causes.append(("spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0"))
-    selector = spec.get("selector")
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not selector:
-        causes.append(("spec.selector", "Required value"))
-    else:
-        try:
-            compiled = selector_from_spec(selector)
-        except Exception as exc:
-            causes.append(("spec.selector", f"Invalid value: {exc}"))
-        else:
-            if compiled.empty():
-                causes.append(
-                    ("spec.selector", "Invalid value: {}: empty selector is invalid for deployment")
-                )
-            elif not compiled.matches(template_labels):
-                causes.append(
-                    (
-                        "spec.template.metadata.labels",
-                        f"Invalid value: {_quote(template_labels_text(template_labels))}: `selector` "
-                        "does not match template `labels`",
-                    )
-                )
+    causes += workload_selector_causes(spec.get("selector"), template_labels, "deployment")
     causes += label_causes(template_labels, "spec.template.metadata.labels")
     causes += pod_spec_causes((spec.get("template") or {}).get("spec"), "spec.template.spec")
     return causes
@@ -323,12 +308,20 @@ VALIDATORS: dict[str, Callable[[Obj], Causes]] = {
     "Pod": _pod_causes,
     "ReplicaSet": _workload_causes,
     "Deployment": _deployment_causes,
+    "StatefulSet": statefulsets.statefulset_causes,
+    "ControllerRevision": statefulsets.controller_revision_causes,
+    "DaemonSet": daemonsets.daemonset_causes,
+    "Job": batch_api.job_causes,
+    "CronJob": batch_api.cronjob_causes,
     "Service": services.service_causes,
     "EndpointSlice": services.endpoint_slice_causes,
     "LimitRange": limit_range_causes,
     "ResourceQuota": resource_quota_causes,
     "PriorityClass": priority_class_causes,
     "PodDisruptionBudget": pdb_causes,
+    "HorizontalPodAutoscaler": hpa_causes,
+    "ConfigMap": configmap_causes,
+    "Secret": secret_causes,
 }
 
 

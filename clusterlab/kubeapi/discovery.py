@@ -43,15 +43,15 @@ SUBRESOURCE_VERBS = {
 }
 
 
-def _sub_kind(kind: Kind, sub: str) -> tuple[str, str, str]:
-    """(group, version, kind) a subresource answers with."""
+def _sub_kind(kind: Kind, sub: str, version: str) -> tuple[str, str, str]:
+    """(group, version, kind) a subresource of ``kind`` served as ``version`` answers with."""
     if sub == "scale":
         return ("autoscaling", "v1", "Scale")
     if sub == "binding":
         return ("", "v1", "Binding")
     if sub == "eviction":
         return ("policy", "v1", "Eviction")
-    return (kind.group, kind.version, kind.kind)
+    return (kind.group, version, kind.kind)
 
 
 def _gv(group: str, version: str) -> str:
@@ -61,10 +61,10 @@ def _gv(group: str, version: str) -> str:
 # -- aggregated discovery (apidiscovery.k8s.io/v2) ---------------------------------------------
 
 
-def _aggregated_resource(kind: Kind) -> Obj:
+def _aggregated_resource(kind: Kind, version: str) -> Obj:
     out: Obj = {
         "resource": kind.plural,
-        "responseKind": {"group": kind.group, "version": kind.version, "kind": kind.kind},
+        "responseKind": {"group": kind.group, "version": version, "kind": kind.kind},
         "scope": "Namespaced" if kind.namespaced else "Cluster",
         "singularResource": kind.singular,
         "verbs": ITEM_VERBS,
@@ -75,7 +75,7 @@ def _aggregated_resource(kind: Kind) -> Obj:
         out["categories"] = list(kind.categories)
     subs = []
     for sub in subresources(kind):
-        g, v, k = _sub_kind(kind, sub)
+        g, v, k = _sub_kind(kind, sub, version)
         subs.append(
             {
                 "subresource": sub,
@@ -107,7 +107,7 @@ def aggregated(core: bool) -> Obj:
         groups.setdefault(group, []).append(
             {
                 "version": version,
-                "resources": [_aggregated_resource(k) for k in kinds],
+                "resources": [_aggregated_resource(k, version) for k in kinds],
                 "freshness": "Current",
             }
         )
@@ -189,7 +189,7 @@ def resource_list(group: str, version: str) -> Obj:
             entry["categories"] = list(k.categories)
         resources.append(entry)
         for sub in subresources(k):
-            g, v, sk = _sub_kind(k, sub)
+            g, v, sk = _sub_kind(k, sub, version)
             sub_entry: Obj = {
                 "name": f"{k.plural}/{sub}",
                 "singularName": "",
@@ -197,7 +197,7 @@ def resource_list(group: str, version: str) -> Obj:
                 "kind": sk,
                 "verbs": SUBRESOURCE_VERBS.get(sub, ["get"]),
             }
-            if (g, v) != (k.group, k.version):
+            if (g, v) != (k.group, version):
                 sub_entry["group"], sub_entry["version"] = g, v
             resources.append(sub_entry)
     return {
@@ -247,7 +247,7 @@ def openapi_gv(group: str, version: str) -> Obj:
     paths: Obj = {}
     param = [{"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}}]
     for k in kinds:
-        gvk = {"group": k.group, "version": k.version, "kind": k.kind}
+        gvk = {"group": k.group, "version": version, "kind": k.kind}
         base = f"/{_openapi_path(group, version)}"
         if k.namespaced:
             base += "/namespaces/{namespace}"
@@ -258,7 +258,7 @@ def openapi_gv(group: str, version: str) -> Obj:
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": VERSION_INFO["gitVersion"]},
         "paths": paths,
-        "components": {"schemas": schemas_for(tuple((k.group, k.version, k.kind) for k in kinds))},
+        "components": {"schemas": schemas_for(tuple((k.group, version, k.kind) for k in kinds))},
     }
 
 

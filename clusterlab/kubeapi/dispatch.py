@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from clusterlab.engine import Cluster, decoding
+from clusterlab.engine import Cluster, conversion, decoding
 from clusterlab.engine.dry_run import check_dry_run
 from clusterlab.engine.errors import ApiError, BadRequest
 from clusterlab.engine.jsonutil import copy_json
+from clusterlab.engine.patching import apply_patch
 from clusterlab.kubeapi import (
     compat,
     discovery,
@@ -93,10 +94,14 @@ def _dispatch(
         return reviews.handle(review, req, cluster)
     route = resolve_route(req.path)
     if route.subresource is not None:
-        return subresources.handle(cluster, route, req, trace)
-    if route.is_collection:
-        return _collection(cluster, route, req, trace)
-    return _item(cluster, route, req, trace)
+        resp = subresources.handle(cluster, route, req, trace)
+    elif route.is_collection:
+        resp = _collection(cluster, route, req, trace)
+    else:
+        resp = _item(cluster, route, req, trace)
+    if route.version and route.subresource != "scale":  # answers in the URL's version
+        resp.body = conversion.from_storage(route.kind, route.version, resp.body)
+    return resp
 
 
 # -- collections -------------------------------------------------------------------------------
@@ -250,11 +255,11 @@ def checked_body(route: Route, req: ApiRequest, trace: _Trace, *, naming: bool) 
             f"{'nothing' if body is None else type(body).__name__}"
         )
     obj = copy_json(body)
-    api_version = obj.get("apiVersion") or kind.api_version
-    if api_version != kind.api_version:
+    api_version = obj.get("apiVersion") or route.api_version
+    if api_version != route.api_version:
         raise BadRequest(
             f"the API version in the data ({str(api_version)[:60]}) does not match the expected API "
-            f"version ({kind.api_version})"
+            f"version ({route.api_version})"
         )
     got_kind = obj.get("kind") or kind.kind
     if got_kind != kind.kind:
@@ -284,7 +289,7 @@ def checked_body(route: Route, req: ApiRequest, trace: _Trace, *, naming: bool) 
             raise BadRequest(
                 f"the name of the object ({str(name)[:60]}) does not match the name on the URL ({route.name})"
             )
-    return obj
+    return conversion.to_storage(kind, route.served_version, obj)
 
 
 def delete_options(req: ApiRequest) -> tuple[int | None, str | None, str | None]:
@@ -326,6 +331,9 @@ def patched(
         raise BadRequest("the body of the request was empty")
     if ptype == "apply" and subresource is None:
         body = checked_body(route, req, trace, naming=True)
+    elif route.version and subresource != "scale" and current is not None:
+        body = _storage_patch(route, req, trace, ptype, current)
+        ptype = "merge" if ptype != "apply" else ptype
     else:
         body = req.body
         strict = decoding.strict(req.query)
@@ -344,6 +352,26 @@ def patched(
         force=req.flag("force"),
         dry_run=dry,
     )
+
+
+def _storage_patch(route: Route, req: ApiRequest, trace: _Trace, ptype: str, current: Obj) -> Obj:
+    """A patch sent in a served version other than the storage one applies to the object as
+    that version shows it (kube-apiserver converts, patches, converts back); the result reaches
+    the stored object as a merge patch of the difference. An apply body is just converted."""
+    kind, version = route.kind, route.served_version
+    if ptype == "apply":
+        given = req.body if isinstance(req.body, dict) else {}
+        body = {"apiVersion": route.api_version, "kind": kind.kind, **given}
+        return conversion.to_storage(kind, version, body)
+    seen = conversion.from_storage(kind, version, copy_json(current))
+    strict = decoding.strict(req.query)
+    for field in decoding.check_patch(seen, kind, ptype, req.body, strict=strict):
+        trace.warnings.append(f'unknown field "{field}"')
+    merged = apply_patch(ptype, seen, req.body)
+    if not isinstance(merged, dict):
+        raise BadRequest(f"the patch must leave a {kind.kind} object")
+    merged["apiVersion"], merged["kind"] = route.api_version, kind.kind
+    return conversion.merge_diff(current, conversion.to_storage(kind, version, merged))
 
 
 def _manager(req: ApiRequest) -> str | None:

@@ -2,7 +2,9 @@
 
 kubectl's typed clients send `Content-Type: application/vnd.kubernetes.protobuf` for
 `kubectl create deployment`, `kubectl create namespace`, `kubectl create service`,
-`kubectl create quota`, `kubectl create priorityclass`, the evictions of `kubectl drain` and
+`kubectl create quota`, `kubectl create priorityclass`, `kubectl create job|cronjob`,
+`kubectl create configmap|secret`, `kubectl autoscale` (an `autoscaling/v1` HPA), the
+evictions of `kubectl drain` and
 the reviews of `kubectl auth can-i` / `auth whoami`.
 The body is the magic `k8s\\0` then a `runtime.Unknown` {typeMeta{apiVersion, kind}, raw}, where
 `raw` is the object in the protobuf schema of `k8s.io/api` (`generated.proto`). This module
@@ -17,6 +19,7 @@ otherwise, so nothing a client meant is lost silently.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from clusterlab.kubeapi.errors import UnsupportedMediaType
@@ -92,7 +95,11 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         19: ("schedulerName", "string"),
         20: ("initContainers", ["Container"]),
         24: ("priorityClassName", "string"),
+        # what the API server's defaults put in a stored template (`kubectl create job --from`)
+        14: ("securityContext", "PodSecurityContext"),
+        30: ("enableServiceLinks", "bool"),
     },
+    "PodSecurityContext": {},
     "Container": {
         1: ("name", "string"),
         2: ("image", "string"),
@@ -102,7 +109,9 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         6: ("ports", ["ContainerPort"]),
         7: ("env", ["EnvVar"]),
         8: ("resources", "ResourceRequirements"),
+        13: ("terminationMessagePath", "string"),
         14: ("imagePullPolicy", "string"),
+        20: ("terminationMessagePolicy", "string"),
         24: ("restartPolicy", "string"),
     },
     "ContainerPort": {
@@ -243,6 +252,67 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("description", "string"),
         5: ("preemptionPolicy", "string"),
     },
+    # `kubectl create job|cronjob` (batch/v1)
+    "Job": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec"), 3: ("status", "skip")},
+    "JobSpec": {
+        1: ("parallelism", "int32"),
+        2: ("completions", "int32"),
+        3: ("activeDeadlineSeconds", "int64"),
+        4: ("selector", "LabelSelector"),
+        5: ("manualSelector", "bool"),
+        6: ("template", "PodTemplateSpec"),
+        7: ("backoffLimit", "int32"),
+        8: ("ttlSecondsAfterFinished", "int32"),
+        9: ("completionMode", "string"),
+        10: ("suspend", "bool"),
+        12: ("backoffLimitPerIndex", "int32"),
+        13: ("maxFailedIndexes", "int32"),
+        14: ("podReplacementPolicy", "string"),
+        15: ("managedBy", "string"),
+    },
+    "CronJob": {1: ("metadata", "ObjectMeta"), 2: ("spec", "CronJobSpec"), 3: ("status", "skip")},
+    "CronJobSpec": {
+        1: ("schedule", "string"),
+        2: ("startingDeadlineSeconds", "int64"),
+        3: ("concurrencyPolicy", "string"),
+        4: ("suspend", "bool"),
+        5: ("jobTemplate", "JobTemplateSpec"),
+        6: ("successfulJobsHistoryLimit", "int32"),
+        7: ("failedJobsHistoryLimit", "int32"),
+        8: ("timeZone", "string"),
+    },
+    "JobTemplateSpec": {1: ("metadata", "ObjectMeta"), 2: ("spec", "JobSpec")},
+    # `kubectl create configmap|secret` (v1); `[]byte` map values are base64 in JSON
+    "ConfigMap": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("data", STR_MAP),
+        3: ("binaryData", ("map", "bytes")),
+        4: ("immutable", "bool"),
+    },
+    "Secret": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("data", ("map", "bytes")),
+        3: ("type", "string"),
+        4: ("stringData", STR_MAP),
+        5: ("immutable", "bool"),
+    },
+    # `kubectl autoscale` (autoscaling/v1)
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", "ObjectMeta"),
+        2: ("spec", "HorizontalPodAutoscalerSpec"),
+        3: ("status", "skip"),
+    },
+    "HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "CrossVersionObjectReference"),
+        2: ("minReplicas", "int32"),
+        3: ("maxReplicas", "int32"),
+        4: ("targetCPUUtilizationPercentage", "int32"),
+    },
+    "CrossVersionObjectReference": {
+        1: ("kind", "string"),
+        2: ("name", "string"),
+        3: ("apiVersion", "string"),
+    },
     "SubjectAccessReviewSpec": {
         1: ("resourceAttributes", "ResourceAttributes"),
         2: ("nonResourceAttributes", "NonResourceAttributes"),
@@ -265,6 +335,11 @@ TOP_LEVEL = {
     ("v1", "ResourceQuota"): "ResourceQuota",
     ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
     ("policy/v1", "Eviction"): "Eviction",
+    ("batch/v1", "Job"): "Job",
+    ("batch/v1", "CronJob"): "CronJob",
+    ("v1", "ConfigMap"): "ConfigMap",
+    ("v1", "Secret"): "Secret",
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscaler",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
 }
@@ -274,10 +349,19 @@ KEEP_ZERO = {
     ("DeploymentSpec", "revisionHistoryLimit"),
     ("DeploymentSpec", "progressDeadlineSeconds"),
     ("PodSpec", "terminationGracePeriodSeconds"),
+    ("PodSpec", "enableServiceLinks"),
     ("DeleteOptions", "gracePeriodSeconds"),
     ("ServiceSpec", "allocateLoadBalancerNodePorts"),
     ("ServiceAccount", "automountServiceAccountToken"),
     ("PriorityClass", "value"),
+    ("ConfigMap", "immutable"),
+    ("Secret", "immutable"),
+    ("HorizontalPodAutoscalerSpec", "minReplicas"),
+    ("HorizontalPodAutoscalerSpec", "targetCPUUtilizationPercentage"),
+    *(("JobSpec", f) for f in ("parallelism", "completions", "backoffLimit", "suspend", "manualSelector")),
+    *(("JobSpec", f) for f in ("activeDeadlineSeconds", "ttlSecondsAfterFinished")),
+    *(("CronJobSpec", f) for f in ("suspend", "startingDeadlineSeconds")),
+    *(("CronJobSpec", f) for f in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit")),
 }
 
 
@@ -288,7 +372,10 @@ class _Malformed(Exception):
 def _refuse(message: str) -> UnsupportedMediaType:
     return UnsupportedMediaType(
         f"{message}; this lab reads protobuf only for kubectl create deployment/namespace/service/"
-        "serviceaccount/role/clusterrole/rolebinding/clusterrolebinding/quota/priorityclass, drain and "
+        "serviceaccount/role/clusterrole/rolebinding/clusterrolebinding/quota/priorityclass/job/cronjob/"
+        "configmap/secret, "
+        "autoscale, "
+        "drain and "
         "auth: send JSON or "
         "YAML (e.g. kubectl create ... -o yaml --dry-run=client | kubectl apply -f -)"
     )
@@ -386,6 +473,8 @@ def _message(name: str, data: bytes, depth: int = 0) -> Any:
             obj.setdefault(key, {})[map_key] = (
                 raw.decode("utf-8")
                 if kind[1] == "string"
+                else base64.b64encode(raw).decode()
+                if kind[1] == "bytes"
                 else _message(kind[1], raw, depth + 1)  # already a scalar where JSON has one
             )
         else:

@@ -47,24 +47,38 @@ class Route:
     namespace: str | None  # None: cluster-scoped kind, or a namespaced kind across all namespaces
     name: str | None = None
     subresource: str | None = None
+    #: The version the URL names ("": the kind's storage version); bodies and answers are in it.
+    version: str = ""
 
     @property
     def is_collection(self) -> bool:
         return self.name is None
 
+    @property
+    def served_version(self) -> str:
+        return self.version or self.kind.version
+
+    @property
+    def api_version(self) -> str:
+        """The apiVersion of the URL's objects (`autoscaling/v1` for an HPA under `/apis/autoscaling/v1`)."""
+        group = self.kind.group
+        return f"{group}/{self.served_version}" if group else self.served_version
+
 
 def group_versions() -> dict[tuple[str, str], list[Kind]]:
-    """Every served (group, version) and its kinds, core group first, in registry order."""
+    """Every served (group, version) and its kinds, core group first, in registry order (a
+    group's preferred version before its others)."""
     out: dict[tuple[str, str], list[Kind]] = {("", "v1"): []}
     for k in KINDS:
-        out.setdefault((k.group, k.version), []).append(k)
+        for version in k.versions:
+            out.setdefault((k.group, version), []).append(k)
     return out
 
 
 def find_kind(group: str, version: str, plural: str) -> Kind | None:
     """The kind served at `<group>/<version>/<plural>`, if any."""
     for k in KINDS:
-        if k.group == group and k.version == version and k.plural == plural:
+        if k.group == group and k.plural == plural and version in k.versions:
             return k
     return None
 
@@ -105,7 +119,7 @@ def resolve_route(path: str) -> Route:
     sub = rest[2] if len(rest) == 3 else None
     if sub is not None and sub not in subresources(kind):
         raise resource_not_found()
-    return Route(kind, namespace, name, sub)
+    return Route(kind, namespace, name, sub, "" if version == kind.version else version)
 
 
 def _segment_ok(segment: str) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clusterlab.engine import Cluster
+from clusterlab.engine import Cluster, conversion
 from clusterlab.engine.errors import BadRequest, Gone
 from clusterlab.engine.watch import Watch
 from clusterlab.kubeapi import negotiation
@@ -96,6 +96,8 @@ class Watcher:
                 no_headers=self._headers_sent,
             )
             self._headers_sent = True
+        elif self.route.version:  # the object as the URL's version shows it
+            out = conversion.from_storage(self.route.kind, self.route.version, obj)
         else:
             out = obj
         return json.dumps({"type": event_type, "object": out}, separators=(",", ":")).encode() + b"\n"
@@ -105,7 +107,7 @@ class Watcher:
         meta: Obj = {"resourceVersion": self.resource_version}
         if initial_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-        obj = {"kind": kind.kind, "apiVersion": kind.api_version, "metadata": meta}
+        obj = {"kind": kind.kind, "apiVersion": self.route.api_version, "metadata": meta}
         return json.dumps({"type": "BOOKMARK", "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
@@ -115,7 +117,7 @@ def open_watch(cluster: Cluster, route: Route, req: ApiRequest) -> Watcher:
     if not route.is_collection and route.subresource is None:
         # GET …/pods/<name>?watch=true watches one object, as a field selector would.
         field_sel = f"metadata.name={route.name}"
-        route = Route(route.kind, route.namespace)
+        route = Route(route.kind, route.namespace, version=route.version)
     elif route.is_collection:
         field_sel = req.query.get("fieldSelector") or ""
     else:

@@ -16,6 +16,9 @@ from typing import Any
 
 from . import (
     cmd_auth,
+    cmd_autoscale,
+    cmd_create_batch,
+    cmd_create_config,
     cmd_create_policy,
     cmd_exec,
     cmd_explain,
@@ -49,8 +52,13 @@ COMMANDS: dict[str, tuple[Any, str]] = {
     "create namespace": (cmd_write, "run_create_namespace"),
     "create quota": (cmd_create_policy, "run_create_quota"),
     "create priorityclass": (cmd_create_policy, "run_create_priorityclass"),
+    "create configmap": (cmd_create_config, "run_create_configmap"),
+    "create secret": (cmd_create_config, "run_create_secret"),
+    "create job": (cmd_create_batch, "run_create_job"),
+    "create cronjob": (cmd_create_batch, "run_create_cronjob"),
     "delete": (cmd_write, "run_delete"),
     "scale": (cmd_write, "run_scale"),
+    "autoscale": (cmd_autoscale, "run_autoscale"),
     "expose": (cmd_expose, "run_expose"),
     "label": (cmd_meta, "run_label"),
     "annotate": (cmd_meta, "run_annotate"),

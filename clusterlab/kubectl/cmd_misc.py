@@ -61,7 +61,7 @@ def run_logs(ctx: Ctx) -> None:
     if "/" in name:
         kind, _, name = name.partition("/")
         r = ctx.discovery.resolve(kind)[0]
-        if r.kind in ("Deployment", "ReplicaSet"):
+        if r.kind in ("Deployment", "ReplicaSet", "Job"):
             pod = _first_pod(ctx, r, name)
             name = pod["metadata"]["name"]
         elif r.kind != "Pod":
@@ -203,7 +203,7 @@ def run_api_resources(ctx: Ctx) -> None:
 
 def run_api_versions(ctx: Ctx) -> None:
     """`kubectl api-versions`: every group/version discovery lists, sorted."""
-    versions = sorted({r.api_version for r in ctx.discovery.resources})
+    versions = sorted({r.api_version for r in ctx.discovery.all_resources})
     ctx.out.append("".join(f"{v}\n" for v in versions))
 
 

@@ -378,7 +378,8 @@ def run_delete(ctx: Ctx) -> None:
         if (ctx.flags.get("output") or "") == "name":
             ctx.print(f"{t.resource.display_kind}/{t.name}")
         else:
-            ctx.print(f'{t.resource.display_kind} "{t.name}" deleted{_suffix(dry)}')
+            operation = "force deleted" if grace == 0 else "deleted"  # kubectl's PrintObj
+            ctx.print(f'{t.resource.display_kind} "{t.name}" {operation}{_suffix(dry)}')
     ctx.report(errors)
 
 

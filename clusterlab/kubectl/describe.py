@@ -7,7 +7,7 @@ involvedObject.uid=<uid>&limit=500`. The text follows kubectl's describers (`des
 sections indented two spaces a level, times in RFC 1123 with a numeric zone, labels one a
 line, and the Events table (`Type Reason Age From Message`, ages `5m`, `3m (x4 over 10m)`).
 
-Simplified: the pod describer omits probes, resources, the details of volumes other than
+Simplified: the pod describer omits resources, the details of volumes other than
 projected ones (the service-account token volume), topology spread
 and readiness gates; the deployment describer omits the ReplicaSet lines' details beyond
 `NewReplicaSet`; kinds other than Pod and Deployment get a generic `Name/Namespace/Labels/
@@ -20,12 +20,19 @@ from datetime import datetime
 from typing import Any
 
 from .context import Ctx
+from .describe_config import describe_configmap, describe_secret
+from .describe_daemonset import describe_daemonset
 from .describe_endpoints import describe_endpoint_slice, describe_endpoints
+from .describe_env import config_volume_lines, env_from_lines, env_lines
+from .describe_hpa import describe_hpa
+from .describe_job import describe_cronjob, describe_job
 from .describe_more import describe_namespace, describe_replicaset, pod_template, selector_text
 from .describe_node import describe_node
 from .describe_pdb import describe_pdb
 from .describe_policy import describe_limit_range, describe_priority_class, describe_quota
+from .describe_probe import probe_lines
 from .describe_service import describe_service
+from .describe_statefulset import describe_statefulset
 from .discovery import Resource
 from .errors import CommandError
 from .printers.ages import parse_time, since
@@ -124,7 +131,14 @@ def _ports(c: Obj) -> tuple[str, str]:
     return port, host
 
 
-def _containers(title: str, containers: list[Obj], statuses: list[Obj], indent: str, template: bool) -> str:
+def _containers(
+    title: str,
+    containers: list[Obj],
+    statuses: list[Obj],
+    indent: str,
+    template: bool,
+    pod: Obj | None = None,
+) -> str:
     by_name = {s.get("name"): s for s in statuses}
     out = f"{indent}{title}:\n"
     inner = "   " if template else indent + "  "
@@ -132,11 +146,11 @@ def _containers(title: str, containers: list[Obj], statuses: list[Obj], indent: 
     for c in containers:
         st = by_name.get(c.get("name"))
         out += f"{inner}{c.get('name')}:\n"
-        if st and st.get("containerID"):
-            out += f"{body}Container ID:\t{st['containerID']}\n"
+        if st is not None:  # kubectl prints both once the container has a status, even empty
+            out += f"{body}Container ID:\t{st.get('containerID', '')}\n"
         out += f"{body}Image:\t{c.get('image', '')}\n"
-        if st and st.get("imageID"):
-            out += f"{body}Image ID:\t{st['imageID']}\n"
+        if st is not None:
+            out += f"{body}Image ID:\t{st.get('imageID', '')}\n"
         port, host = _ports(c)
         out += f"{body}Port:\t{port}\n{body}Host Port:\t{host}\n"
         for key, label in (("command", "Command"), ("args", "Args")):
@@ -154,13 +168,8 @@ def _containers(title: str, containers: list[Obj], statuses: list[Obj], indent: 
                 out += f"{body}{label}:\n" + "".join(
                     f"{body}  {k}:\t{v}\n" for k, v in sorted(res[key].items())
                 )
-        env = c.get("env") or []
-        if env:
-            out += f"{body}Environment:\n" + "".join(
-                f"{body}  {e['name']}:\t{e.get('value', '')}\n" for e in env
-            )
-        else:
-            out += f"{body}Environment:\t<none>\n"
+        out += probe_lines(c, body)
+        out += env_from_lines(c, body) + env_lines(pod or {}, c, body)
         mounts = c.get("volumeMounts") or []
         if mounts:
             out += f"{body}Mounts:\n" + "".join(
@@ -175,6 +184,9 @@ def _containers(title: str, containers: list[Obj], statuses: list[Obj], indent: 
 def _volume_source(volume: Obj) -> str:
     """kubectl's `printProjectedVolumeSource` (the service-account token volume every pod gets);
     other volume types show their name only."""
+    config = config_volume_lines(volume)
+    if config is not None:
+        return config
     projected = volume.get("projected")
     if not isinstance(projected, dict):
         return ""
@@ -243,10 +255,10 @@ def describe_pod(pod: Obj, events: list[Obj] | None, now: datetime | None) -> st
         out += f"NominatedNodeName:\t{st['nominatedNodeName']}\n"
     if spec.get("initContainers"):
         out += _containers(
-            "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "", False
+            "Init Containers", spec["initContainers"], st.get("initContainerStatuses") or [], "", False, pod
         )
     out += _containers(
-        "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "", False
+        "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "", False, pod
     )
     if st.get("conditions"):
         out += "Conditions:\n  Type\tStatus\n"
@@ -401,9 +413,17 @@ def _listed(ctx: Ctx, namespace: str, plural: str) -> list[Obj] | None:
     return list(doc.get("items") or [])
 
 
+def _template_without_hash(template: Obj) -> Obj:
+    labels = {
+        k: v
+        for k, v in ((template.get("metadata") or {}).get("labels") or {}).items()
+        if k != "pod-template-hash"
+    }
+    return {**template, "metadata": {**(template.get("metadata") or {}), "labels": labels}}
+
+
 def _describe_deployment(ctx: Ctx, d: Obj, events: list[Obj] | None) -> str:
-    """The Deployment with its new and old ReplicaSets (the ones it controls; the new one
-    carries the Deployment's revision)."""
+    """The Deployment with its new and old ReplicaSets (the ones it controls)."""
     meta = d.get("metadata") or {}
     rs_res = ctx.discovery.resolve("replicasets.apps")[0]
     try:
@@ -416,10 +436,12 @@ def _describe_deployment(ctx: Ctx, d: Obj, events: list[Obj] | None) -> str:
         for rs in doc.get("items") or []
         if any(ref.get("uid") == meta.get("uid") for ref in rs["metadata"].get("ownerReferences") or [])
     ]
-    revision_key = "deployment.kubernetes.io/revision"
-    revision = (meta.get("annotations") or {}).get(revision_key)
+    # kubectl's findNewReplicaSet: the oldest whose template equals the Deployment's, ignoring
+    # the pod-template-hash label (a paused Deployment with a changed template has none).
+    want = _template_without_hash((d.get("spec") or {}).get("template") or {})
+    owned.sort(key=lambda rs: (rs["metadata"].get("creationTimestamp") or "", rs["metadata"]["name"]))
     new_rs = next(
-        (rs for rs in owned if (rs["metadata"].get("annotations") or {}).get(revision_key) == revision), None
+        (rs for rs in owned if _template_without_hash(rs["spec"].get("template") or {}) == want), None
     )
     old_rs = [rs for rs in owned if rs is not new_rs]
     return describe_deployment(d, new_rs, old_rs, events, ctx.now)
@@ -445,30 +467,43 @@ def _describe(ctx: Ctx, r: Resource, obj: Obj) -> str:
         return describe_namespace(
             obj, _listed(ctx, name, "resourcequotas"), _listed(ctx, name, "limitranges")
         )
-    if r.kind == "ReplicaSet":
+    if r.kind in ("ReplicaSet", "DaemonSet", "StatefulSet"):
         meta = obj.get("metadata") or {}
         pods_res = ctx.discovery.resolve("pods")[0]
         selector = selector_text((obj.get("spec") or {}).get("selector"))
         query = {"labelSelector": selector, "limit": "500"}
         pods = ctx.call("GET", pods_res.path(meta.get("namespace")), query=query).get("items") or []
-        return describe_replicaset(obj, pods, _fetch_events(ctx, obj), ctx.now)
+        describer = {"DaemonSet": describe_daemonset, "StatefulSet": describe_statefulset}.get(
+            r.kind, describe_replicaset
+        )
+        return describer(obj, pods, _fetch_events(ctx, obj), ctx.now)
     if r.kind == "Service":
         return _describe_service(ctx, obj)
     if r.kind == "ResourceQuota":
         return describe_quota(obj)
     if r.kind == "LimitRange":
         return describe_limit_range(obj)
+    if r.kind == "Secret":
+        return describe_secret(obj)
     events = _fetch_events(ctx, obj)
     if r.kind == "PriorityClass":
         return describe_priority_class(obj, events, ctx.now)
     if r.kind == "PodDisruptionBudget":
         return describe_pdb(obj, events, ctx.now)
+    if r.kind == "HorizontalPodAutoscaler":
+        return describe_hpa(obj, events, ctx.now)
+    if r.kind == "ConfigMap":
+        return describe_configmap(obj, events, ctx.now)
     if r.kind == "Pod":
         return describe_pod(obj, events, ctx.now)
     if r.kind == "Endpoints":
         return describe_endpoints(obj, events, ctx.now)
     if r.kind == "EndpointSlice":
         return describe_endpoint_slice(obj, events, ctx.now)
+    if r.kind == "Job":
+        return describe_job(obj, events, ctx.now)
+    if r.kind == "CronJob":
+        return describe_cronjob(obj, events, ctx.now)
     if r.kind == "Deployment":
         return _describe_deployment(ctx, obj, events)
     return describe_generic(obj, events, ctx.now)

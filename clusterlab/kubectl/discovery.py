@@ -7,8 +7,12 @@ RESTMapper: `po`, `pod`, `pods`, `Pod`, `deploy`, `deployments.apps`, `deploymen
 all map to one resource; categories (`all`) expand to several. Unknown names give
 `the server doesn't have a resource type "x"`.
 
+Every served version of a group is mapped (`hpa.v1.autoscaling` names the `autoscaling/v1`
+resource), but a bare name resolves to the group's preferred version, and `api-resources` lists
+only those, as kubectl's RESTMapper and its `api-resources` do.
+
 Simplified: discovery is fetched once per `Discovery` object (kubectl caches it on disk for
-ten minutes); only each group's preferred (first) version is used.
+ten minutes).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class Resource:
     verbs: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     subresources: tuple[str, ...] = ()
+    #: the group's preferred version (the first one discovery lists)
+    preferred: bool = True
 
     @property
     def api_version(self) -> str:
@@ -82,10 +88,16 @@ class Discovery:
     _resources: list[Resource] | None = field(default=None, init=False)
 
     @property
-    def resources(self) -> list[Resource]:
+    def all_resources(self) -> list[Resource]:
+        """Every resource in every served version."""
         if self._resources is None:
             self._resources = fetch(self.transport)
         return self._resources
+
+    @property
+    def resources(self) -> list[Resource]:
+        """The resources of each group's preferred version."""
+        return [r for r in self.all_resources if r.preferred]
 
     def resolve(self, name: str) -> list[Resource]:
         """The resources `name` stands for (one, or several for a category such as `all`)."""
@@ -97,8 +109,14 @@ class Discovery:
             if maybe_version.startswith("v") and maybe_version[1:2].isdigit():
                 version, group = maybe_version, rest
         candidates = [r for r in self.resources if not group or r.group == group or r.group.startswith(group)]
+        if version and not any(plain in (r.plural, r.singular) for r in candidates):
+            version = ""  # client-go's shortcut expander keeps a short name's group, not its version
         if version:
-            candidates = [r for r in candidates if r.version == version]
+            candidates = [
+                r
+                for r in self.all_resources
+                if (r.group == group or r.group.startswith(group)) and r.version == version
+            ]
         for attr in ("plural", "singular", "short_names", "kind"):
             found = [r for r in candidates if _matches(r, attr, plain if group else low)]
             if found:
@@ -113,7 +131,7 @@ class Discovery:
     def for_kind(self, api_version: str, kind: str) -> Resource:
         """The resource of a manifest's apiVersion and kind."""
         group, _, version = api_version.rpartition("/")
-        for r in self.resources:
+        for r in self.all_resources:
             if r.kind == kind and r.group == group and r.version == version:
                 return r
         raise CommandError(
@@ -150,8 +168,10 @@ def fetch(transport: Transport) -> list[Resource]:
                 preferred = (g.get("preferredVersion") or {}).get("version") or (
                     (g.get("versions") or [{}])[0].get("version")
                 )
+                others = [v.get("version") for v in g.get("versions") or [] if v.get("version") != preferred]
                 if preferred:
                     out += _legacy(transport, g.get("name", ""), [preferred])
+                    out += _legacy(transport, g.get("name", ""), [v for v in others if v], preferred=False)
     return out
 
 
@@ -159,30 +179,36 @@ def _aggregated(doc: dict[str, Any]) -> list[Resource]:
     out = []
     for item in doc.get("items") or []:
         group = (item.get("metadata") or {}).get("name") or ""
-        versions = item.get("versions") or []
-        if not versions:
-            continue
-        v = versions[0]
-        for r in v.get("resources") or []:
-            kind = (r.get("responseKind") or {}).get("kind", "")
-            out.append(
-                Resource(
-                    group=group,
-                    version=v.get("version", ""),
-                    plural=r.get("resource", ""),
-                    kind=kind,
-                    namespaced=r.get("scope") == "Namespaced",
-                    singular=r.get("singularResource") or kind.lower(),
-                    short_names=tuple(r.get("shortNames") or ()),
-                    verbs=tuple(r.get("verbs") or ()),
-                    categories=tuple(r.get("categories") or ()),
-                    subresources=tuple(s.get("subresource", "") for s in r.get("subresources") or ()),
-                )
-            )
+        for index, v in enumerate(item.get("versions") or []):
+            out += _aggregated_version(group, v, preferred=index == 0)
     return out
 
 
-def _legacy(transport: Transport, group: str, versions: list[str]) -> list[Resource]:
+def _aggregated_version(group: str, v: dict[str, Any], *, preferred: bool) -> list[Resource]:
+    out = []
+    for r in v.get("resources") or []:
+        kind = (r.get("responseKind") or {}).get("kind", "")
+        out.append(
+            Resource(
+                group=group,
+                version=v.get("version", ""),
+                plural=r.get("resource", ""),
+                kind=kind,
+                namespaced=r.get("scope") == "Namespaced",
+                singular=r.get("singularResource") or kind.lower(),
+                short_names=tuple(r.get("shortNames") or ()),
+                verbs=tuple(r.get("verbs") or ()),
+                categories=tuple(r.get("categories") or ()),
+                subresources=tuple(s.get("subresource", "") for s in r.get("subresources") or ()),
+                preferred=preferred,
+            )
+        )
+    return out
+
+
+def _legacy(
+    transport: Transport, group: str, versions: list[str], *, preferred: bool = True
+) -> list[Resource]:
     out: list[Resource] = []
     for version in versions:
         path = f"/apis/{group}/{version}" if group else f"/api/{version}"
@@ -207,6 +233,7 @@ def _legacy(transport: Transport, group: str, versions: list[str]) -> list[Resou
                     verbs=tuple(r.get("verbs") or ()),
                     categories=tuple(r.get("categories") or ()),
                     subresources=tuple(subs.get(r["name"], ())),
+                    preferred=preferred,
                 )
             )
     return out

@@ -118,6 +118,18 @@ METADATA_EDIT_FLAGS = (
     Flag("resource-version", default=""),
 )
 
+# `kubectl create configmap` / `create secret generic`: the data sources
+CONFIG_FLAGS = (
+    OUTPUT,
+    DRY_RUN,
+    VALIDATE,
+    FIELD_MANAGER,
+    Flag("save-config", "bool", default=False),
+    Flag("from-file", "strings", default=()),
+    Flag("from-literal", "array", default=()),
+    Flag("from-env-file", "strings", default=()),
+)
+
 COMMANDS: dict[str, dict[str, Flag]] = {
     "get": _flags(
         OUTPUT,
@@ -177,6 +189,36 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("description", default=""),
         Flag("preemption-policy", default="PreemptLowerPriority"),
     ),
+    "create job": _flags(
+        OUTPUT,
+        DRY_RUN,
+        VALIDATE,
+        FIELD_MANAGER,
+        Flag("save-config", "bool", default=False),
+        Flag("image", default=""),
+        Flag("from", default=""),
+    ),
+    "create cronjob": _flags(
+        OUTPUT,
+        DRY_RUN,
+        VALIDATE,
+        FIELD_MANAGER,
+        Flag("save-config", "bool", default=False),
+        Flag("image", default=""),
+        Flag("schedule", default=""),
+        Flag("restart", default=""),
+    ),
+    "create configmap": _flags(*CONFIG_FLAGS),
+    "create secret": _flags(
+        *CONFIG_FLAGS,
+        Flag("type", default=""),
+        Flag("cert", default=""),
+        Flag("key", default=""),
+        Flag("docker-server", default="https://index.docker.io/v1/"),
+        Flag("docker-username", default=""),
+        Flag("docker-password", default=""),
+        Flag("docker-email", default=""),
+    ),
     "delete": _flags(
         FILENAME,
         SELECTOR,
@@ -206,6 +248,18 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("cluster-ip", default=""),
         Flag("external-ip", default=""),
         Flag("session-affinity", default=""),
+    ),
+    "autoscale": _flags(
+        FILENAME,
+        OUTPUT,
+        DRY_RUN,
+        Flag("min", "int", default=-1),
+        Flag("max", "int", default=-1),
+        Flag("cpu-percent", "int", default=-1),
+        Flag("name", default=""),
+        Flag("save-config", "bool", default=False),
+        Flag("record", "bool", default=False),
+        Flag("field-manager", default="kubectl-autoscale"),
     ),
     "scale": _flags(
         FILENAME,
@@ -333,7 +387,7 @@ COMMANDS: dict[str, dict[str, Flag]] = {
     "version": _flags(OUTPUT, Flag("client", "bool", default=False)),
 }
 SUBCOMMANDS = {
-    "create": ("deployment", "namespace", "priorityclass", "quota"),
+    "create": ("configmap", "deployment", "namespace", "priorityclass", "quota", "secret"),
     "rollout": ("history", "pause", "restart", "resume", "status", "undo"),
     "set": ("image",),
     "top": ("node", "pod"),
@@ -341,10 +395,12 @@ SUBCOMMANDS = {
 }
 # cobra aliases of kubectl create's and kubectl top's subcommands
 SUBCOMMAND_ALIASES = {
+    "cm": "configmap",
     "deploy": "deployment",
     "ns": "namespace",
     "resourcequota": "quota",
     "pc": "priorityclass",
+    "cj": "cronjob",
     "pods": "pod",
     "po": "pod",
     "nodes": "node",

@@ -26,6 +26,7 @@ from clusterlab.engine.scheduler.pending import PendingGroup, pending_by_reason
 from clusterlab.engine.scheduler.scheduler_config import CONFIG_PATH
 from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
+from clusterlab.labs import autoscaling
 from clusterlab.labs.commands import MAX_REPLICAS
 from clusterlab.labs.models import SPEEDS
 
@@ -477,6 +478,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         for node in nodes
     ]
     deployments = [deployment_row(d) for d in objects["deployments"]]
+    autoscaling.mark_autoscaled(deployments, cluster)  # rows an HPA scales open its inspector
     epoch = cluster.epoch
     events = [event_row(e, epoch) for e in objects["events"][-MAX_EVENTS:]]
     events.reverse()

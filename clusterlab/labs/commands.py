@@ -28,6 +28,7 @@ ENGINE_ACTIONS = frozenset(
         "etcd_restore",
         "upgrade_cluster",
         "configure_scheduler",
+        "set_load",
     }
 )
 #: Commands about the clock only.
@@ -39,6 +40,9 @@ STEP_SECONDS = (1, 10)
 #: kubelet and kube-proxy.
 COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager", "kubelet", "kube-proxy")
 MAX_REPLICAS = 100
+#: The most load a `set_load` command puts on a workload (units of its image's busy profile).
+MAX_LOAD = 100
+MAX_SELECTOR_CHARS = 500
 #: The longest kube-scheduler configuration file a lab accepts (it fits one websocket message).
 MAX_SCHEDULER_CONFIG_CHARS = 12_000
 
@@ -134,6 +138,20 @@ def parse_command(message: Any) -> Command:
         if message.get("namespace") not in (None, ""):
             args["namespace"] = _name(message.get("namespace"), "namespace")
         args["replicas"] = replicas
+        return Command(action, args)
+    if action == "set_load":
+        selector = message.get("selector")
+        if not isinstance(selector, str) or not selector.strip() or len(selector) > MAX_SELECTOR_CHARS:
+            raise CommandError("Say which pods get the load with a label selector, e.g. run=php-apache.")
+        try:
+            load = float(str(message.get("load", "")).strip())
+        except ValueError as error:
+            raise CommandError("Load must be a number.") from error
+        if not 0 <= load <= MAX_LOAD:
+            raise CommandError(f"Load must be between 0 and {MAX_LOAD}.")
+        args = {"selector": selector.strip(), "namespace": "default", "load": load}
+        if message.get("namespace") not in (None, ""):
+            args["namespace"] = _name(message.get("namespace"), "namespace")
         return Command(action, args)
     if action == "step":
         seconds = _int(message.get("seconds"), "Step")

@@ -78,6 +78,8 @@ def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> Non
             int(args["replicas"]),
             namespace=args.get("namespace", "default"),
         )
+    elif action == "set_load":
+        cluster.set_load(args["selector"], args.get("namespace", "default"), float(args["load"]))
     elif action == "create_sample":
         cluster.apply(SAMPLE_DEPLOYMENT)
     elif action in EXTRA_ACTIONS:

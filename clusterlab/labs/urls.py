@@ -20,4 +20,14 @@ urlpatterns = [
         views.pod_scheduling,
         name="pod-scheduling",
     ),
+    path(
+        "labs/<slug:lab_id>/hpas/<str:namespace>/<str:name>/",
+        views.hpa_inspector,
+        name="hpa-inspector",
+    ),
+    path(
+        "labs/<slug:lab_id>/deployments/<str:namespace>/<str:name>/rollout/",
+        views.rollout_inspector,
+        name="rollout-inspector",
+    ),
 ]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from clusterlab.engine import scenarios
+from clusterlab.engine import Cluster, scenarios
 from clusterlab.engine.audit import AUDIT_LIMIT
 from clusterlab.engine.manifest_check import check_manifest
-from clusterlab.labs import api_stream, console, rewind, scheduling
+from clusterlab.labs import api_stream, autoscaling, console, rewind, rollout, scheduling
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.board import clock_text
 from clusterlab.labs.commandlog import load_commands
@@ -28,7 +31,8 @@ MY_LABS_SHOWN = 10
 def home(request: HttpRequest) -> HttpResponse:
     """What ClusterLab is, the "Open a lab" form, and the visitor's own labs."""
     labs = owned_labs(request.user, request.session.session_key).order_by("-created")[:MY_LABS_SHOWN]
-    choices = [(name, scenarios.load(name).title) for name in scenarios.available()]
+    offered = {name: scenarios.load(name) for name in scenarios.available()}
+    choices = [(name, s.title, s.description) for name, s in offered.items()]
     return render(request, "home.html", {"labs": list(labs), "scenarios": choices})
 
 
@@ -66,6 +70,7 @@ async def lab_page(request: HttpRequest, lab_id: str) -> HttpResponse:
     live = await get_live_lab(lab)
     context = page_context(live.runner.board())
     context["lab"] = lab
+    context["scenario"] = scenarios.load(lab.scenario)  # a troubleshooting scenario's task
     return render(request, "labs/lab.html", context)
 
 
@@ -162,13 +167,46 @@ async def api_call_detail(request: HttpRequest, lab_id: str, seq: int) -> HttpRe
     return render(request, "labs/lab.html#api_call_detail", context)
 
 
+@dataclass(frozen=True)
+class _Inspector:
+    """One kind of inspector panel: `inspect` builds its context from the lab's running cluster
+    (None: no such object), `template` renders it, `missing` is the 404's message."""
+
+    inspect: Callable[[Cluster, str, str], dict[str, Any] | None]
+    template: str
+    missing: str
+
+    async def render(self, request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
+        """The panel for one object: a 404 unless this visitor owns the lab and the object
+        exists under a valid name. `url` is the panel's own address (a live panel polls it)."""
+        live = await _owned_live_lab(request, lab_id)
+        if not scheduling.valid_pod_ref(namespace, name):
+            raise Http404(self.missing)
+        context = self.inspect(live.runner.cluster, namespace, name)
+        if context is None:
+            raise Http404(self.missing)
+        context["url"] = request.path
+        return render(request, self.template, context)
+
+
+_SCHEDULING = _Inspector(scheduling.pod_scheduling, "labs/scheduling.html", "No such pod.")
+_HPA = _Inspector(autoscaling.hpa_inspection, "labs/hpa.html", "No such HorizontalPodAutoscaler.")
+_ROLLOUT = _Inspector(rollout.rollout_inspection, "labs/rollout.html", "No such Deployment.")
+
+
 @require_GET
 async def pod_scheduling(request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
     """What kube-scheduler decided for one pod: its decision table and the explanation."""
-    live = await _owned_live_lab(request, lab_id)
-    if not scheduling.valid_pod_ref(namespace, name):
-        raise Http404("No such pod.")
-    context = scheduling.pod_scheduling(live.runner.cluster, namespace, name)
-    if context is None:
-        raise Http404("No such pod.")
-    return render(request, "labs/scheduling.html", context)
+    return await _SCHEDULING.render(request, lab_id, namespace, name)
+
+
+@require_GET
+async def hpa_inspector(request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
+    """One HorizontalPodAutoscaler's last calculation: the formula with its live numbers."""
+    return await _HPA.render(request, lab_id, namespace, name)
+
+
+@require_GET
+async def rollout_inspector(request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
+    """One Deployment's rollout: the surge/unavailable arithmetic with its live numbers."""
+    return await _ROLLOUT.render(request, lab_id, namespace, name)

@@ -1,7 +1,8 @@
 /*
  * The pod decision view: clicking a pod's name (on a node card or in the Pending panel) asks
  * the lab for the scheduler's decision about it and shows it in #pod-decision. Pod chips are
- * re-rendered by every push, so clicks are caught once, on the document.
+ * re-rendered by every push, so clicks are caught once, on the document. An autoscaled
+ * Deployment's "HPA" button shows its HorizontalPodAutoscaler's formula in the same panel.
  */
 (function () {
   "use strict";
@@ -27,12 +28,26 @@
     target.scrollIntoView({ block: "start" });
   }
 
+  // An autoscaled Deployment's row opens its HPA's inspector in the same panel.
+  function openHpa(button) {
+    var shell = document.querySelector("[data-lab]");
+    var target = panel();
+    if (!shell || !target) { return; }
+    var url = "/labs/" + encodeURIComponent(shell.dataset.lab) + "/hpas/" +
+      encodeURIComponent(button.dataset.namespace) + "/" + encodeURIComponent(button.dataset.hpa) + "/";
+    target.textContent = "Loading HorizontalPodAutoscaler " + button.dataset.namespace + "/" + button.dataset.hpa + "…";
+    load(url);
+    target.scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("click", function (event) {
     var control = event.target.closest ? event.target.closest("[data-action]") : null;
     if (!control) { return; }
     var action = control.dataset.action;
     if (action === "pod-scheduling") {
       open(control.closest(".pod"));
+    } else if (action === "hpa-inspect") {
+      openHpa(control);
     } else if (action === "pod-decision-refresh") {
       var target = panel();
       if (target && target.dataset.url) { load(target.dataset.url); }

@@ -101,9 +101,23 @@ def test_an_eviction_from_kubectl_drain() -> None:
     assert negative["deleteOptions"] == {"gracePeriodSeconds": -1}
 
 
+def test_a_configmap_and_a_secret_from_kubectl_create() -> None:
+    entry = field(1, "game.properties") + field(2, "lives=3\n")
+    obj = protobuf.decode(envelope("v1", "ConfigMap", field(1, field(1, "game")) + field(2, entry)))
+    assert obj == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "game"},
+        "data": {"game.properties": "lives=3\n"},
+    }
+    raw = field(1, field(1, "db")) + field(2, field(1, "username") + field(2, "admin")) + field(3, "Opaque")
+    secret = protobuf.decode(envelope("v1", "Secret", raw))
+    assert secret["data"] == {"username": "YWRtaW4="} and secret["type"] == "Opaque"
+
+
 def test_unread_kinds_and_unknown_fields_are_415() -> None:
     with pytest.raises(UnsupportedMediaType):
-        protobuf.decode(envelope("v1", "ConfigMap", b""))
+        protobuf.decode(envelope("v1", "PersistentVolumeClaim", b""))
     with pytest.raises(UnsupportedMediaType):
         protobuf.decode(envelope("v1", "Namespace", field(1, field(99, "surprise"))))
 

@@ -258,7 +258,7 @@ async def test_a_write_to_a_path_naming_nothing_is_404_whatever_its_body(
     async_client: AsyncClient, lab: Lab
 ) -> None:
     response = await async_client.post(
-        api(lab, "/api/v1/namespaces/default/configmaps"),
+        api(lab, "/api/v1/namespaces/default/podtemplates"),
         b"k8s\x00junk",
         content_type="application/vnd.kubernetes.protobuf",
     )

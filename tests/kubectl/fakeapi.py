@@ -42,13 +42,16 @@ RESOURCES: list[tuple[str, str, str, str, bool, list[str], list[str], list[str]]
 
 
 def discovery(group_names: list[str]) -> dict[str, Any]:
-    """An `APIGroupDiscoveryList` for the given groups (`""` is the core group)."""
+    """An `APIGroupDiscoveryList` for the given groups (`""` is the core group), each served at
+    the version its `RESOURCES` name."""
     items = []
     for g in group_names:
         resources = []
+        served = "v1"
         for group, version, plural, kind, namespaced, short, cats, subs in RESOURCES:
             if group != g:
                 continue
+            served = version
             entry: dict[str, Any] = {
                 "resource": plural,
                 "responseKind": {"group": group, "version": version, "kind": kind},
@@ -73,7 +76,7 @@ def discovery(group_names: list[str]) -> dict[str, Any]:
         items.append(
             {
                 "metadata": {"name": g, "creationTimestamp": None},
-                "versions": [{"version": "v1", "resources": resources, "freshness": "Current"}],
+                "versions": [{"version": served, "resources": resources, "freshness": "Current"}],
             }
         )
     return {
@@ -92,7 +95,8 @@ def _plural_of(obj: dict[str, Any]) -> tuple[str, str, bool]:
 
 
 class CannedAPI:
-    """See the module docstring. `tables[plural]` builds a Table from a list of objects."""
+    """See the module docstring. `tables[plural]` builds a Table from a list of objects;
+    `groups` are the API groups `GET /apis` discovers."""
 
     def __init__(
         self,
@@ -100,11 +104,13 @@ class CannedAPI:
         tables: dict[str, Any] | None = None,
         logs: dict[str, str] | None = None,
         canned: dict[tuple[str, str], Response] | None = None,
+        groups: list[str] | None = None,
     ) -> None:
         self.objects = objects
         self.tables = tables or {}
         self.logs = logs or {}
         self.canned = canned or {}
+        self.groups = groups or ["apps", "coordination.k8s.io"]
         self.requests: list[Request] = []
 
     def request(
@@ -128,7 +134,7 @@ class CannedAPI:
         if path == "/api":
             return Response(200, AGG, json.dumps(discovery([""])).encode())
         if path == "/apis":
-            return Response(200, AGG, json.dumps(discovery(["apps", "coordination.k8s.io"])).encode())
+            return Response(200, AGG, json.dumps(discovery(self.groups)).encode())
         if method != "GET":
             return _status(405, "MethodNotAllowed", "the canned API only reads")
         if path.endswith("/log"):

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from clusterlab.kubectl import run
-from clusterlab.kubectl.transport import Request
 
 from .conftest import engine_objects
 from .fakeapi import CannedAPI, _json, have_kubectl, real_kubectl
+from .side_by_side import sent_requests
 from .tables import TABLES
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
@@ -48,23 +48,7 @@ def _compare(line: str, stdin: str = "", canned_writes: bool = False) -> tuple[l
     out, err, rc = real_kubectl(apis[0], line.split(), stdin)
     mine = run("kubectl " + line, apis[1], stdin=stdin, now=datetime.now(UTC))  # kubectl ages use its clock
     assert (mine.stdout, mine.stderr, mine.exit_code) == (out, err, rc), line
-    return _requests(apis[0].requests), _requests(apis[1].requests)
-
-
-def _requests(reqs: list[Request]) -> list[Any]:
-    out = []
-    for r in reqs:
-        if r.path in ("/api", "/apis", "/version") or r.path.startswith("/openapi"):
-            continue
-        query = {k: v for k, v in r.query.items() if k != "timeout"}
-        if "fieldSelector" in query:  # kubectl builds some selectors from a Go map: any order
-            query["fieldSelector"] = ",".join(sorted(query["fieldSelector"].split(",")))
-        try:
-            body = json.loads(r.body) if r.body else None
-        except ValueError:
-            body = "<protobuf>"
-        out.append((r.method, r.path, query, (r.content_type or "").split(";")[0] if r.body else None, body))
-    return out
+    return sent_requests(apis[0].requests), sent_requests(apis[1].requests)
 
 
 def _writes(objs: list[dict[str, Any]]) -> dict[Any, Any]:
@@ -374,7 +358,7 @@ def test_rollouts_and_patches_after_a_rollout(line: str) -> None:
         return
     assert (mine.stdout, mine.stderr, mine.exit_code) == theirs
     if not line.startswith("describe"):
-        sent = [_requests(a.requests) for a in apis]
+        sent = [sent_requests(a.requests) for a in apis]
         if "restart" in line:  # the restartedAt stamp differs by the clock
             sent = [[r[:4] for r in s] for s in sent]
         assert sent[1] == sent[0]
@@ -412,5 +396,5 @@ def test_logs_send_the_query_kubectl_sends(line: str) -> None:
         assert (mine.stdout, mine.exit_code) == (out, rc)
     else:
         assert (mine.stdout, mine.stderr, mine.exit_code) == (out, err, rc), line
-    logs = [_requests([r])[0] for a in apis for r in a.requests if r.path.endswith("/log")]
+    logs = [sent_requests([r])[0] for a in apis for r in a.requests if r.path.endswith("/log")]
     assert logs[len(logs) // 2 :] == logs[: len(logs) // 2]

@@ -13,8 +13,8 @@ from clusterlab.kubectl import run
 from clusterlab.kubectl.cmd_explain import wrap
 
 from .fakeapi import CannedAPI, _json, have_kubectl, real_kubectl
+from .side_by_side import sent_requests
 from .tables import TABLES
-from .test_against_kubectl import _requests
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
@@ -62,7 +62,7 @@ def test_explain_prints_what_kubectl_prints(line: str) -> None:
     theirs = real_kubectl(apis[0], line.split())
     mine = run("kubectl " + line, apis[1])
     assert (mine.stdout, mine.stderr, mine.exit_code) == theirs, line
-    assert _requests(apis[1].requests) == _requests(apis[0].requests)
+    assert sent_requests(apis[1].requests) == sent_requests(apis[0].requests)
 
 
 @pytest.mark.parametrize(

@@ -4,20 +4,12 @@ stdout, stderr and exit code, and for `expose` the identical requests."""
 
 from __future__ import annotations
 
-import copy
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from clusterlab.engine import Cluster
-from clusterlab.engine import tables as engine_tables
-from clusterlab.kubectl import run
-
-from . import fakeapi
-from .fakeapi import AGG, CannedAPI, _json, have_kubectl, real_kubectl
-from .test_against_kubectl import _requests
+from .fakeapi import CannedAPI, _json, have_kubectl
+from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
@@ -66,66 +58,42 @@ SERVICE_KINDS = [
     ("", "v1", "endpoints", "Endpoints", True, ["ep"], [], []),
     ("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, [], [], []),
 ]
-_OBJECTS: tuple[list[dict[str, Any]], Cluster] | None = None
+SNAPSHOT = EngineSnapshot(
+    applied(APP, 60),
+    [
+        "namespaces",
+        "nodes",
+        "pods",
+        "deployments",
+        "replicasets",
+        "events",
+        "services",
+        "endpoints",
+        "endpointslices",
+    ],
+)
+_service_kinds = serve_kinds(*SERVICE_KINDS)
 
 
-def _objects() -> tuple[list[dict[str, Any]], Cluster]:
-    global _OBJECTS
-    if _OBJECTS is None:
-        c = Cluster()
-        c.apply(APP)
-        c.advance(60)
-        kinds = ("namespaces", "nodes", "pods", "deployments", "replicasets", "events", "services")
-        objs = [copy.deepcopy(o) for k in (*kinds, "endpoints", "endpointslices") for o in c.observe(k)]
-        _OBJECTS = (objs, c)
-    return copy.deepcopy(_OBJECTS[0]), _OBJECTS[1]
-
-
-class ServiceAPI(CannedAPI):
-    """The canned API with Services, Endpoints and EndpointSlices discoverable."""
-
-    def request(self, method: str, path: str, **kw: Any) -> Any:
-        if path == "/apis":
-            groups = ["apps", "coordination.k8s.io", "discovery.k8s.io"]
-            return fakeapi.Response(200, AGG, json.dumps(fakeapi.discovery(groups)).encode())
-        return super().request(method, path, **kw)
-
-
-@pytest.fixture(autouse=True)
-def _service_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fakeapi, "RESOURCES", [*fakeapi.RESOURCES, *SERVICE_KINDS])
-
-
-def _api(canned: dict[Any, Any] | None = None) -> ServiceAPI:
-    objs, cluster = _objects()
-
-    def table(plural: str) -> Any:
-        return lambda items: engine_tables.to_table(plural, items, now=cluster.now, epoch=cluster.epoch)
-
-    tables = {p: table(p) for p in ("services", "endpoints", "endpointslices")}
-    return ServiceAPI(objs, tables, canned=canned)
+def _api(canned: dict[Any, Any] | None = None) -> CannedAPI:
+    return SNAPSHOT.api(
+        ("services", "endpoints", "endpointslices"),
+        groups=["apps", "coordination.k8s.io", "discovery.k8s.io"],
+        canned=canned,
+    )
 
 
 def _created() -> dict[Any, Any]:
-    objs, _ = _objects()
+    objs = SNAPSHOT.objects()
     svc = next(o for o in objs if o["kind"] == "Service" and o["metadata"]["name"] == "web")
     return {("POST", "/api/v1/namespaces/default/services"): _json(201, svc)}
 
 
 def _line(line: str) -> str:
-    objs, _ = _objects()
+    objs = SNAPSHOT.objects()
     pod = next(o for o in objs if o["kind"] == "Pod" and o["metadata"]["namespace"] == "default")
     rs = next(o for o in objs if o["kind"] == "ReplicaSet")
     return line.replace("POD", pod["metadata"]["name"]).replace("RS", rs["metadata"]["name"])
-
-
-def _compare(line: str, canned: dict[Any, Any] | None = None) -> tuple[list[Any], list[Any]]:
-    line = _line(line)
-    apis = [_api(canned) for _ in range(2)]
-    out, err, rc = real_kubectl(apis[0], line.split())
-    mine = run("kubectl " + line, apis[1], now=datetime.now(UTC))
-    assert (mine.stdout, mine.stderr, mine.exit_code) == (out, err, rc), line
-    return _requests(apis[0].requests), _requests(apis[1].requests)
 
 
 READS = [
@@ -148,8 +116,7 @@ READS = [
 
 @pytest.mark.parametrize("line", READS)
 def test_service_reads_print_what_kubectl_prints(line: str) -> None:
-    theirs, mine = _compare(line)
-    assert mine == theirs
+    assert_prints_what_kubectl_prints(_api, _line(line))
 
 
 EXPOSES = [
@@ -177,5 +144,4 @@ EXPOSES = [
 
 @pytest.mark.parametrize("line", EXPOSES)
 def test_expose_sends_the_service_kubectl_sends(line: str) -> None:
-    theirs, mine = _compare(line, _created())
-    assert mine == theirs
+    assert_prints_what_kubectl_prints(lambda: _api(_created()), _line(line))

@@ -68,6 +68,7 @@ class ControllerContext:
         self.rng = rng
         self.informers = informers
         self.decisions = DecisionLog(clock)  # why each controller acted, per object
+        self.metrics: Any = None  # the aggregated Metrics API (metrics.k8s.io), when the cluster has one
 
 
 class Controller:

@@ -12,7 +12,7 @@ Kubernetes' garbage collector keeps a graph of ownerReferences across all resour
   `orphan` finalizer; the dependents stay (a ReplicaSet without its Deployment).
 
 Simplified: the graph covers the workload kinds the engine has (Deployment → ReplicaSet → Pod,
-and a Service's EndpointSlices).
+CronJob → Job → Pod, and a Service's EndpointSlices, plus those listed in `OWNERS` since).
 """
 
 from __future__ import annotations
@@ -30,9 +30,18 @@ Obj = dict[str, Any]
 # dependent resource → owner kinds it may point at, with the informer resource of each
 OWNERS = {
     "replicasets": {"Deployment": "deployments"},
-    "pods": {"ReplicaSet": "replicasets"},
+    "pods": {
+        "ReplicaSet": "replicasets",
+        "StatefulSet": "statefulsets",
+        "Job": "jobs",
+        "DaemonSet": "daemonsets",
+    },
+    "jobs": {"CronJob": "cronjobs"},
+    "controllerrevisions": {"StatefulSet": "statefulsets", "DaemonSet": "daemonsets"},
     "endpointslices": {"Service": "services"},
 }
+# The workload kinds added since, each owning pods (and some ControllerRevisions).
+_MORE_INFORMERS = ("statefulsets", "controllerrevisions", "jobs", "cronjobs", "daemonsets")
 
 
 def _all_owner_uids(obj: Obj) -> list[str]:
@@ -64,7 +73,14 @@ class GarbageCollector(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.informers: dict[str, Informer] = {}
-        for resource in ("deployments", "replicasets", "pods", "services", "endpointslices"):
+        for resource in (
+            "deployments",
+            "replicasets",
+            "pods",
+            "services",
+            "endpointslices",
+            *_MORE_INFORMERS,
+        ):
             self.informers[resource] = ctx.informers.get(resource)
         for dependent in OWNERS:
             inf = self.informers[dependent]

@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from ..apiserver import APIServer
 from ..audit import User
 from ..clock import Clock
 from .base import ControllerContext, InformerFactory
 from .clusterrole_aggregation import ClusterRoleAggregationController
+from .cronjob import CronJobController
+from .daemonset import DaemonSetController
 from .deployment import DeploymentController
 from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
+from .horizontal_pod_autoscaler import HorizontalPodAutoscalerController
+from .job import JobController
 from .namespace import NamespaceController
 from .node_lifecycle import NodeLifecycleController
 from .podgc import PodGCController
 from .replicaset import ReplicaSetController
 from .resourcequota import ResourceQuotaController
 from .serviceaccounts import ServiceAccountsController
+from .statefulset import StatefulSetController
 from .taint_eviction import TaintEvictionController
+from .ttl_after_finished import TTLAfterFinishedController
 
 
 class ControllerManager:
     """kube-controller-manager: the controllers, sharing one informer factory."""
 
-    def __init__(self, server: APIServer, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, server: APIServer, clock: Clock, rng: random.Random, metrics: Any = None) -> None:
         self.informers = InformerFactory(
             server, User("system:kube-controller-manager", "kube-controller-manager")
         )
         ctx = self.ctx = ControllerContext(server, clock, rng, self.informers)
+        ctx.metrics = metrics  # what the HPA controller reads pods' usage from
         self.controllers = [
             ReplicaSetController(ctx),
             DeploymentController(ctx),
@@ -45,6 +53,12 @@ class ControllerManager:
             EndpointsController(ctx),
             EndpointSliceController(ctx),
             DisruptionController(ctx),
+            HorizontalPodAutoscalerController(ctx),
+            DaemonSetController(ctx),
+            StatefulSetController(ctx),
+            JobController(ctx),
+            TTLAfterFinishedController(ctx),
+            CronJobController(ctx),
         ]
         self.running = False
 
