@@ -11,6 +11,10 @@ Kubernetes defines it: `command` replaces the image's ENTRYPOINT, `args` its CMD
   POSTGRES_HOST_AUTH_METHOD=trust), mysql one of MYSQL_ROOT_PASSWORD,
   MYSQL_ALLOW_EMPTY_PASSWORD or MYSQL_RANDOM_ROOT_PASSWORD; without, they print the
   docker-library scripts' error and exit 1.
+- `perl` (Debian-based) runs the interpreter of `perl.py`: the docs' Job prints π to 2000
+  digits after ~5 s and exits 0; `registry.k8s.io/nginx-slim` (the StatefulSet tutorials'
+  image) is nginx without the official image's entrypoint script: it serves on :80 and, its
+  error log at the default `error` level, writes nothing when it starts.
 - `busybox` (and any Debian-based image given a shell command) runs its command through the
   shell of `processes.py`: `sleep`, `exit N`, `echo`, loops, files.
 - `polinux/stress` forks its hogs: `--vm N --vm-bytes B` allocates N × B (which the kernel
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .container_logs import LogLine, startup_output
+from .perl import perl_program
 from .processes import Alloc, Exit, Forever, Out, Program, ShellContext, Sleep, shell_program
 from .usage import MIB, stress_profile
 
@@ -85,6 +90,9 @@ IMAGES: dict[str, ImageConfig] = {
         ("/agnhost",), ("pause",), ("agnhost",), busybox=True
     ),
     "registry.k8s.io/goproxy": ImageConfig(("/goproxy",), (), ("goproxy",), shell=False),
+    # the docs' Job example computes π with perl; the StatefulSet tutorials serve nginx-slim
+    "docker.io/library/perl": ImageConfig((), ("perl", "-de0"), ("perl",)),
+    "registry.k8s.io/nginx-slim": ImageConfig((), ("nginx", "-g", "daemon off;"), ("nginx",)),
 }
 #: Go programs as PID 1: the runtime's SIGTERM handler finds no default action to take for
 #: PID 1 and exits with status 2 (`dieFromSignal`), at once.
@@ -193,6 +201,10 @@ def launch(ctx: RunContext) -> Launch:
 def _server(ctx: RunContext, repo: str, tag: str, argv: list[str], config: ImageConfig) -> Launch:
     if repo == "docker.io/polinux/stress":
         return Launch(_stress(argv), [], None)
+    if repo == "docker.io/library/perl":
+        return Launch(perl_program(argv), [], None)
+    if repo == "registry.k8s.io/nginx-slim":
+        return Launch(_serve(), [], config.stop_seconds)  # its nginx logs nothing at start-up
     if repo == "docker.io/library/postgres":
         return _postgres(ctx, tag)
     if repo == "docker.io/library/mysql":

@@ -3,9 +3,9 @@ HTTP GET of a path returns, and its gRPC health status — what the kubelet's pr
 
 The kubelet's httpGet, tcpSocket and grpc probes connect to the pod IP (or the probe's
 `host`) from the node; whether they succeed depends only on the process in the container:
-- `nginx` and `httpd` listen on :80 and serve their welcome page at `/` (and `/index.html`;
-  nginx also `/50x.html`); any other path is 404. `registry.k8s.io/hpa-example` (Apache +
-  PHP) answers `/` and `/index.php` with `OK!`.
+- `nginx` (and `registry.k8s.io/nginx-slim`) and `httpd` listen on :80 and serve their
+  welcome page at `/` (and `/index.html`; nginx also `/50x.html`); any other path is 404.
+  `registry.k8s.io/hpa-example` (Apache + PHP) answers `/` and `/index.php` with `OK!`.
 - `redis` listens on :6379, `postgres` on :5432 once its init has run (about 1.2 s), `mysql`
   on :3306 once it is ready for connections (about 9 s) — none of them speaks HTTP.
 - `registry.k8s.io/e2e-test-images/agnhost` runs its subcommand: `liveness` (the docs'
@@ -102,7 +102,7 @@ def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> li
     if argv and program not in config.servers:
         return []  # a shell or tool as PID 1: nothing listens
     repo, tag = repository(image)
-    if repo == "docker.io/library/nginx":
+    if repo in ("docker.io/library/nginx", "registry.k8s.io/nginx-slim"):
         return [Listener(80, NGINX)]
     if repo == "docker.io/library/httpd":
         return [Listener(80, HTTPD)]

@@ -72,6 +72,9 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     "registry.k8s.io/goproxy": (("0.1",), 2_523_136),
     # the simulator's own demo app (see images.py): 2.0 is the broken release
     "ghcr.io/clusterlab/demo-web": (("1.0", "1.1", "2.0"), 9_437_184),
+    # the docs' Job (perl, on buildpack-deps) and StatefulSet (nginx-slim) examples; sizes approximate
+    "docker.io/library/perl": (("5.34.0", "5.40"), 339_738_624),
+    "registry.k8s.io/nginx-slim": (("0.8", "0.24", "0.27"), 21_495_808),
 }
 
 

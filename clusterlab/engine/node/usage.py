@@ -69,6 +69,7 @@ class Profile:
 # figures are those of a quiet kubeadm cluster of this size.
 PROFILES: dict[str, Profile] = {
     "docker.io/library/nginx": Profile(0.3, int(3.5 * MIB), busy_cpu=250.0, busy_memory=4 * MIB),
+    "registry.k8s.io/nginx-slim": Profile(0.3, int(3.5 * MIB), busy_cpu=250.0, busy_memory=4 * MIB),
     "docker.io/library/httpd": Profile(1.0, 7 * MIB, busy_cpu=300.0, busy_memory=24 * MIB),
     "docker.io/library/redis": Profile(2.2, int(3.5 * MIB), busy_cpu=200.0, busy_memory=8 * MIB),
     "docker.io/polinux/stress": Profile(0.0, int(0.6 * MIB)),
