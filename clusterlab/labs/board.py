@@ -26,7 +26,7 @@ from clusterlab.engine.scheduler.pending import PendingGroup, pending_by_reason
 from clusterlab.engine.scheduler.scheduler_config import CONFIG_PATH
 from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
-from clusterlab.labs import autoscaling
+from clusterlab.labs import autoscaling, workloads
 from clusterlab.labs.commands import MAX_REPLICAS
 from clusterlab.labs.models import SPEEDS
 
@@ -495,6 +495,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         "nodes": cards,
         "pending": pending,
         "deployments": deployments,
+        "workloads": workloads.workload_rows(cluster),  # DaemonSets, StatefulSets, Jobs, CronJobs
         "events": events,
         "summary": {
             "nodes": len(cards),

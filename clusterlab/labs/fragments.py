@@ -91,6 +91,8 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
         Fragment(f"{d['dom_id']}-status", "deployment_status", {"deployment": d}, d, parent="deployments")
         for d in board["deployments"]
     ]
+    workloads = board["workloads"]
+    fragments.append(Fragment("workloads", "workloads", {"workloads": workloads}, workloads))
     fragments.append(Fragment("events", "events", {"events": board["events"]}, board["events"]))
     # The stream's rows are only sent whole with the panel (first render, reconnect); after
     # that new calls are appended (`api_calls_push`). Its filters grow with the clients seen.

@@ -30,4 +30,9 @@ urlpatterns = [
         views.rollout_inspector,
         name="rollout-inspector",
     ),
+    path(
+        "labs/<slug:lab_id>/workloads/<slug:kind>/<str:namespace>/<str:name>/",
+        views.workload_inspector,
+        name="workload-inspector",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clusterlab.engine import Cluster, scenarios
 from clusterlab.engine.audit import AUDIT_LIMIT
 from clusterlab.engine.manifest_check import check_manifest
-from clusterlab.labs import api_stream, autoscaling, console, rewind, rollout, scheduling
+from clusterlab.labs import api_stream, autoscaling, console, rewind, rollout, scheduling, workloads
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.board import clock_text
 from clusterlab.labs.commandlog import load_commands
@@ -192,6 +193,14 @@ class _Inspector:
 _SCHEDULING = _Inspector(scheduling.pod_scheduling, "labs/scheduling.html", "No such pod.")
 _HPA = _Inspector(autoscaling.hpa_inspection, "labs/hpa.html", "No such HorizontalPodAutoscaler.")
 _ROLLOUT = _Inspector(rollout.rollout_inspection, "labs/rollout.html", "No such Deployment.")
+_WORKLOADS = {
+    slug: _Inspector(
+        functools.partial(workloads.workload_inspection, slug=slug),
+        "labs/workload.html",
+        f"No such {kind.kind}.",
+    )
+    for slug, kind in workloads.KINDS.items()
+}
 
 
 @require_GET
@@ -210,3 +219,15 @@ async def hpa_inspector(request: HttpRequest, lab_id: str, namespace: str, name:
 async def rollout_inspector(request: HttpRequest, lab_id: str, namespace: str, name: str) -> HttpResponse:
     """One Deployment's rollout: the surge/unavailable arithmetic with its live numbers."""
     return await _ROLLOUT.render(request, lab_id, namespace, name)
+
+
+@require_GET
+async def workload_inspector(
+    request: HttpRequest, lab_id: str, kind: str, namespace: str, name: str
+) -> HttpResponse:
+    """One DaemonSet, StatefulSet, Job or CronJob: its status numbers and why the controllers acted."""
+    inspector = _WORKLOADS.get(kind)
+    if inspector is None:
+        await _owned_lab(request, lab_id)  # a stranger learns nothing, not even the kinds
+        raise Http404("No such kind of workload.")
+    return await inspector.render(request, lab_id, namespace, name)
