@@ -50,8 +50,14 @@ def test_crash_completed_and_previous_logs(kubectl: Kubectl) -> None:
         'Error from server (BadRequest): previous terminated container "app" in pod "once" not found\n'
     )
     wait_for(lambda: _row(kubectl, "crash")[2] == "CrashLoopBackOff")
-    described = [" ".join(line.split()) for line in kubectl.out("describe", "pod", "crash").splitlines()]
-    assert "Reason: CrashLoopBackOff" in described and "Exit Code: 1" in described
+
+    def described_in_backoff() -> bool:
+        """At 60x a 10 s back-off lasts a sixth of a second of wall time, so the container may
+        already run again when describe asks; the back-off grows, and a later describe sees it."""
+        lines = [" ".join(line.split()) for line in kubectl.out("describe", "pod", "crash").splitlines()]
+        return "Reason: CrashLoopBackOff" in lines and "Exit Code: 1" in lines
+
+    wait_for(described_in_backoff)
 
 
 def test_deleting_a_sleeping_pod_waits_out_the_grace_period(kubectl: Kubectl) -> None:
