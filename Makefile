@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
+# Test processes: each runs whole modules (their live labs and browsers stay with them).
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -28,7 +30,7 @@ boundary: $(STAMP)
 	$(BIN)/python -m pytest -q tests/test_engine_boundary.py
 
 test: lint $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_scale.py
