@@ -10,6 +10,11 @@ validating plugins run after the object's own validation, just before it is stor
   which is why a pod on a dead node is evicted about five minutes after its node is tainted;
 - Priority (`priority_classes.py`): a pod's priority from its PriorityClass or the global
   default; one default class at most;
+- DefaultIngressClass (`ingresses.py`): an Ingress created without a class gets the newest
+  IngressClass annotated as the default;
+- DefaultStorageClass and StorageObjectInUseProtection (`persistent_volumes.py`): a claim
+  without a class gets the default StorageClass; claims and volumes get their protection
+  finalizers;
 - ResourceQuota (`resource_quotas.py`), last: refuses what would exceed a quota and charges
   what it admits.
 NamespaceLifecycle is enforced by the API server itself.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import limit_ranges, priority_classes, resource_quotas, serviceaccount_admission
+from . import limit_ranges, persistent_volumes, priority_classes, resource_quotas, serviceaccount_admission
 from .audit import User
 from .jsonutil import copy_json
 from .kinds import Kind
@@ -89,6 +94,14 @@ def admit_create(server: APIServer, kind: Kind, obj: Obj, requested_name: str) -
         )
         default_toleration_seconds(obj)
         priority_classes.admit_pod(obj, requested_name, _priority_classes(server))
+    elif kind.kind == "Ingress":  # DefaultIngressClass
+        from .ingresses import admit_ingress
+
+        admit_ingress(obj, list(server.store.iter("ingressclasses")))
+    elif kind.kind == "PersistentVolumeClaim":  # DefaultStorageClass, StorageObjectInUseProtection
+        persistent_volumes.admit_claim(obj, server.store.iter("storageclasses"))
+    elif kind.kind == "PersistentVolume":  # StorageObjectInUseProtection
+        persistent_volumes.admit_volume(obj)
 
 
 def admit_update(server: APIServer, kind: Kind, old: Obj, new: Obj) -> None:

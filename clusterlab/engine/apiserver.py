@@ -85,6 +85,8 @@ GENERATION_KINDS = frozenset(
         "DaemonSet",
         "Job",
         "CronJob",
+        "Ingress",
+        "IngressClass",
     }
 )
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -107,6 +109,7 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
         self._expiry_timer: Timer | None = None
         self._last_stamp: tuple[int, str, datetime | None] = (-1, "", None)
         self.log_source: LogSource | None = None  # node → its kubelet's runtime (for pods/log)
+        self.dns: Any = None  # CoreDNS's view (network/coredns.py), for lookups in exec'd commands
         self._init_authorization()
 
     # -- helpers --------------------------------------------------------------------------

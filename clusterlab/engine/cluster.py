@@ -29,18 +29,23 @@ from .apiserver import APIServer
 from .audit import ApiCall, User
 from .clock import Clock
 from .cluster_control_plane import ControlPlaneVerbs
+from .cluster_network_policy import NetworkPolicyVerbs
 from .cluster_scheduler_config import SchedulerConfigVerbs
+from .cluster_traffic import TrafficVerbs
 from .cluster_upgrade import UpgradeVerbs
 from .control_plane import (
     static_pod,
 )
 from .decisions import Decision
 from .errors import AlreadyExists, ApiError, BadRequest, NotFound
+from .ingress_nginx import IngressNginx, NginxProxy
 from .jsonutil import copy_json, merge_patch
 from .kinds import for_object, resolve
 from .kubernetes_service import create_kubernetes_service
+from .local_path_provisioner import LocalPathProvisioner
 from .manifests import load_documents
 from .metrics_server import MetricsAPI, MetricsServer
+from .network.coredns import CoreDns, installs_coredns
 from .node.kubelet import BOOT_SECONDS, Kubelet
 from .node.node_status import NodeConfig
 from .node.proxy import KubeProxy
@@ -64,7 +69,7 @@ SA_CONTROLLER = User(
 BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
-class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
+class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerbs, NetworkPolicyVerbs):
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
     def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
@@ -111,13 +116,23 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         self.usage = UsageModel(random.Random(f"usage:{seed}"))
         self.metrics_server = MetricsServer(self.server, self.clock, self.usage, self.kubelets.get)
         self.metrics_api = MetricsAPI(self.metrics_server)
+        # ingress-nginx's controller processes (an add-on); its elections draw from their own stream
+        self.ingress_nginx = IngressNginx(
+            self.server, self.clock, random.Random(f"ingress-nginx:{seed}"), self.kubelets.get
+        )
+        # the default StorageClass's provisioner processes (an add-on); uuids from their own stream
+        self.local_path = LocalPathProvisioner(
+            self.server, self.clock, random.Random(f"local-path:{seed}"), self.kubelets.get
+        )
         # Load on workloads (a lesson's load step, later traffic): shared out before each scrape.
         self.workload_loads = WorkloadLoads()
         self.metrics_server.before_scrape = lambda: self.workload_loads.spread(
-            self.store.iter("pods"), self.usage
+            self.store.iter("pods"), self.usage, self.traffic_stats.load_factors()
         )
         self.server.log_source = self._node_runtime
         self.control_plane_nodes: list[str] = []
+        self._init_traffic()  # the pod network and live traffic (cluster_traffic.py)
+        self.network.ingress_hook = NginxProxy(self.ingress_nginx)  # nginx in ingress controller pods
         for spec in self.scenario.nodes:
             images = list(spec.images)
             static = []
@@ -153,6 +168,12 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         self._init_versions(self.scenario.version)
         if self.scenario.objects:
             self.apply(self.scenario.objects)
+        # CoreDNS's watches (its pods' `kubernetes` plugin), when the scenario installs it
+        self.dns = CoreDns(self.server, self.store, self.proxies, lambda node: self.powered.get(node, False))
+        if installs_coredns(self.scenario.objects):
+            self.dns.start()
+        self.server.dns = self.dns
+        self.network.dns = self.dns  # what wget and curl resolve names through
         for step in self.scenario.steps:  # a troubleshooting scenario's later `kubectl apply`
             self.clock.call_at(step.at, lambda objects=step.objects: self._scenario_step(objects))
 
@@ -179,11 +200,16 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs):
         kubelet = self.kubelets.get(node)
         return kubelet.runtime if kubelet is not None and kubelet.running else None
 
+    def _container_started(self, node: str, cid: str, image: str) -> None:
+        """A container started: the add-ons whose process runs in it start too."""
+        self.metrics_server.container_started(node, cid, image)
+        self.ingress_nginx.container_started(node, cid, image)
+        self.local_path.container_started(node, cid, image)
+
     def _start_kubelet(self, config: NodeConfig) -> None:
         kubelet = Kubelet(self.server, self.clock, self.rng, config)
-        kubelet.runtime.on_start = lambda cid, image: self.metrics_server.container_started(
-            config.name, cid, image
-        )
+        kubelet.eviction.usage = self.usage  # its eviction manager reads the same working sets
+        kubelet.runtime.on_start = lambda cid, image: self._container_started(config.name, cid, image)
         self.kubelets[config.name] = kubelet
         self.powered[config.name] = True
         kubelet.start()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import autoscaling, batch_api, daemonsets, services, statefulsets
+from . import autoscaling, batch_api, daemonsets, persistent_volumes, services, statefulsets
 from .configmaps import default_configmap
+from .ingresses import default_ingress_class
 from .limit_ranges import default_limit_range
+from .network_policies import default_network_policy
 from .pod_config_defaults import default_config_sources
 from .priority_classes import default_priority_class
 from .probe_defaults import default_probes
@@ -125,6 +127,11 @@ DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "EndpointSlice": services.default_endpoint_ports,
     "ConfigMap": default_configmap,
     "Secret": default_secret,
+    "IngressClass": default_ingress_class,
+    "NetworkPolicy": default_network_policy,
+    "PersistentVolume": persistent_volumes.default_volume,
+    "PersistentVolumeClaim": persistent_volumes.default_claim,
+    "StorageClass": persistent_volumes.default_storage_class,
 }
 
 

@@ -171,6 +171,12 @@ KINDS: list[Kind] = [
     ),
     Kind("ConfigMap", "configmaps", "", "v1", True, ("cm",), has_status=False),
     Kind("Secret", "secrets", "", "v1", True, has_status=False, extra_fields={"type": _path("type")}),
+    Kind("NetworkPolicy", "networkpolicies", "networking.k8s.io", "v1", True, ("netpol",), has_status=False),
+    Kind("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
+    Kind("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False, has_status=False),
+    Kind("PersistentVolume", "persistentvolumes", "", "v1", False, ("pv",)),
+    Kind("PersistentVolumeClaim", "persistentvolumeclaims", "", "v1", True, ("pvc",)),
+    Kind("StorageClass", "storageclasses", "storage.k8s.io", "v1", False, ("sc",), has_status=False),
 ]
 
 _BY_NAME: dict[str, Kind] = {}

@@ -59,7 +59,13 @@ class LeaderElector:
         release_on_cancel: bool,
         on_started_leading: Callable[[], None],
         on_stopped_leading: Callable[[], None],
+        namespace: str = LEASE_NAMESPACE,
+        timings: tuple[float, float, float] = (LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD),
     ) -> None:
+        """`namespace` and `timings` (lease duration, renew deadline, retry period): the
+        control plane's defaults; an add-on such as ingress-nginx passes its own."""
+        self.namespace = namespace
+        self.lease_duration, self.renew_deadline, self.retry_period = timings
         self.server = server
         self.clock = clock
         self.user = user
@@ -88,19 +94,19 @@ class LeaderElector:
             self.leading = True
             self._event("became leader")
             self._renew_started = self.clock.now
-            self._timer = self.clock.call_later(RETRY_PERIOD, self._renew)
+            self._timer = self.clock.call_later(self.retry_period, self._renew)
             self.on_started_leading()
             return
-        delay = RETRY_PERIOD + self.rng.random() * JITTER_FACTOR * RETRY_PERIOD
+        delay = self.retry_period + self.rng.random() * JITTER_FACTOR * self.retry_period
         self._timer = self.clock.call_later(delay, self._acquire)
 
     def _renew(self) -> None:
         if self._try_acquire_or_renew():
             self._renew_started = self.clock.now
-            self._timer = self.clock.call_later(RETRY_PERIOD, self._renew)
+            self._timer = self.clock.call_later(self.retry_period, self._renew)
             return
-        if self.clock.now + RETRY_PERIOD - self._renew_started <= RENEW_DEADLINE:
-            self._timer = self.clock.call_later(RETRY_PERIOD, self._renew)
+        if self.clock.now + self.retry_period - self._renew_started <= self.renew_deadline:
+            self._timer = self.clock.call_later(self.retry_period, self._renew)
             return
         self.leading = False
         self._event("stopped leading")
@@ -131,7 +137,7 @@ class LeaderElector:
                 return True
         try:
             try:
-                lease = self.server.get(self.user, "leases", self.lease_name, LEASE_NAMESPACE)
+                lease = self.server.get(self.user, "leases", self.lease_name, self.namespace)
             except NotFound:
                 self._lease = self.server.create(self.user, self._new_lease(now))
                 self.observed, self.observed_at = self._spec(now, now, 0), self.clock.now
@@ -140,7 +146,7 @@ class LeaderElector:
             if spec != self.observed:
                 self.observed, self.observed_at = copy_json(spec), self.clock.now
             holder = spec.get("holderIdentity") or ""
-            duration = float(spec.get("leaseDurationSeconds") or LEASE_DURATION)
+            duration = float(spec.get("leaseDurationSeconds") or self.lease_duration)
             if holder and holder != self.identity and self.observed_at + duration > self.clock.now:
                 return False
             transitions = int(spec.get("leaseTransitions") or 0)
@@ -160,7 +166,7 @@ class LeaderElector:
         """client-go's `release()`: an empty holder with a 1 s lease, so candidates move at once."""
         now = micro_time(self.server.epoch, self.clock.now)
         try:
-            lease = self.server.get(self.user, "leases", self.lease_name, LEASE_NAMESPACE)
+            lease = self.server.get(self.user, "leases", self.lease_name, self.namespace)
             if (lease.get("spec") or {}).get("holderIdentity") != self.identity:
                 return
             new = copy_json(lease)
@@ -178,7 +184,7 @@ class LeaderElector:
     def _spec(self, now: str, acquired: str, transitions: int) -> Obj:
         return {
             "holderIdentity": self.identity,
-            "leaseDurationSeconds": int(LEASE_DURATION),
+            "leaseDurationSeconds": int(self.lease_duration),
             "acquireTime": acquired,
             "renewTime": now,
             "leaseTransitions": transitions,
@@ -188,7 +194,7 @@ class LeaderElector:
         return {
             "apiVersion": "coordination.k8s.io/v1",
             "kind": "Lease",
-            "metadata": {"name": self.lease_name, "namespace": LEASE_NAMESPACE},
+            "metadata": {"name": self.lease_name, "namespace": self.namespace},
             "spec": self._spec(now, now, 0),
         }
 

@@ -388,6 +388,25 @@ _CONTROLLER_ROLES: dict[str, list[Obj]] = {
         rule(("delete", "get", "list", "watch"), "", "pods"),
         EVENT_RULE,
     ],
+    "persistent-volume-binder": [
+        rule(("create", "delete", "get", "list", "update", "watch"), "", "persistentvolumes"),
+        rule("update", "", "persistentvolumes/status"),
+        rule(("get", "list", "update", "watch"), "", "persistentvolumeclaims"),
+        rule("update", "", "persistentvolumeclaims/status"),
+        rule(("create", "delete", "get", "list", "watch"), "", "pods"),
+        rule(READ, "storage.k8s.io", "storageclasses"),
+        rule(READ, "", "nodes"),
+        EVENT_RULE,
+    ],
+    "pv-protection-controller": [
+        rule(("get", "list", "watch", "update"), "", "persistentvolumes"),
+        EVENT_RULE,
+    ],
+    "pvc-protection-controller": [
+        rule(("get", "list", "watch", "update"), "", "persistentvolumeclaims"),
+        rule(("get", "list", "watch"), "", "pods"),
+        EVENT_RULE,
+    ],
     "pod-garbage-collector": [
         rule(("delete", "list", "watch"), "", "pods"),
         rule(READ, "", "nodes"),
@@ -407,6 +426,12 @@ _CONTROLLER_ROLES: dict[str, list[Obj]] = {
     ],
     "root-ca-cert-publisher": [rule(("create", "update"), "", "configmaps"), EVENT_RULE],
     "service-account-controller": [rule("create", "", "serviceaccounts"), EVENT_RULE],
+    "service-controller": [
+        rule(("get", "list", "watch"), "", "services"),
+        rule(("patch", "update"), "", ("services", "services/status")),
+        rule(("list", "watch"), "", "nodes"),
+        EVENT_RULE,
+    ],
     "statefulset-controller": [
         rule(("list", "watch"), "", "pods"),
         rule(READ, "apps", "statefulsets"),

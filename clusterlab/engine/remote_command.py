@@ -65,6 +65,8 @@ class ExecVerbs:
         mounted = getattr(runtime, "mounted", None)
         box = Container(pod, specs[container], image, now)
         box.writable = runtime.files.get(status.get("containerID", ""), {})
+        box.dns = getattr(self, "dns", None)  # CoreDNS's view, for nslookup/getent
+        box.network = getattr(self, "network", None)  # the pod network, for wget and curl
         if mounted is not None:  # what the kubelet gave the container: env and config files
             box.resolved_env = mounted.env_of(pod, container)
             box.config_files = mounted.files_for(pod, specs[container])

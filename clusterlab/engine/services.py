@@ -21,8 +21,8 @@ A Service's REST storage in kube-apiserver does more than store it:
 
 Simplified: the allocators keep no bitmap of their own; what is allocated is read from the
 stored Services at each allocation (the same answer, since only Services hold these values).
-Single-stack IPv4 only; no `loadBalancerClass` or cloud load balancer, so a LoadBalancer
-Service's EXTERNAL-IP stays `<pending>` as on a bare-metal kubeadm cluster.
+Single-stack IPv4 only. A LoadBalancer Service's external IP is not the API server's to give:
+the lab cloud's service controller writes it to status (`controllers/service_lb.py`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import autoscaling, batch_api, daemonsets, services, statefulsets
+from . import autoscaling, batch_api, daemonsets, persistent_volumes, services, statefulsets
 from .affinity_label_keys import apply_label_keys
 from .disruption_budgets import empty_status
 from .jsonutil import copy_json
@@ -71,6 +71,12 @@ def prepare_for_create(kind: str, obj: Obj) -> None:
         obj["status"] = empty_status()  # the disruption controller fills it in
     elif kind == "HorizontalPodAutoscaler":
         obj["status"] = autoscaling.empty_status()  # the HPA controller fills it in
+    elif kind == "Ingress":
+        obj["status"] = {"loadBalancer": {}}  # the ingress controller fills it in
+    elif kind == "PersistentVolume":
+        persistent_volumes.prepare_volume_for_create(obj, obj["metadata"].get("creationTimestamp") or "")
+    elif kind == "PersistentVolumeClaim":
+        persistent_volumes.prepare_claim_for_create(obj)
 
 
 def prepare_for_update(kind: str, old: Obj, new: Obj) -> None:
@@ -131,6 +137,12 @@ def immutable_causes(kind: str, old: Obj, new: Obj) -> list[tuple[str, str]]:
         return rbac_update_causes(kind, old, new)
     if kind == "Service":
         return services.update_causes(old, new)
+    if kind == "IngressClass":
+        from .ingresses import ingress_class_update_causes
+
+        return ingress_class_update_causes(old, new)
+    if kind in persistent_volumes.UPDATE_CAUSES:
+        return persistent_volumes.UPDATE_CAUSES[kind](old, new)
     if kind == "StatefulSet":
         return statefulsets.statefulset_update_causes(old, new)
     if kind == "ControllerRevision":

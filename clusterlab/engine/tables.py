@@ -28,10 +28,13 @@ from . import (
     config_tables,
     daemonset_tables,
     disruption_tables,
+    ingress_tables,
+    network_policy_tables,
     policy_tables,
     rbac_tables,
     service_tables,
     statefulset_tables,
+    storage_tables,
 )
 from .errors import BadRequest
 from .jsonutil import copy_json
@@ -355,11 +358,14 @@ for _printers in (
     policy_tables,
     rbac_tables,
     disruption_tables,
+    ingress_tables,
+    network_policy_tables,
     batch_tables,
     config_tables,
     autoscaling_tables,
     statefulset_tables,
     daemonset_tables,
+    storage_tables,
 ):
     COLUMNS.update(_printers.columns(_name_col(), _col("Age", AGE_DOC)))
     PRINTERS.update(_printers.PRINTERS)

@@ -12,11 +12,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from . import batch_api, daemonsets, services, statefulsets
+from . import batch_api, daemonsets, persistent_volumes, services, statefulsets
 from .autoscaling import hpa_causes
 from .configmaps import configmap_causes
 from .disruption_budgets import pdb_causes
+from .ingresses import ingress_causes, ingress_class_causes
 from .limit_ranges import limit_range_causes
+from .network_policies import network_policy_causes
 from .priority_classes import priority_class_causes
 from .probe_validation import probe_causes
 from .quantity import QuantityError, parse_quantity
@@ -322,6 +324,12 @@ VALIDATORS: dict[str, Callable[[Obj], Causes]] = {
     "HorizontalPodAutoscaler": hpa_causes,
     "ConfigMap": configmap_causes,
     "Secret": secret_causes,
+    "Ingress": ingress_causes,
+    "IngressClass": ingress_class_causes,
+    "NetworkPolicy": network_policy_causes,
+    "PersistentVolume": persistent_volumes.volume_causes,
+    "PersistentVolumeClaim": persistent_volumes.claim_causes,
+    "StorageClass": persistent_volumes.storage_class_causes,
 }
 
 

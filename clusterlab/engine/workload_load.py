@@ -8,6 +8,9 @@ in units of its image's busy profile, see `node/usage.py`) and, before each scra
 kubelets, the share of every matching Running, Ready, not terminating pod is set on the
 usage model — so when the HPA adds pods, each one's usage falls as it does on a real cluster.
 
+Requests that really flow (`Cluster.send_traffic`, a `wget` loop in a pod) add their own
+per-pod load (`network/live_traffic.py`), passed to `spread` alongside.
+
 Simplified: the share is exactly equal (iptables' random choice evens out over a 15 s scrape)
 and follows readiness at the moment of the scrape.
 """
@@ -74,9 +77,14 @@ class WorkloadLoads:
                 out[key] = out.get(key, 0.0) + wl.load / len(ready)
         return out
 
-    def spread(self, pods: Iterable[Obj], usage: UsageModel) -> None:
-        """Set the usage model's per-pod load factors from the loads in force."""
+    def spread(
+        self, pods: Iterable[Obj], usage: UsageModel, traffic: dict[tuple[str, str], float] | None = None
+    ) -> None:
+        """Set the usage model's per-pod load factors from the loads in force, plus what the
+        requests each pod served cost it (`traffic`, from `network/live_traffic.py`)."""
         shares = self.shares(pods)
+        for key, factor in (traffic or {}).items():
+            shares[key] = shares.get(key, 0.0) + factor
         for namespace, name in self._assigned - shares.keys():
             usage.set_load(namespace, name, 0)
         for (namespace, name), share in shares.items():

@@ -3,7 +3,7 @@
 kubectl's typed clients send `Content-Type: application/vnd.kubernetes.protobuf` for
 `kubectl create deployment`, `kubectl create namespace`, `kubectl create service`,
 `kubectl create quota`, `kubectl create priorityclass`, `kubectl create job|cronjob`,
-`kubectl create configmap|secret`, `kubectl autoscale` (an `autoscaling/v1` HPA), the
+`kubectl create configmap|secret|ingress`, `kubectl autoscale` (an `autoscaling/v1` HPA), the
 evictions of `kubectl drain` and
 the reviews of `kubectl auth can-i` / `auth whoami`.
 The body is the magic `k8s\\0` then a `runtime.Unknown` {typeMeta{apiVersion, kind}, raw}, where
@@ -320,6 +320,23 @@ SCHEMAS: dict[str, dict[int, Field]] = {
         4: ("groups", ["string"]),
         6: ("uid", "string"),
     },
+    # networking.k8s.io/v1 (`kubectl create ingress`); IngressRuleValue is inline in JSON
+    "Ingress": {1: ("metadata", "ObjectMeta"), 2: ("spec", "IngressSpec"), 3: ("status", "skip")},
+    "IngressSpec": {
+        1: ("defaultBackend", "IngressBackend"),
+        2: ("tls", ["IngressTLS"]),
+        3: ("rules", ["IngressRule"]),
+        4: ("ingressClassName", "string"),
+    },
+    "IngressBackend": {3: ("resource", "TypedLocalObjectReference"), 4: ("service", "IngressServiceBackend")},
+    "IngressServiceBackend": {1: ("name", "string"), 2: ("port", "ServiceBackendPort")},
+    "ServiceBackendPort": {1: ("name", "string"), 2: ("number", "int32")},
+    "TypedLocalObjectReference": {1: ("apiGroup", "string"), 2: ("kind", "string"), 3: ("name", "string")},
+    "IngressTLS": {1: ("hosts", ["string"]), 2: ("secretName", "string")},
+    "IngressRule": {1: ("host", "string"), 2: ("ingressRuleValue", "IngressRuleValue")},
+    "IngressRuleValue": {1: ("http", "HTTPIngressRuleValue")},
+    "HTTPIngressRuleValue": {1: ("paths", ["HTTPIngressPath"])},
+    "HTTPIngressPath": {1: ("path", "string"), 2: ("backend", "IngressBackend"), 3: ("pathType", "string")},
 }
 #: Top-level kinds this module reads, by (apiVersion, kind).
 TOP_LEVEL = {
@@ -338,6 +355,7 @@ TOP_LEVEL = {
     ("batch/v1", "Job"): "Job",
     ("batch/v1", "CronJob"): "CronJob",
     ("v1", "ConfigMap"): "ConfigMap",
+    ("networking.k8s.io/v1", "Ingress"): "Ingress",
     ("v1", "Secret"): "Secret",
     ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscaler",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
@@ -373,7 +391,7 @@ def _refuse(message: str) -> UnsupportedMediaType:
     return UnsupportedMediaType(
         f"{message}; this lab reads protobuf only for kubectl create deployment/namespace/service/"
         "serviceaccount/role/clusterrole/rolebinding/clusterrolebinding/quota/priorityclass/job/cronjob/"
-        "configmap/secret, "
+        "configmap/secret/ingress, "
         "autoscale, "
         "drain and "
         "auth: send JSON or "
@@ -446,6 +464,8 @@ def _special(name: str, obj: Obj) -> Any:
         return obj.get("strVal", "") if obj.get("type") == 1 else obj.get("intVal", 0)
     if name == "Quantity":
         return obj.get("string", "0")
+    if name == "IngressRule" and "ingressRuleValue" in obj:
+        obj.update(obj.pop("ingressRuleValue"))  # `json:",inline"`
     return obj
 
 

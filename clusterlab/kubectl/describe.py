@@ -25,14 +25,17 @@ from .describe_daemonset import describe_daemonset
 from .describe_endpoints import describe_endpoint_slice, describe_endpoints
 from .describe_env import config_volume_lines, env_from_lines, env_lines
 from .describe_hpa import describe_hpa
+from .describe_ingress import describe_ingress_class, describe_ingress_from
 from .describe_job import describe_cronjob, describe_job
 from .describe_more import describe_namespace, describe_replicaset, pod_template, selector_text
+from .describe_netpol import describe_network_policy
 from .describe_node import describe_node
 from .describe_pdb import describe_pdb
 from .describe_policy import describe_limit_range, describe_priority_class, describe_quota
 from .describe_probe import probe_lines
 from .describe_service import describe_service
 from .describe_statefulset import describe_statefulset
+from .describe_storage import data_volume_lines, describe_storage
 from .discovery import Resource
 from .errors import CommandError
 from .printers.ages import parse_time, since
@@ -187,6 +190,9 @@ def _volume_source(volume: Obj) -> str:
     config = config_volume_lines(volume)
     if config is not None:
         return config
+    data = data_volume_lines(volume)  # persistentVolumeClaim, emptyDir, hostPath
+    if data is not None:
+        return data
     projected = volume.get("projected")
     if not isinstance(projected, dict):
         return ""
@@ -485,11 +491,19 @@ def _describe(ctx: Ctx, r: Resource, obj: Obj) -> str:
         return describe_limit_range(obj)
     if r.kind == "Secret":
         return describe_secret(obj)
+    if r.kind == "NetworkPolicy":
+        return describe_network_policy(obj)
+    if r.kind in ("PersistentVolume", "PersistentVolumeClaim", "StorageClass"):
+        return describe_storage(ctx, r.kind, obj, lambda: _fetch_events(ctx, obj))
     events = _fetch_events(ctx, obj)
     if r.kind == "PriorityClass":
         return describe_priority_class(obj, events, ctx.now)
     if r.kind == "PodDisruptionBudget":
         return describe_pdb(obj, events, ctx.now)
+    if r.kind == "Ingress":
+        return describe_ingress_from(ctx, obj, events)
+    if r.kind == "IngressClass":
+        return describe_ingress_class(obj, events, ctx.now)
     if r.kind == "HorizontalPodAutoscaler":
         return describe_hpa(obj, events, ctx.now)
     if r.kind == "ConfigMap":

@@ -189,6 +189,17 @@ COMMANDS: dict[str, dict[str, Flag]] = {
         Flag("description", default=""),
         Flag("preemption-policy", default="PreemptLowerPriority"),
     ),
+    "create ingress": _flags(
+        OUTPUT,
+        DRY_RUN,
+        VALIDATE,
+        FIELD_MANAGER,
+        Flag("save-config", "bool", default=False),
+        Flag("class", default=""),
+        Flag("rule", "array", default=()),
+        Flag("default-backend", default=""),
+        Flag("annotation", "array", default=()),
+    ),
     "create job": _flags(
         OUTPUT,
         DRY_RUN,
@@ -387,7 +398,7 @@ COMMANDS: dict[str, dict[str, Flag]] = {
     "version": _flags(OUTPUT, Flag("client", "bool", default=False)),
 }
 SUBCOMMANDS = {
-    "create": ("configmap", "deployment", "namespace", "priorityclass", "quota", "secret"),
+    "create": ("configmap", "deployment", "ingress", "namespace", "priorityclass", "quota", "secret"),
     "rollout": ("history", "pause", "restart", "resume", "status", "undo"),
     "set": ("image",),
     "top": ("node", "pod"),
@@ -400,6 +411,7 @@ SUBCOMMAND_ALIASES = {
     "ns": "namespace",
     "resourcequota": "quota",
     "pc": "priorityclass",
+    "ing": "ingress",
     "cj": "cronjob",
     "pods": "pod",
     "po": "pod",

@@ -26,7 +26,7 @@ from clusterlab.engine.scheduler.pending import PendingGroup, pending_by_reason
 from clusterlab.engine.scheduler.scheduler_config import CONFIG_PATH
 from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
-from clusterlab.labs import autoscaling, workloads
+from clusterlab.labs import autoscaling, service_map, storage_view, workloads
 from clusterlab.labs.commands import MAX_REPLICAS
 from clusterlab.labs.models import SPEEDS
 
@@ -496,6 +496,8 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         "pending": pending,
         "deployments": deployments,
         "workloads": workloads.workload_rows(cluster),  # DaemonSets, StatefulSets, Jobs, CronJobs
+        "services": service_map.services_panel(cluster),  # Services → endpoints → pods
+        "storage": storage_view.storage_panel(cluster),  # StorageClasses, claims, volumes
         "events": events,
         "summary": {
             "nodes": len(cards),

@@ -29,6 +29,7 @@ ENGINE_ACTIONS = frozenset(
         "upgrade_cluster",
         "configure_scheduler",
         "set_load",
+        "send_traffic",
     }
 )
 #: Commands about the clock only.
@@ -43,6 +44,9 @@ MAX_REPLICAS = 100
 #: The most load a `set_load` command puts on a workload (units of its image's busy profile).
 MAX_LOAD = 100
 MAX_SELECTOR_CHARS = 500
+#: The most requests per second a `send_traffic` load source sends, and the longest target.
+MAX_RPS = 10_000
+MAX_TARGET_CHARS = 300
 #: The longest kube-scheduler configuration file a lab accepts (it fits one websocket message).
 MAX_SCHEDULER_CONFIG_CHARS = 12_000
 
@@ -150,6 +154,25 @@ def parse_command(message: Any) -> Command:
         if not 0 <= load <= MAX_LOAD:
             raise CommandError(f"Load must be between 0 and {MAX_LOAD}.")
         args = {"selector": selector.strip(), "namespace": "default", "load": load}
+        if message.get("namespace") not in (None, ""):
+            args["namespace"] = _name(message.get("namespace"), "namespace")
+        return Command(action, args)
+    if action == "send_traffic":
+        target = message.get("target")
+        if not isinstance(target, str) or not target.strip() or len(target) > MAX_TARGET_CHARS:
+            raise CommandError(
+                "Say where the requests go: a Service name (web, web:8080) or an address IP:PORT."
+            )
+        try:
+            rps = float(str(message.get("rps", "")).strip())
+        except ValueError as error:
+            raise CommandError("Requests per second must be a number.") from error
+        if not 0 <= rps <= MAX_RPS:
+            raise CommandError(f"Requests per second must be between 0 and {MAX_RPS}.")
+        path = message.get("path") or "/"
+        if not isinstance(path, str) or not path.startswith("/") or len(path) > MAX_TARGET_CHARS:
+            raise CommandError("The path must start with /.")
+        args = {"target": target.strip(), "namespace": "default", "rps": rps, "path": path}
         if message.get("namespace") not in (None, ""):
             args["namespace"] = _name(message.get("namespace"), "namespace")
         return Command(action, args)

@@ -93,6 +93,22 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
     ]
     workloads = board["workloads"]
     fragments.append(Fragment("workloads", "workloads", {"workloads": workloads}, workloads))
+    services = board["services"]
+    fragments.append(
+        Fragment(
+            "services",
+            "services",
+            {"services": services},
+            (
+                [s["dom_id"] for s in services["services"]],
+                {k: v for k, v in services.items() if k != "services"},
+            ),
+        )
+    )
+    fragments += [
+        Fragment(s["dom_id"], "service", {"service": s}, s, parent="services") for s in services["services"]
+    ]
+    fragments.append(Fragment("storage", "storage", {"storage": board["storage"]}, board["storage"]))
     fragments.append(Fragment("events", "events", {"events": board["events"]}, board["events"]))
     # The stream's rows are only sent whole with the panel (first render, reconnect); after
     # that new calls are appended (`api_calls_push`). Its filters grow with the clients seen.

@@ -19,6 +19,7 @@ from typing import Any
 
 from clusterlab.engine import ApiError, Cluster
 from clusterlab.labs import board as board_vm
+from clusterlab.labs import traffic_flow
 from clusterlab.labs.api_stream import ApiStream
 from clusterlab.labs.commands import ENGINE_ACTIONS, Command
 from clusterlab.labs.fragments import API_CALLS, Fragment, FragmentTracker, api_calls_push, board_fragments
@@ -80,6 +81,10 @@ def apply_to_cluster(cluster: Cluster, action: str, args: dict[str, Any]) -> Non
         )
     elif action == "set_load":
         cluster.set_load(args["selector"], args.get("namespace", "default"), float(args["load"]))
+    elif action == "send_traffic":
+        cluster.send_traffic(
+            args["target"], float(args["rps"]), args.get("namespace", "default"), args.get("path", "/")
+        )
     elif action == "create_sample":
         cluster.apply(SAMPLE_DEPLOYMENT)
     elif action in EXTRA_ACTIONS:
@@ -216,7 +221,8 @@ class LabRunner:
 
     def _board_key(self) -> tuple[Any, ...]:
         """What the cluster part of the board depends on: the store's revision, plus machine
-        state the store does not hold (a powered-off node, a stopped component, kubelet or kube-proxy)."""
+        state the store does not hold (a powered-off node, a stopped component, kubelet or
+        kube-proxy, the traffic counters)."""
         names = [card["name"] for card in (self._cluster_board or {}).get("nodes", [])]
         powered = tuple(board_vm.node_powered(self.cluster, name) for name in names)
         proxies = tuple(board_vm.kube_proxy_running(self.cluster, name) for name in names)
@@ -224,7 +230,9 @@ class LabRunner:
         components = tuple(
             (c.get("name"), c.get("node"), c.get("running")) for c in self.cluster.components()
         )
-        return (self.cluster.revision, powered, proxies, kubelets, components)
+        # Traffic counters move with the virtual clock, not with the store.
+        traffic = traffic_flow.signature(self.cluster)
+        return (self.cluster.revision, powered, proxies, kubelets, components, traffic)
 
     def fragments(self) -> list[Fragment]:
         """Every fragment of the current board."""

@@ -30,6 +30,7 @@ urlpatterns = [
         views.rollout_inspector,
         name="rollout-inspector",
     ),
+    path("labs/<slug:lab_id>/nodes/<str:node>/proxy-rules/", views.node_proxy_rules, name="proxy-rules"),
     path(
         "labs/<slug:lab_id>/workloads/<slug:kind>/<str:namespace>/<str:name>/",
         views.workload_inspector,

@@ -16,7 +16,17 @@ from django.views.decorators.http import require_GET, require_POST
 from clusterlab.engine import Cluster, scenarios
 from clusterlab.engine.audit import AUDIT_LIMIT
 from clusterlab.engine.manifest_check import check_manifest
-from clusterlab.labs import api_stream, autoscaling, console, rewind, rollout, scheduling, workloads
+from clusterlab.engine.validation import name_causes
+from clusterlab.labs import (
+    api_stream,
+    autoscaling,
+    console,
+    proxy_rules,
+    rewind,
+    rollout,
+    scheduling,
+    workloads,
+)
 from clusterlab.labs.access import aget_owned_lab, owned_labs
 from clusterlab.labs.board import clock_text
 from clusterlab.labs.commandlog import load_commands
@@ -231,3 +241,19 @@ async def workload_inspector(
         await _owned_lab(request, lab_id)  # a stranger learns nothing, not even the kinds
         raise Http404("No such kind of workload.")
     return await inspector.render(request, lab_id, namespace, name)
+
+
+@require_GET
+async def node_proxy_rules(request: HttpRequest, lab_id: str, node: str) -> HttpResponse:
+    """One node's kube-proxy rules (`iptables-save -t nat`), ``?service=<ns>/<name>``'s chains
+    marked, and stale lines marked while its kube-proxy is stopped."""
+    live = await _owned_live_lab(request, lab_id)
+    service = request.GET.get("service", "")
+    namespace, _, name = service.partition("/")
+    if name_causes(node) or (service and not scheduling.valid_pod_ref(namespace, name)):
+        raise Http404("No such node.")
+    context = proxy_rules.rule_table(live.runner.cluster, node, service)
+    if context is None:
+        raise Http404("No such node.")
+    context["url"] = request.get_full_path()
+    return render(request, "labs/proxy_rules.html", context)

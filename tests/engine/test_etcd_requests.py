@@ -28,6 +28,7 @@ EXPECTED_KEYS = {
     "services": "/registry/services/specs/ns/x",
     "endpoints": "/registry/services/endpoints/ns/x",
     "endpointslices": "/registry/endpointslices/ns/x",
+    "ingresses": "/registry/ingress/ns/x",  # kube-apiserver's compiled-in prefix
     "serviceaccounts": "/registry/serviceaccounts/ns/x",
     "roles": "/registry/roles/ns/x",
     "clusterroles": "/registry/clusterroles/x",

@@ -57,6 +57,7 @@ def test_default_scenario_shape(cluster):
         "kube-node-lease",
         "kube-public",
         "kube-system",
+        "local-path-storage",  # the default StorageClass's provisioner
     ]
 
 

@@ -1057,7 +1057,7 @@ def by_app(c: Cluster, seen: dict[str, tuple[float, str]], app: str) -> list[tup
 
 
 def settled_cluster() -> Cluster:
-    """The default cluster after its start-up (metrics-server running: no more pod updates)."""
+    """The default cluster after its start-up (the add-ons' pods running: no more pod updates)."""
     c = Cluster.from_scenario("default", seed=7)
     c.advance(5)
     return c
@@ -1184,10 +1184,12 @@ def test_web_servers_created_first_wait_for_the_cache() -> None:
     c.apply(cache)
     seen = placements(c, 15.0)
     assert by_app(c, seen, "store") == [(10.0, "worker-1"), (10.0, "worker-2"), (10.0, "worker-3")]
-    # The first cache pod bound is an assigned pod the web pods' affinity matches: their queueing
-    # hint moves them back at once. The oldest goes next to it; the other two now also fail its
-    # anti-affinity, and wait out a 2 s backoff after their second attempt.
-    assert by_app(c, seen, "web-store") == [(10.0, "worker-1"), (12.0, "worker-2"), (12.0, "worker-3")]
+    # The first cache pod bound (on worker-3: NodeResourcesFit 91 there, next to one CoreDNS pod,
+    # against 90 next to metrics-server and 86 next to CoreDNS and local-path-provisioner) is an
+    # assigned pod the web pods' affinity matches: their queueing hint moves them back at once.
+    # The oldest goes next to it; the other two now also fail its anti-affinity, and wait out a
+    # 2 s backoff after their second attempt.
+    assert by_app(c, seen, "web-store") == [(10.0, "worker-3"), (12.0, "worker-1"), (12.0, "worker-2")]
 
 
 def test_match_label_keys_let_a_rollout_replace_pods_that_repel_each_other() -> None:

@@ -8,6 +8,7 @@ import pytest
 from clusterlab.engine import Cluster
 from clusterlab.engine.errors import BadRequest
 from clusterlab.engine.node.iptables_rules import endpoint_chain, probability, save_string, service_chain
+from clusterlab.engine.node.proxy import MIN_SYNC_PERIOD
 
 WEB = """
 apiVersion: apps/v1
@@ -113,44 +114,62 @@ def test_every_node_starts_with_the_kubernetes_service(cluster: Cluster) -> None
 
 def test_rules_follow_ready_endpoints_at_the_min_sync_rate(cluster: Cluster) -> None:
     web_ip = cluster.get("service", "web")["spec"]["clusterIP"]
+    dns_rejects = [
+        f'-A KUBE-SERVICES -d 10.96.0.10/32 -p {proto} -m comment --comment "kube-system/kube-dns:{port} '
+        f'has no endpoints" -m {proto} --dport {number} -j REJECT --reject-with icmp-port-unreachable'
+        for proto, port, number in (("udp", "dns", 53), ("tcp", "dns-tcp", 53), ("tcp", "metrics", 9153))
+    ]
+    # Token bucket (2 syncs, one back per min-sync-period of 1 s): at t=0 the kube-dns Service and
+    # its EndpointSlice took both tokens; the slice's change at t=0.5 (CoreDNS pods' addresses,
+    # not Ready) waited for a sync at t=1, which spent the token that had come back. So web's
+    # Service, created at t=1, waits for the sync a min-sync-period later, at t=2; until then
+    # worker-1 only rejects kube-dns's three ports.
     cluster.advance(0)
-    # No endpoint yet: no NAT chain, a REJECT in the filter table.
+    assert chain(cluster, "worker-1", "KUBE-SERVICES", "filter") == dns_rejects
+    until(cluster, 1.999)
+    assert chain(cluster, "worker-1", "KUBE-SERVICES", "filter") == dns_rejects
+    # t=2: both CoreDNS pods turned Ready (1.732, 1.736); web has no endpoint yet: no NAT chain,
+    # a REJECT in the filter table.
+    until(cluster, 2.0)
     assert chain(cluster, "worker-1", "KUBE-SERVICES", "filter") == [
         f'-A KUBE-SERVICES -d {web_ip}/32 -p tcp -m comment --comment "default/web has no endpoints" '
         "-m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable"
     ]
     assert chain(cluster, "worker-1", SVC) == []
-    until(cluster, 4.520)
+    until(cluster, 4.569)
     assert web_jumps(cluster, "worker-1") == []
-    # The first pod turns Ready at 4.521: a token is left, so it is programmed at once.
-    until(cluster, 4.521)
+    # The first pod (worker-3) turns Ready at 4.570: the bucket has refilled, so it is programmed
+    # at once.
+    until(cluster, 4.570)
     assert chain(cluster, "worker-1", "KUBE-SERVICES", "filter") == []
     assert len(web_jumps(cluster, "worker-1")) == 1
-    until(cluster, 4.548)  # the second: the burst's last token
+    until(cluster, 4.785)  # the second (worker-2): the burst's last whole token
     assert len(web_jumps(cluster, "worker-1")) == 2
-    until(cluster, 5.547)  # the third waits for a token, a min-sync-period after the last sync
+    # The third (worker-1, whose nginx pull queued behind CoreDNS's and local-path-provisioner's)
+    # is Ready at 5.346 and waits for a token, a min-sync-period after the last sync.
+    until(cluster, 5.784)
     assert len(web_jumps(cluster, "worker-1")) == 2
-    until(cluster, 5.548)
+    until(cluster, 5.785)
     ips = sorted(p["status"]["podIP"] for p in cluster.list("pods", "default", selector="app=web"))
-    assert ips == ["10.244.1.2", "10.244.2.3", "10.244.3.2"]
+    assert ips == ["10.244.1.4", "10.244.2.3", "10.244.3.3"]
     seps = [endpoint_chain("default/web", "tcp", f"{ip}:80") for ip in ips]
     assert chain(cluster, "worker-1", SVC) == [
         f"-A {SVC} ! -s 10.244.0.0/16 -d {web_ip}/32 -p tcp -m comment --comment "
         '"default/web cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ',
-        f'-A {SVC} -m comment --comment "default/web -> 10.244.1.2:80" -m statistic --mode random '
+        f'-A {SVC} -m comment --comment "default/web -> 10.244.1.4:80" -m statistic --mode random '
         f"--probability 0.33333333349 -j {seps[0]}",
         f'-A {SVC} -m comment --comment "default/web -> 10.244.2.3:80" -m statistic --mode random '
         f"--probability 0.50000000000 -j {seps[1]}",
-        f'-A {SVC} -m comment --comment "default/web -> 10.244.3.2:80" -j {seps[2]}',
+        f'-A {SVC} -m comment --comment "default/web -> 10.244.3.3:80" -j {seps[2]}',
     ]
     assert (
         f'-A KUBE-SERVICES -d {web_ip}/32 -p tcp -m comment --comment "default/web cluster IP" '
         f"-m tcp --dport 80 -j {SVC}"
     ) in chain(cluster, "worker-1", "KUBE-SERVICES")
     assert chain(cluster, "worker-1", seps[2]) == [
-        f'-A {seps[2]} -s 10.244.3.2/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
+        f'-A {seps[2]} -s 10.244.3.3/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ',
         f'-A {seps[2]} -p tcp -m comment --comment "default/web" -m tcp '
-        "-j DNAT --to-destination 10.244.3.2:80",
+        "-j DNAT --to-destination 10.244.3.3:80",
     ]
     # Every node's kube-proxy writes the same Service rules.
     jumps = web_jumps(cluster, "worker-1")
@@ -160,16 +179,19 @@ def test_rules_follow_ready_endpoints_at_the_min_sync_rate(cluster: Cluster) -> 
 def test_a_deleted_pods_endpoint_leaves_at_the_next_sync(cluster: Cluster) -> None:
     cluster.advance(19)  # t=20
     assert len(web_jumps(cluster, "worker-2")) == 3
-    cluster.delete("pod", cluster.list("pods", "default", selector="app=web")[0]["metadata"]["name"])
-    # Terminating, it is no longer ready: gone from every node's rules at the next sync (now).
+    doomed = cluster.list("pods", "default", selector="app=web")[0]
+    assert (doomed["spec"]["nodeName"], doomed["status"]["podIP"]) == ("worker-2", "10.244.2.3")
+    cluster.delete("pod", doomed["metadata"]["name"])
+    # Terminating, it is no longer ready: gone from every node's rules at the next sync (now: the
+    # bucket is full again by t=20).
     cluster.advance(0)
-    second, third = (endpoint_chain("default/web", "tcp", f"{ip}:80") for ip in ("10.244.2.3", "10.244.3.2"))
+    first, third = (endpoint_chain("default/web", "tcp", f"{ip}:80") for ip in ("10.244.1.4", "10.244.3.3"))
     assert web_jumps(cluster, "worker-2") == [
-        f'-A {SVC} -m comment --comment "default/web -> 10.244.2.3:80" -m statistic '
-        f"--mode random --probability 0.50000000000 -j {second}",
-        f'-A {SVC} -m comment --comment "default/web -> 10.244.3.2:80" -j {third}',
+        f'-A {SVC} -m comment --comment "default/web -> 10.244.1.4:80" -m statistic '
+        f"--mode random --probability 0.50000000000 -j {first}",
+        f'-A {SVC} -m comment --comment "default/web -> 10.244.3.3:80" -j {third}',
     ]
-    assert ":" + endpoint_chain("default/web", "tcp", "10.244.1.2:80") not in cluster.proxy_rules("worker-2")
+    assert ":" + endpoint_chain("default/web", "tcp", "10.244.2.3:80") not in cluster.proxy_rules("worker-2")
 
 
 def test_terminating_endpoints_serve_when_none_is_ready() -> None:
@@ -249,7 +271,9 @@ def test_node_port_rules(cluster: Cluster) -> None:
             },
         }
     )
-    cluster.advance(0)
+    # the start-up churn of kube-dns's EndpointSlices used the burst's tokens: the Service's
+    # rules go out at the next sync, within a min-sync-period
+    cluster.advance(MIN_SYNC_PERIOD)
     assert chain(cluster, "worker-1", "KUBE-EXTERNAL-SERVICES", "filter") == [
         '-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "default/front has no endpoints" '
         "-m addrtype --dst-type LOCAL -m tcp --dport 30080 -j REJECT --reject-with icmp-port-unreachable"

@@ -101,12 +101,29 @@ def test_node_reports_status_and_conditions(cluster):
     assert node["status"]["allocatable"]["cpu"] == "2" and node["status"]["allocatable"]["memory"] == "4Gi"
     assert node["status"]["capacity"]["memory"] == "4196Mi"  # + kubeadm's 100Mi eviction threshold
     assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.32.0"
-    # status is posted again at the latest after nodeStatusReportFrequency (5 min)
-    cluster.advance(305)
-    hb = next(
-        c for c in cluster.get("node", "worker-1", None)["status"]["conditions"] if c["type"] == "Ready"
-    )
-    assert seconds_since(cluster.epoch, hb["lastHeartbeatTime"]) == 300.0
+
+    # Status is patched when it changed (any field but the heartbeat times: `nodeStatusHasChanged`)
+    # and otherwise at the latest nodeStatusReportFrequency (5 min) after the last report. The
+    # add-ons' images (CoreDNS, local-path-provisioner) pulled on worker-1 reach the image
+    # manager's 30 s cache at t=30: `status.images` changed, so it is posted then, and next at 330.
+    def heartbeat() -> float:
+        node = cluster.get("node", "worker-1", None)
+        ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+        return seconds_since(cluster.epoch, ready["lastHeartbeatTime"])
+
+    def images() -> set[str]:
+        return {n for i in cluster.get("node", "worker-1", None)["status"]["images"] for n in i["names"]}
+
+    cluster.advance(29)
+    assert heartbeat() == 0.0
+    assert "registry.k8s.io/coredns/coredns:v1.11.3" not in images()
+    cluster.advance(1)
+    assert heartbeat() == 30.0
+    assert "registry.k8s.io/coredns/coredns:v1.11.3" in images()
+    cluster.advance(299)  # t=329: nothing changed since t=30
+    assert heartbeat() == 30.0
+    cluster.advance(6)  # t=335
+    assert heartbeat() == 330.0
 
 
 def test_control_plane_runs_as_static_mirror_pods(cluster):

@@ -50,6 +50,7 @@ def test_no_limit_and_filtered_lists(c: Cluster) -> None:
         "kube-node-lease",
         "kube-public",
         "kube-system",
+        "local-path-storage",  # the default StorageClass's provisioner
     ]
     assert (token, remaining) == (None, None)
     items, _, token, remaining = c.server.list_page(LEARNER, "pods", None, "app=web", limit=3)

@@ -1,6 +1,7 @@
 """VolumeBinding: the PreFilter cases of kube-scheduler's volume_binding_test.go (v1.32) that
-need no PersistentVolume matching, and a pod naming a claim nobody created staying Pending in
-kube-scheduler's words."""
+need no PersistentVolume matching, Filter on bound and unbound claims, and a pod naming a claim
+nobody created staying Pending in kube-scheduler's words. (Binding through Reserve/PreBind on a
+live cluster is in test_storage_provisioning.py.)"""
 
 from __future__ import annotations
 
@@ -178,8 +179,8 @@ def test_filter_bound_claim_needs_its_volume() -> None:
             )
 
 
-def test_without_a_claim_kind_every_claim_is_not_found() -> None:
-    # the API server serves no PersistentVolumeClaims yet: the plugin has no claim informer
+def test_without_a_claim_informer_every_claim_is_not_found() -> None:
+    # a plugin built without the scheduler's handle has no claim informer to read from
     assert VolumeBinding().claims is None
     status = VolumeBinding().pre_filter(CycleState(), pod(claim_volume("data")), [])
     assert (status.code, status.message()) == (UNRESOLVABLE, 'persistentvolumeclaim "data" not found')
@@ -236,3 +237,57 @@ def test_a_pod_naming_a_missing_claim_stays_pending() -> None:
     assert d.pre_filter_msg == 'persistentvolumeclaim "data" not found'
     assert {st.code for st in d.node_status.values()} == {UNRESOLVABLE}
     assert len(d.node_status) == 4
+
+
+def _local_pv(name: str, node: str, claim_ref: dict | None = None) -> dict:
+    term = {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}
+    spec: dict = {
+        "capacity": {"storage": "5Gi"},
+        "accessModes": ["ReadWriteOnce"],
+        "storageClassName": "wait",
+        "local": {"path": "/mnt/disks/a"},
+        "nodeAffinity": {"required": {"nodeSelectorTerms": [term]}},
+    }
+    if claim_ref:
+        spec["claimRef"] = claim_ref
+    return {"metadata": {"name": name}, "spec": spec, "status": {"phase": "Available"}}
+
+
+def _node(name: str) -> NodeInfo:
+    return NodeInfo({"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}}, "status": {}})
+
+
+def test_filter_pins_a_pod_to_its_bound_node_local_volume() -> None:
+    p = pod(claim_volume("pvc-a"))
+    plugin_ = plugin([pvc("pvc-a", bound_to="pv-a")], [_local_pv("pv-a", "node-a")])
+    state = CycleState()
+    assert plugin_.pre_filter(state, p, []).code == SUCCESS
+    assert plugin_.filter(state, p, _node("node-a")).ok
+    status = plugin_.filter(state, p, _node("node-b"))
+    assert (status.code, status.message()) == (
+        UNRESOLVABLE,
+        "node(s) didn't match PersistentVolume's node affinity",
+    )
+
+
+def test_filter_finds_a_local_volume_for_a_delayed_claim_or_reports_a_bind_conflict() -> None:
+    claim = pvc("pvc-a")
+    claim["spec"].update({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}})
+    claim["metadata"]["uid"] = "claim-uid"
+    classes = FakeLister({"metadata": {"name": "wait"}, "provisioner": "kubernetes.io/no-provisioner",
+                          "volumeBindingMode": "WaitForFirstConsumer"})  # fmt: skip
+    plugin_ = plugin([claim], [_local_pv("pv-a", "node-a")])
+    plugin_.classes = classes
+    plugin_.volumes.cache = {"pv-a": _local_pv("pv-a", "node-a")}
+    p = pod(claim_volume("pvc-a"))
+    state = CycleState()
+    assert plugin_.pre_filter(state, p, []).code == SUCCESS
+    assert plugin_.filter(state, p, _node("node-a")).ok
+    static, provision = state["VolumeBinding"].by_node["node-a"]
+    assert [(c["metadata"]["name"], v["metadata"]["name"]) for c, v in static] == [("pvc-a", "pv-a")]
+    assert provision == []
+    status = plugin_.filter(state, p, _node("node-b"))  # no volume there, and nothing provisions
+    assert (status.code, status.message()) == (
+        UNRESOLVABLE,
+        "node(s) didn't find available persistent volumes to bind",
+    )

@@ -67,7 +67,9 @@ def _workers(spy: Spy) -> dict[str, Any]:
 
 
 def _starts(spy: Spy) -> list[float]:
-    return sorted(spy.kubelet.runtime.started.values())
+    """When the runtime started the pod's containers (the kubelet's `Started` events: other
+    pods, CoreDNS's, share the node's runtime)."""
+    return sorted(spy.times("Started"))
 
 
 def _ticks(first: float, period: float, until: float) -> list[float]:

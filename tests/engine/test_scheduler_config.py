@@ -280,20 +280,24 @@ def test_bin_packer_packs_while_default_scheduler_spreads() -> None:
     for i in range(3):
         c.apply(_pod(f"spread-{i}"))
     c.advance(1)
-    # MostAllocated: metrics-server already runs on worker-2, the fullest worker that fits; each
-    # pod placed there keeps it the fullest, so it gets them all.
-    assert c.get("pod", "packed-0")["spec"]["nodeName"] == "worker-2"
-    assert {_node_of(c, f"packed-{i}") for i in range(3)} == {"worker-2"}
+    # MostAllocated: worker-1 already runs a CoreDNS pod (100m, 70Mi) and local-path-provisioner
+    # (no requests: scored as 100m, 200Mi), the fullest worker that fits; each pod placed there
+    # keeps it the fullest, so it gets them all. (BalancedAllocation prefers worker-2, beside
+    # metrics-server's 100m, 200Mi, 98 to 96: worker-1 wins 407 to 406.)
+    assert c.get("pod", "packed-0")["spec"]["nodeName"] == "worker-1"
+    assert {_node_of(c, f"packed-{i}") for i in range(3)} == {"worker-1"}
     diagnosis = c.scheduling_diagnosis("packed-0")
     assert diagnosis is not None
-    assert diagnosis.plugin_scores["NodeResourcesFit"].raw == {"worker-1": 3, "worker-2": 8, "worker-3": 3}
-    # LeastAllocated: the default profile's pods go where least is requested, away from worker-2
-    # (the third finds worker-1 and worker-3 equal, and the seeded tie-break picks one).
-    assert [_node_of(c, f"spread-{i}") for i in range(2)] == ["worker-3", "worker-1"]
-    assert _node_of(c, "spread-2") in ("worker-1", "worker-3")
+    assert diagnosis.plugin_scores["NodeResourcesFit"].raw == {"worker-1": 11, "worker-2": 8, "worker-3": 6}
+    # LeastAllocated: the default profile's pods go where least is requested, away from worker-1.
+    # The first finds worker-2 and worker-3 equal (489: 91 + 98 against 93 + 96) and the seeded
+    # tie-break picks worker-3; the second then goes to worker-2 (489 against 484); the third
+    # finds them equal again (484), and the tie-break picks one.
+    assert [_node_of(c, f"spread-{i}") for i in range(2)] == ["worker-3", "worker-2"]
+    assert _node_of(c, "spread-2") in ("worker-2", "worker-3")
     # Scheduled at once, at 10.8 s (event timestamps keep whole seconds), each by its profile.
     assert _scheduling_events(c, "packed-0") == [
-        (10.0, "Scheduled", "bin-packer", "Successfully assigned default/packed-0 to worker-2")
+        (10.0, "Scheduled", "bin-packer", "Successfully assigned default/packed-0 to worker-1")
     ]
     assert _scheduling_events(c, "spread-0") == [
         (10.0, "Scheduled", "default-scheduler", "Successfully assigned default/spread-0 to worker-3")

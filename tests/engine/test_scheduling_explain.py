@@ -107,7 +107,7 @@ def test_a_pod_blocked_by_cpu_and_the_control_plane_taint() -> None:
         "The scheduler looked at 4 nodes. 1 (control-plane) was ruled out by TaintToleration because "
         "it has the taint node-role.kubernetes.io/control-plane:NoSchedule that this pod does not "
         "tolerate; 3 (worker-1, worker-2, worker-3) were ruled out by NodeResourcesFit because the "
-        "pod requests 3 CPU and none of them has more than 2 CPU unrequested. Preemption could not "
+        "pod requests 3 CPU and none of them has more than 1.9 CPU unrequested. Preemption could not "
         "help: on 1 node evicting pods would not remove what ruled it out, and on 3 there are no "
         "lower-priority pods to evict. It waits until a taint is removed, or a node is added, or a "
         "pod is deleted."
@@ -129,17 +129,19 @@ def test_a_scheduled_pod_its_winner_against_the_runner_up() -> None:
     by_node = {r.node: r for r in table.rows}
     assert [(r.node, r.verdict, r.chosen, r.total) for r in table.rows] == [
         ("control-plane", "filtered out", False, None),
-        ("worker-1", "feasible", False, 436),
+        ("worker-1", "feasible", False, 427),
         ("worker-2", "feasible", False, 456),
-        ("worker-3", "chosen", True, 486),
+        ("worker-3", "chosen", True, 481),
     ]
     columns = [col.plugin for col in table.score_columns]
     score = {node: dict(zip(columns, by_node[node].scores, strict=True)) for node in ("worker-2", "worker-3")}
-    # LeastAllocated on worker-3: cpu (2000-250)/2000 → 87, memory (4096-128)/4096 Mi → 96, mean 91;
+    # LeastAllocated on worker-3, which also holds a CoreDNS pod (100m, 70Mi): cpu
+    # (2000-100-250)/2000 → 82, memory (4096-70-128)/4096 Mi → 95, mean 88;
     # worker-2 also holds busy-2 (500m) and metrics-server (100m, 200Mi): 57 and 88 → 72.
-    assert score["worker-3"]["NodeResourcesFit"] == Cell("91 → 91 × 1 = 91", "score")
+    assert score["worker-3"]["NodeResourcesFit"] == Cell("88 → 88 × 1 = 88", "score")
     assert score["worker-2"]["NodeResourcesFit"] == Cell("72 → 72 × 1 = 72", "score")
-    assert score["worker-3"]["NodeResourcesBalancedAllocation"] == Cell("95 → 95 × 1 = 95", "score")
+    # BalancedAllocation on worker-3: 1 - |350/2000 - 198/4096| / 2 → 93; worker-2: 850m, 456Mi → 84.
+    assert score["worker-3"]["NodeResourcesBalancedAllocation"] == Cell("93 → 93 × 1 = 93", "score")
     assert score["worker-2"]["NodeResourcesBalancedAllocation"] == Cell("84 → 84 × 1 = 84", "score")
     # No PreferNoSchedule taints anywhere: reversed normalisation gives every node 100, × 3.
     assert score["worker-2"]["TaintToleration"] == Cell("0 → 100 × 3 = 300", "score")
@@ -150,9 +152,9 @@ def test_a_scheduled_pod_its_winner_against_the_runner_up() -> None:
     assert explain(d) == (
         "The scheduler looked at 4 nodes. 1 (control-plane) was ruled out by TaintToleration because "
         "it has the taint node-role.kubernetes.io/control-plane:NoSchedule that this pod does not "
-        "tolerate. 3 nodes passed the filters. worker-3 won with a total of 486 against 456 for "
-        "worker-2, the runner-up: NodeResourcesFit gave it 19 more (91 against 72) and "
-        "NodeResourcesBalancedAllocation gave it 11 more (95 against 84)."
+        "tolerate. 3 nodes passed the filters. worker-3 won with a total of 481 against 456 for "
+        "worker-2, the runner-up: NodeResourcesFit gave it 16 more (88 against 72) and "
+        "NodeResourcesBalancedAllocation gave it 9 more (93 against 84)."
     )
 
 

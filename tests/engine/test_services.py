@@ -104,10 +104,15 @@ def test_defaults_and_a_deterministic_cluster_ip(cluster: Cluster) -> None:
 
 
 def test_requested_cluster_ips_and_headless(cluster: Cluster) -> None:
-    assert cluster.apply(svc("a", clusterIP="10.96.0.10"))[0]["spec"]["clusterIPs"] == ["10.96.0.10"]
-    assert error_of(cluster, svc("b", clusterIP="10.96.0.10")) == (
-        'Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: '
+    # kubeadm's kube-dns Service holds the 10th address, the kubelets' cluster DNS
+    assert error_of(cluster, svc("dns", clusterIP="10.96.0.10")) == (
+        'Service "dns" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: '
         "failed to allocate IP 10.96.0.10: provided IP is already allocated"
+    )
+    assert cluster.apply(svc("a", clusterIP="10.96.0.20"))[0]["spec"]["clusterIPs"] == ["10.96.0.20"]
+    assert error_of(cluster, svc("b", clusterIP="10.96.0.20")) == (
+        'Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.20"}: '
+        "failed to allocate IP 10.96.0.20: provided IP is already allocated"
     )
     assert error_of(cluster, svc("c", clusterIP="192.168.1.1")) == (
         'Service "c" is invalid: spec.clusterIPs: Invalid value: []string{"192.168.1.1"}: failed to '
@@ -119,7 +124,7 @@ def test_requested_cluster_ips_and_headless(cluster: Cluster) -> None:
     bare = cluster.apply(svc("bare", clusterIP="None", ports=[]))[0]["spec"]
     assert bare["ipFamilyPolicy"] == "RequireDualStack" and "ports" not in bare
     cluster.delete("service", "a")  # released: the address can be asked for again
-    assert cluster.apply(svc("b", clusterIP="10.96.0.10"))[0]["spec"]["clusterIP"] == "10.96.0.10"
+    assert cluster.apply(svc("b", clusterIP="10.96.0.20"))[0]["spec"]["clusterIP"] == "10.96.0.20"
 
 
 def test_node_ports(cluster: Cluster) -> None:

@@ -441,10 +441,10 @@ def test_validation_as_the_api_server_does_it(c: Cluster) -> None:
     )
 
 
-def test_docs_example_waits_for_its_claims(c: Cluster) -> None:
-    """The tutorial's manifest as-is: each pod mounts claim `www-web-<n>`; with no storage in
-    the simulation yet nobody creates the claim, so web-0 stays Pending and OrderedReady never
-    gets to web-1 — what a real cluster without a provisioner shows."""
+def test_docs_example_runs_with_its_claims(c: Cluster) -> None:
+    """The tutorial's manifest as-is: each pod mounts claim `www-web-<n>`, which the controller
+    creates just before the pod; the default StorageClass provisions it on the node the
+    scheduler picks, and OrderedReady moves on to web-1 once web-0 is Running and Ready."""
     manifest = statefulset(2, image="registry.k8s.io/nginx-slim:0.24")
     manifest["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] = [
         {"name": "www", "mountPath": "/usr/share/nginx/html"}
@@ -457,12 +457,27 @@ def test_docs_example_waits_for_its_claims(c: Cluster) -> None:
     ]
     c.apply(manifest)
     c.advance(60)
-    (p,) = c.list("pods", "default")
-    assert p["metadata"]["name"] == "web-0" and p["status"]["phase"] == "Pending"
-    assert p["spec"]["volumes"][0] == {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}
-    scheduling = [e["message"] for e in events_for(c, "web-0") if e["reason"] == "FailedScheduling"]
-    assert scheduling and 'persistentvolumeclaim "www-web-0" not found' in scheduling[0]
-    assert [n for _, n in writes(c, "create")] == ["web-0"]
+    pods = c.list("pods", "default")
+    assert [(p["metadata"]["name"], p["status"]["phase"]) for p in pods] == [
+        ("web-0", "Running"),
+        ("web-1", "Running"),
+    ]
+    assert pods[0]["spec"]["volumes"][0] == {
+        "name": "www",
+        "persistentVolumeClaim": {"claimName": "www-web-0"},
+    }
+    claims = writes(c, "create", "persistentvolumeclaims")
+    created = writes(c, "create")
+    assert [n for _, n in claims] == ["www-web-0", "www-web-1"]
+    assert [n for _, n in created] == ["web-0", "web-1"]
+    assert all(tc == tp for (tc, _), (tp, _) in zip(claims, created, strict=True))  # in the same sync
+    for p in pods:
+        claim = c.get("pvc", f"www-{p['metadata']['name']}")
+        assert claim["status"]["phase"] == "Bound"
+        volume = c.get("pv", claim["spec"]["volumeName"], None)
+        assert (
+            volume["metadata"]["annotations"]["local.path.provisioner/selected-node"] == p["spec"]["nodeName"]
+        )
 
 
 def test_staged_update_and_canary_as_in_the_tutorial(c: Cluster) -> None:

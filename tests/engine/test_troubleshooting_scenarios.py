@@ -335,19 +335,33 @@ def test_a_broken_upgrade_is_fixed_by_rollout_undo():
 # -- 4. A StatefulSet whose claims stay Pending -----------------------------------------------
 
 
-def test_a_statefulset_waits_for_its_claim_and_runs_once_made_without_one():
+def test_a_statefulset_waits_for_its_claim_and_runs_once_volumes_exist():
     c = Cluster.from_scenario("statefulset-pending", seed=7)
     rows = statuses(c, "default", "app=nginx", 300)
     assert rows == [(0.0, "web-0", "Pending", 0)]  # OrderedReady: no web-1 while web-0 is not Ready
     assert messages(c, "web-0", "FailedScheduling") == [
-        '0/4 nodes are available: persistentvolumeclaim "www-web-0" not found. '
+        "0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
         "preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.."
     ]
-    assert messages(c, "web", "SuccessfulCreate") == ["create Pod web-0 in StatefulSet web successful"]
+    assert messages(c, "web", "SuccessfulCreate") == [
+        "create Claim www-web-0 Pod web-0 in StatefulSet web success",
+        "create Pod web-0 in StatefulSet web successful",
+    ]
+    # a kubeadm cluster has no StorageClass and no volume: the PV controller says so every 15 s
+    (binding,) = [e for e in c.events() if e["involvedObject"]["name"] == "www-web-0"]
+    assert (binding["type"], binding["reason"], binding["message"], binding["count"]) == (
+        "Normal",
+        "FailedBinding",
+        "no persistent volumes available for this claim and no storage class is set",
+        21,  # at 0, 15, … 300 s
+    )
     assert c.get("statefulset", "web")["status"].get("readyReplicas", 0) == 0
-    assert evaluate(c).failures[:2] == [
+    assert evaluate(c).failures == [
         "Waiting for 2 pods to be ready...",
         "1 pods match app=nginx in namespace default, not 2",
+        'pod "web-0" is Pending, READY 0/1',
+        'persistentvolumeclaim "www-web-0" is Pending',
+        'persistentvolumeclaims "www-web-1" not found',
     ]
 
     # The naive fix: drop the claim template in place. A StatefulSet's spec refuses it.
@@ -363,24 +377,31 @@ def test_a_statefulset_waits_for_its_claim_and_runs_once_made_without_one():
         "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
     )
 
-    # Until storage exists, the fix is to run the set without a claim: delete it, then create
-    # it again with an emptyDir volume for its pages.
-    c.delete("statefulset", "web")
-    run_until(c, lambda: not c.list("pods", "default", selector="app=nginx"), limit=60, step=0.5)
-    manifest = copy.deepcopy(next(o for o in c.scenario.objects if o["kind"] == "StatefulSet"))
-    del manifest["spec"]["volumeClaimTemplates"]
-    manifest["spec"]["template"]["spec"]["volumes"] = [{"name": "www", "emptyDir": {}}]
-    c.apply(manifest)
+    # The fix that keeps the claims: two volumes they can bind to (1Gi, ReadWriteOnce, no class).
+    for i in range(2):
+        c.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": f"www-{i}"},
+                "spec": {
+                    "capacity": {"storage": "1Gi"},
+                    "accessModes": ["ReadWriteOnce"],
+                    "hostPath": {"path": f"/srv/www-{i}"},
+                },
+            }
+        )
     start = c.now
     rows = statuses(c, "default", "app=nginx", start + 30)
-    # (each pod is bound in the instant it is created: its Pending never outlives that instant)
-    assert [(pod, s) for _, pod, s, _ in rows] == [
-        ("web-0", "ContainerCreating"),
-        ("web-0", "Running"),
-        ("web-1", "ContainerCreating"),
-        ("web-1", "Running"),
+    # the PV controller's next resync (15 s after the last, at 315 s) binds www-web-0; web-0 is
+    # scheduled at once; web-1's claim, made with it, binds to the other volume as it is created
+    assert [(round(t - start, 1), pod, s) for t, pod, s, _ in rows] == [
+        (0.0, "web-0", "Pending"),
+        (15.0, "web-0", "ContainerCreating"),
+        (18.4, "web-0", "Running"),
+        (18.4, "web-1", "Pending"),
+        (20.0, "web-1", "ContainerCreating"),
+        (23.4, "web-1", "Running"),
     ]
-    web1_created = next(t for t, pod, _, _ in rows if pod == "web-1")
-    web0_running = next(t for t, pod, s, _ in rows if pod == "web-0" and s == "Running")
-    assert web1_created == web0_running  # made only once web-0 is Running and Ready
+    assert [c.get("pvc", f"www-web-{i}")["spec"]["volumeName"] for i in range(2)] == ["www-0", "www-1"]
     assert passes(c)

@@ -134,7 +134,11 @@ def test_default_cluster_board() -> None:
     }
     assert all(c["status"] == "Running" for c in view["control_plane"])
     # the one Deployment of a fresh lab is the metrics-server add-on
-    assert [(d["namespace"], d["name"]) for d in view["deployments"]] == [("kube-system", "metrics-server")]
+    assert [(d["namespace"], d["name"]) for d in view["deployments"]] == [
+        ("kube-system", "coredns"),
+        ("kube-system", "metrics-server"),
+        ("local-path-storage", "local-path-provisioner"),
+    ]
     assert view["summary"]["nodes"] == 4
 
 
@@ -162,10 +166,11 @@ def test_too_many_pending_pods_are_counted_not_listed() -> None:
     cluster.scale("deployment", "web", 80, namespace="default")
     cluster.advance(60)
     pending = board.cluster_board(cluster)["pending"]
-    # 3 workers x 2 CPU / 250m = 24 pods fit, less one beside metrics-server's 100m; 57 wait
-    assert pending["total"] == 80 - 23
+    # 3 workers x 2 CPU / 250m = 24 pods fit, less one on each worker beside the 100m of
+    # metrics-server or of a CoreDNS replica; 59 wait
+    assert pending["total"] == 80 - 21
     assert sum(len(group["pods"]) for group in pending["groups"]) == board.MAX_PENDING_SHOWN
-    assert pending["more"] == 80 - 23 - board.MAX_PENDING_SHOWN
+    assert pending["more"] == 80 - 21 - board.MAX_PENDING_SHOWN
     # the same reason is said once, for the whole group
     (group,) = pending["groups"]
     assert "Insufficient cpu" in group["message"]

@@ -39,6 +39,8 @@ OWNERS = {
     "jobs": {"CronJob": "cronjobs"},
     "controllerrevisions": {"StatefulSet": "statefulsets", "DaemonSet": "daemonsets"},
     "endpointslices": {"Service": "services"},
+    # a StatefulSet's claims, by its persistentVolumeClaimRetentionPolicy (statefulset_claims.py)
+    "persistentvolumeclaims": {"StatefulSet": "statefulsets", "Pod": "pods"},
 }
 # The workload kinds added since, each owning pods (and some ControllerRevisions).
 _MORE_INFORMERS = ("statefulsets", "controllerrevisions", "jobs", "cronjobs", "daemonsets")
@@ -79,6 +81,7 @@ class GarbageCollector(Controller):
             "pods",
             "services",
             "endpointslices",
+            "persistentvolumeclaims",
             *_MORE_INFORMERS,
         ):
             self.informers[resource] = ctx.informers.get(resource)

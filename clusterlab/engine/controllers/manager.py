@@ -21,9 +21,12 @@ from .horizontal_pod_autoscaler import HorizontalPodAutoscalerController
 from .job import JobController
 from .namespace import NamespaceController
 from .node_lifecycle import NodeLifecycleController
+from .persistentvolume import PersistentVolumeController
+from .persistentvolume_protection import PVCProtectionController, PVProtectionController
 from .podgc import PodGCController
 from .replicaset import ReplicaSetController
 from .resourcequota import ResourceQuotaController
+from .service_lb import ServiceLoadBalancerController
 from .serviceaccounts import ServiceAccountsController
 from .statefulset import StatefulSetController
 from .taint_eviction import TaintEvictionController
@@ -52,10 +55,14 @@ class ControllerManager:
             ServiceAccountsController(ctx),
             EndpointsController(ctx),
             EndpointSliceController(ctx),
+            ServiceLoadBalancerController(ctx),
             DisruptionController(ctx),
             HorizontalPodAutoscalerController(ctx),
             DaemonSetController(ctx),
             StatefulSetController(ctx),
+            PersistentVolumeController(ctx),
+            PVCProtectionController(ctx),
+            PVProtectionController(ctx),
             JobController(ctx),
             TTLAfterFinishedController(ctx),
             CronJobController(ctx),

@@ -8,7 +8,9 @@ In Kubernetes this controller (in kube-controller-manager) checks every node eve
 `node.kubernetes.io/unreachable` — `NoSchedule` so the scheduler avoids it and `NoExecute`
 so the taint-eviction controller evicts pods once their 300 s toleration runs out. A node
 reporting `Ready=False` gets the `not-ready` taints instead. When the node is back, the
-taints are removed.
+taints are removed. A node whose kubelet reports a pressure condition (`MemoryPressure`,
+`DiskPressure`, `PIDPressure` True) is tainted `node.kubernetes.io/<memory|disk|pid>-pressure`
+NoSchedule for as long as it does (TaintNodesByCondition).
 
 NoExecute tainting is rate-limited per zone like the real controller: `--node-eviction-rate`
 0.1 nodes/s (burst 1); in a zone where at least 55 % of nodes (and more than 2) are not ready,
@@ -35,6 +37,12 @@ SECONDARY_EVICTION_QPS = 0.01
 UNHEALTHY_ZONE_THRESHOLD = 0.55
 LARGE_CLUSTER_THRESHOLD = 50
 CONDITIONS = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
+# TaintNodesByCondition: a pressure condition that is True taints the node NoSchedule.
+PRESSURE_TAINTS = {
+    "MemoryPressure": "node.kubernetes.io/memory-pressure",
+    "DiskPressure": "node.kubernetes.io/disk-pressure",
+    "PIDPressure": "node.kubernetes.io/pid-pressure",
+}
 ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
 
@@ -149,9 +157,13 @@ class NodeLifecycleController(Controller):
             want.append({"key": NOT_READY, "effect": "NoSchedule"})
         elif status == "Unknown" and condition(node, "Ready") is not None:
             want.append({"key": UNREACHABLE, "effect": "NoSchedule"})
+        for ctype, taint_key in PRESSURE_TAINTS.items():  # nodeConditionToTaintKeyStatusMap
+            c = condition(node, ctype)
+            if c is not None and c.get("status") == "True":
+                want.append({"key": taint_key, "effect": "NoSchedule"})
         if node.get("spec", {}).get("unschedulable"):
             want.append({"key": UNSCHEDULABLE, "effect": "NoSchedule"})
-        managed = {NOT_READY, UNREACHABLE, UNSCHEDULABLE}
+        managed = {NOT_READY, UNREACHABLE, UNSCHEDULABLE, *PRESSURE_TAINTS.values()}
         have = [
             t
             for t in node.get("spec", {}).get("taints") or ()

@@ -43,11 +43,9 @@ waited) is recorded in the decision log (`Cluster.decisions("statefulset", "web"
 
 Simplified: orphaned pods and revisions matching the selector are not adopted (nor are
 stray ones released); the MaxUnavailableStatefulSet alpha gate is off, as in 1.32.
-**volumeClaimTemplates** are validated, stored and turned into the pods' volumes, but no
-PersistentVolumeClaim is created: the simulation has no storage yet (the claims arrive with
-it), so a pod of a set with claim templates stays Pending, its claim "not found" — what a
-real scheduler says of a claim nobody created — and the retention policy has nothing to act
-on.
+**volumeClaimTemplates** become the pods' volumes, and each pod's claims
+(`<template>-<set>-<ordinal>`) are created before the pod and kept by the retention policy
+(statefulset_claims.py).
 """
 
 from __future__ import annotations
@@ -62,6 +60,7 @@ from ..statefulsets import POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL
 from . import history
 from .base import Controller, ControllerContext, controller_of, is_pod_ready, owner_reference, owner_uid_index
 from .replicaset import pod_available
+from .statefulset_claims import claim_name, create_claims, update_retention
 
 Obj = dict[str, Any]
 CONTROLLER_UID = "controller-uid"
@@ -106,11 +105,6 @@ def template_of(revision: Obj) -> Obj:
     return template
 
 
-def claim_name(template: Obj, set_name: str, ordinal: int) -> str:
-    """`getPersistentVolumeClaimName`: `<template>-<set>-<ordinal>` (`www-web-0`)."""
-    return f"{template['metadata']['name']}-{set_name}-{ordinal}"
-
-
 class StatefulSetController(Controller):
     name = "statefulset-controller"
     workers = 5  # --concurrent-statefulset-syncs
@@ -120,6 +114,7 @@ class StatefulSetController(Controller):
         self.set_informer = ctx.informers.get("statefulsets")
         self.pod_informer = ctx.informers.get("pods")
         self.rev_informer = ctx.informers.get("controllerrevisions")
+        self.claim_informer = ctx.informers.get("persistentvolumeclaims")  # statefulset_claims.py
         self.pod_informer.add_index(CONTROLLER_UID, owner_uid_index)
         self.rev_informer.add_index(CONTROLLER_UID, owner_uid_index)
         self.set_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new), self._enqueue)
@@ -278,17 +273,28 @@ class StatefulSetController(Controller):
     # -- pod control (stateful_pod_control.go) ----------------------------------------------
 
     def create_pod(self, sts: Obj, pod: Obj) -> None:
+        """`CreateStatefulPod`: the pod's claims first, then the pod, then the claims' owners
+        as the retention policy says."""
+        ordinal = ordinal_of(pod)
         try:
-            self.server.create(self.user, pod)
+            create_claims(self, sts, pod, ordinal)
+        except ApiError as exc:
+            self._pod_event(sts, "create", pod, exc)
+            raise
+        try:
+            created = self.server.create(self.user, pod)
         except AlreadyExists:
             raise  # sunk: no event; the retry finds the pod in the cache
         except ApiError as exc:
             self._pod_event(sts, "create", pod, exc)
             raise
+        update_retention(self, sts, created, ordinal, in_range=True)
         self._pod_event(sts, "create", pod, None)
 
-    def delete_pod(self, sts: Obj, pod: Obj) -> None:
+    def delete_pod(self, sts: Obj, pod: Obj, *, condemned: bool = False) -> None:
         meta = pod["metadata"]
+        if condemned:  # scaled away: whenScaled decides whether its claims go with it
+            update_retention(self, sts, pod, ordinal_of(pod), in_range=False)
         try:
             self.server.delete(self.user, "pods", meta["name"], meta["namespace"])
         except ApiError as exc:
@@ -503,6 +509,8 @@ class _Sync:
             self.act(self._create_reason(i))
             self.ctl.create_pod(self.sts, pod)
             return self.monotonic
+        # ClaimsMatchRetentionPolicy: a claim made in this pod's creation sync is in the cache now
+        update_retention(self.ctl, self.sts, pod, ordinal_of(pod), in_range=True)
         if self.monotonic:
             if is_terminating(pod):
                 self.waiting = (
@@ -582,7 +590,7 @@ class _Sync:
                 f"StatefulSet {self.name}: {self.count} desired, {len(self.condemned)} beyond ordinal "
                 f"{last} → delete them at once (Parallel)"
             )
-        self.ctl.delete_pod(self.sts, pod)
+        self.ctl.delete_pod(self.sts, pod, condemned=True)
         return True
 
     def rolling_update(self) -> None:

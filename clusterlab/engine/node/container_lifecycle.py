@@ -41,8 +41,9 @@ from ..quantity import QuantityError, int_value
 from ..timefmt import go_duration
 from .crash_backoff import CrashBackoff
 from .images import RunContext, StartError, launch
+from .pod_network import clash, ports_in_use
 from .pod_state import ContainerState, PodState, pod_phase
-from .processes import Process, ShellContext, shell_program
+from .processes import Process, ProgramRunner, ShellContext, shell_program
 from .runtime import CREATE_SECONDS, KERNEL_VERSION, START_SECONDS, image_id, normalize
 from .shell import Container, NotFoundInPath, run_command
 
@@ -63,6 +64,7 @@ class ContainerLifecycle:
     runtime: Any
     recorder: Any
     config: Any
+    volumes: Any  # the node's data volumes (volumes.py)
     pods: dict[str, PodState]
     crash_backoff: CrashBackoff
     ipam: Any
@@ -248,6 +250,8 @@ class ContainerLifecycle:
                 cs.last_state = {"terminated": cs.terminated()} if cs.state == "terminated" else cs.last_state
                 cs.restart_count += 1
             cs.container_id = self.runtime.new_container_id()
+            # its writable layer, with the pod's data volumes mounted over it (volumes.py)
+            self.runtime.files[cs.container_id] = self.volumes.container_files({}, pod, spec)
             cs.image_id = image_id(spec["image"])
             # containerd reports the resolved reference: docker.io/library/nginx:1.27
             cs.image = normalize(spec["image"])
@@ -278,17 +282,19 @@ class ContainerLifecycle:
         """How a process in this container runs a program it does not build in (`shell.py`)."""
         image = normalize(spec["image"])
 
-        def run(argv: list[str]) -> tuple[int, str, str]:
+        def run(argv: list[str]) -> tuple[int, str, str, float]:
             box = Container(pod, spec, image, self.server.epoch + timedelta(seconds=self.clock.now))
             box.resolved_env = list(self._env_of(pod, spec).items())
             box.writable = files
+            box.dns = getattr(self.server, "dns", None)  # for nslookup/getent in a script
+            box.network = getattr(self.server, "network", None)  # for wget and curl
             try:
                 result = run_command(box, argv)
             except NotFoundInPath:
-                return 127, "", ""
-            return result.exit_code, result.stdout, result.stderr
+                return 127, "", "", 0.0
+            return result.exit_code, result.stdout, result.stderr, result.seconds
 
-        return run
+        return ProgramRunner(run)
 
     def _start_process(self, key: str, init: bool, index: int, pod: Obj, st: PodState) -> None:
         cs = self._slot(st, init, index)
@@ -316,6 +322,13 @@ class ContainerLifecycle:
             cs.state, cs.message = "running", ""
             self._exited(key, init, index, cid, 128, "StartError", exc.message)
             return
+        # the pod's containers share one port space: a port a sibling holds fails its bind()
+        all_specs = [*(pod["spec"].get("initContainers") or ()), *pod["spec"]["containers"]]
+        siblings = {c["name"]: c for c in all_specs}
+        taken = ports_in_use(st.all_containers(), siblings, pod["metadata"]["name"], cs.name)
+        if taken:
+            name = pod["metadata"]["name"]
+            launched = clash(launched, cs.image, spec, name, taken, self.clock.now, self.server.epoch)
         cs.state, cs.reason, cs.message = "running", "", ""
         cs.term_seconds, cs.term_code = launched.term_seconds, launched.term_code
         cs.started_clock = self.clock.now
@@ -557,6 +570,13 @@ class ContainerLifecycle:
         if any(c.process is not None for c in st.all_containers()):
             return
         st.sandbox_ready = False
+        if st.eviction is not None:  # evicted: the pod stays, Failed, unless it is being deleted
+            st.terminating, st.finished = False, True
+            if st.pod_ip:
+                self.ipam.release(st.pod_ip)
+            self._report(key)
+            if pod is None or not pod["metadata"].get("deletionTimestamp"):
+                return
         self._report(key)
         if pod is not None:
             self._finalize(pod)

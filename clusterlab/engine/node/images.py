@@ -27,6 +27,8 @@ Kubernetes defines it: `command` replaces the image's ENTRYPOINT, `args` its CMD
   `serve-hostname`; `pause` waits) and `registry.k8s.io/goproxy` (an HTTP proxy on :8080);
   agnhost and goproxy are Go programs, which exit with status 2 on SIGTERM as PID 1. What
   each server answers on the network (for probes) is in `listeners.py`.
+- `registry.k8s.io/ingress-nginx/controller` runs the ingress controller (`ingress_nginx.py`)
+  and nginx; `gcr.io/google-samples/hello-app` (the docs' Ingress tutorial) serves on :8080.
 An image without a shell (the distroless control-plane images) cannot run a command it does
 not contain: runc fails the start (`StartError`, exit code 128).
 
@@ -90,9 +92,26 @@ IMAGES: dict[str, ImageConfig] = {
         ("/agnhost",), ("pause",), ("agnhost",), busybox=True
     ),
     "registry.k8s.io/goproxy": ImageConfig(("/goproxy",), (), ("goproxy",), shell=False),
+    # curl's own image (Alpine: busybox applets besides curl). Its entrypoint script runs the
+    # command given, or curl itself; here `command`/`args` name the program to run.
+    "docker.io/curlimages/curl": ImageConfig((), ("curl",), busybox=True),
     # the docs' Job example computes π with perl; the StatefulSet tutorials serve nginx-slim
     "docker.io/library/perl": ImageConfig((), ("perl", "-de0"), ("perl",)),
     "registry.k8s.io/nginx-slim": ImageConfig((), ("nginx", "-g", "daemon off;"), ("nginx",)),
+    # ingress-nginx's controller (Alpine-based, dumb-init as PID 1; after SIGTERM it stops nginx
+    # and waits its --post-shutdown-grace-period, 10 s) and the docs' hello-app (distroless Go)
+    "registry.k8s.io/ingress-nginx/controller": ImageConfig(
+        ("/usr/bin/dumb-init", "--"),
+        ("/nginx-ingress-controller",),
+        ("dumb-init", "nginx-ingress-controller"),
+        stop_seconds=10.0,
+    ),
+    "gcr.io/google-samples/hello-app": ImageConfig((), ("/hello-app",), ("hello-app",), shell=False),
+    "us-docker.pkg.dev/google-samples/containers/gke/hello-app": ImageConfig(
+        (), ("/hello-app",), ("hello-app",), shell=False
+    ),
+    # the docs' DNS debugging pod (Debian jessie with bind's dnsutils; it runs `sleep infinity`)
+    "registry.k8s.io/e2e-test-images/jessie-dnsutils": ImageConfig((), ("bash",)),
 }
 #: Go programs as PID 1: the runtime's SIGTERM handler finds no default action to take for
 #: PID 1 and exits with status 2 (`dieFromSignal`), at once.
@@ -119,6 +138,8 @@ KNOWN_PROGRAMS = frozenset(
         "whoami",
         "id",
         "date",
+        "wget",
+        "curl",
     ]
 )
 #: Images outside this table (the control plane, CoreDNS, metrics-server, pause) are
@@ -215,12 +236,37 @@ def _server(ctx: RunContext, repo: str, tag: str, argv: list[str], config: Image
         return Launch(_serve(), _php_apache(ctx), config.stop_seconds)
     if repo in ("registry.k8s.io/e2e-test-images/agnhost", "registry.k8s.io/goproxy"):
         return Launch(_serve(), [], 0.0, GO_SIGTERM_EXIT)
+    if repo in HELLO_APP:
+        stamp = (ctx.epoch + timedelta(seconds=ctx.started)).strftime("%Y/%m/%d %H:%M:%S")
+        port = ctx.env.get("PORT") or "8080"
+        listening_line = (ctx.started, f"{stamp} Server listening on port {port}")
+        return Launch(_serve(), [listening_line], 0.0, GO_SIGTERM_EXIT)
+    if repo == "registry.k8s.io/ingress-nginx/controller":
+        return Launch(_serve(), _ingress_nginx_banner(ctx.started, tag), config.stop_seconds)
     lines = startup_output(ctx.image, ctx.started, ctx.epoch, ctx.pod_ip, ctx.cpu, ctx.kernel)
     return Launch(_serve(), lines, config.stop_seconds)
 
 
 def _serve() -> Program:
     yield Forever()
+
+
+HELLO_APP = ("gcr.io/google-samples/hello-app", "us-docker.pkg.dev/google-samples/containers/gke/hello-app")
+
+
+def _ingress_nginx_banner(started: float, tag: str) -> list[LogLine]:
+    """The banner ingress-nginx's controller prints first (its NGINX is 1.25.5 in v1.11)."""
+    lines = (
+        "-------------------------------------------------------------------------------",
+        "NGINX Ingress controller",
+        f"  Release:       {tag}",
+        "  Repository:    https://github.com/kubernetes/ingress-nginx",
+        "  nginx version: nginx/1.25.5",
+        "",
+        "-------------------------------------------------------------------------------",
+        "",
+    )
+    return [(started, line) for line in lines]
 
 
 def _stress(argv: list[str]) -> Program:

@@ -28,7 +28,10 @@ What the real kubelet does, on the virtual clock:
 
 Probes (liveness, readiness, startup) are the prober's (`prober.py`).
 
-Simplified: no node-pressure eviction yet; memory limits are enforced on what a
+Node-pressure eviction, and the admission refusals under pressure, are the eviction manager's
+(`eviction_manager.py`).
+
+Simplified: memory limits are enforced on what a
 process allocates (not on load-driven growth); the pod IP comes from a per-node CIDR the
 scenario assigns (node IPAM arrives with networking).
 """
@@ -51,6 +54,7 @@ from ..recorder import EventRecorder
 from ..timefmt import micro_time
 from .container_lifecycle import ContainerLifecycle
 from .crash_backoff import CrashBackoff
+from .eviction_manager import EvictionManager
 from .ipam import HostLocalIPAM
 from .lease import LEASE_RENEW_INTERVAL, node_lease
 from .mirror_pods import config_hash, mirror_pod
@@ -71,6 +75,7 @@ from .runtime import (
     SANDBOX_SECONDS,
     Runtime,
 )
+from .volumes import VolumeManager, data_volumes_mounted
 
 Obj = dict[str, Any]
 
@@ -101,6 +106,8 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
         self.generation = 0
         self.pods: dict[str, PodState] = {}
         self.crash_backoff = CrashBackoff()  # per container, kept across the pods' syncs
+        self.eviction = EvictionManager(self)
+        self.volumes = VolumeManager()  # the node's disk and the pods' data volumes
         self.probe_workers: dict[str, list[ProbeWorker]] = {}  # pod key → its probe workers
         self.started_clock = 0.0  # when the kubelet process last started
         self.informer: Informer | None = None
@@ -159,6 +166,7 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
         self.image_list = node_images(self.runtime)
         self._register()
         self._renew_lease()
+        self.eviction.start()  # its rounds run just before the status updates of the same instant
         self._later(STATUS_UPDATE_FREQUENCY, self._status_loop)
         self._later(IMAGE_LIST_REFRESH, self._refresh_image_list)
         adopted = sorted(self.pods)
@@ -234,7 +242,10 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
         self._post_status(existing.get("status", {}).get("conditions"), force=True)
 
     def _post_status(self, previous: list[Obj] | None, force: bool = False) -> None:
-        conditions = node_conditions(previous, self.server.timestamp(), self.config.network_ready)
+        memory_pressure = self.eviction.is_under_memory_pressure()
+        conditions = node_conditions(
+            previous, self.server.timestamp(), self.config.network_ready, memory_pressure
+        )
         changed = [(c["type"], c["status"]) for c in conditions] != [
             (c["type"], c["status"]) for c in self.last_reported_conditions or ()
         ] or self.image_list != self.reported_images
@@ -260,6 +271,10 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
         elif not self.config.network_ready and was_ready:
             message = f"Node {self.name} status is now: NodeNotReady"
             self.recorder.event(node, "Normal", "NodeNotReady", message)
+        had_pressure = any(c["type"] == "MemoryPressure" and c["status"] == "True" for c in previous or ())
+        if memory_pressure != had_pressure and previous is not None:
+            event = "NodeHasInsufficientMemory" if memory_pressure else "NodeHasSufficientMemory"
+            self.recorder.event(node, "Normal", event, f"Node {self.name} status is now: {event}")
         self.last_reported_conditions = conditions
         self.reported_images = self.image_list
         self.last_status_report = self.clock.now
@@ -306,6 +321,8 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
             return
         if key in self.pods or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
             return
+        if not self.eviction.admit(pod):  # refused under node pressure: rejected, Failed
+            return
         self._start_pod(pod)
 
     def _pod_gone(self, pod: Obj) -> None:
@@ -320,6 +337,7 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
             if not st.finished:  # a finished pod's IP went back when its sandbox was torn down
                 self.ipam.release(st.pod_ip)
             self.crash_backoff.forget(f"{st.uid}/")
+            self.volumes.pod_gone(st.uid)
 
     def _start_pod(self, pod: Obj) -> None:
         key = key_of(pod)
@@ -380,6 +398,8 @@ class Kubelet(ContainerLifecycle, PodConfig, Prober):
             return
         pod = self._pod(key)
         if pod is None or not self._config_volumes_mounted(key, lambda: self._sandbox_ready(key)):
+            return
+        if not data_volumes_mounted(self, key, lambda: self._sandbox_ready(key)):
             return
         if not pod["spec"].get("hostNetwork") and not self.config.network_ready:
             if key not in self._awaiting_network:

@@ -16,7 +16,12 @@ The kubelet's httpGet, tcpSocket and grpc probes connect to the pod IP (or the p
   port is open; a plain GET is refused with goproxy's 500 "This is a proxy server. Does not
   respond to non-proxy requests.".
 - the simulator's `ghcr.io/clusterlab/demo-web` 1.x serves `/` and `/healthz` on :8080.
-- The control-plane and add-on images (distroless servers) answer every port: 200 to any
+- the docs' Ingress tutorial app `gcr.io/google-samples/hello-app` answers every path on :8080
+  with `Hello, world!`, `Version: 1.0.0` (2.0: `2.0.0`) and `Hostname: <pod name>`.
+- ingress-nginx's controller listens on :80 and :443 (nginx; what it answers depends on the
+  Ingresses, `network/ingress.py`) and :10254 (`/healthz` 200 `ok`).
+- CoreDNS listens on :53 (DNS), :8080 (`/health`), :8181 (`/ready`) and :9153 (`/metrics`).
+- The control-plane and other add-on images (distroless servers) answer every port: 200 to any
   path and gRPC `SERVING`.
 A container whose PID 1 is a shell or another tool (busybox, `stress`) listens on nothing.
 
@@ -86,10 +91,58 @@ def _goproxy(_path: str, _elapsed: float) -> Answer:
     return Answer(500, "This is a proxy server. Does not respond to non-proxy requests.\n")
 
 
-NGINX = _static(frozenset({"/", "/index.html", "/50x.html"}))
+#: The official image's /usr/share/nginx/html/index.html (615 bytes).
+NGINX_WELCOME = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\n"
+    "html { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\n"
+    "font-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n"
+    "<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully "
+    "installed and\nworking. Further configuration is required.</p>\n\n<p>For online documentation "
+    'and support please refer to\n<a href="http://nginx.org/">nginx.org</a>.<br/>\nCommercial '
+    'support is available at\n<a href="http://nginx.com/">nginx.com</a>.</p>\n\n<p><em>Thank you '
+    "for using nginx.</em></p>\n</body>\n</html>\n"
+)
+NGINX = _static(frozenset({"/", "/index.html", "/50x.html"}), NGINX_WELCOME)
 HTTPD = _static(frozenset({"/", "/index.html"}), "<html><body><h1>It works!</h1></body></html>\n")
 PHP_APACHE = _static(frozenset({"/", "/index.php"}), "OK!")
 DEMO_WEB = _static(frozenset({"/", "/healthz"}))
+
+
+HELLO_APP = ("gcr.io/google-samples/hello-app", "us-docker.pkg.dev/google-samples/containers/gke/hello-app")
+
+
+def _hello_app(tag: str, pod_name: str) -> Handler:
+    """hello-app answers every path with its greeting, its version and the pod's hostname."""
+    version = "2.0.0" if tag == "2.0" else "1.0.0"
+    return _everything(f"Hello, world!\nVersion: {version}\nHostname: {pod_name}\n")
+
+
+def _ingress_nginx(path: str, _elapsed: float) -> Answer:
+    """nginx with no Ingress to route by (the traffic path asks `network/ingress.py` first):
+    the controller's default backend, 404."""
+    from ..network.ingress import NOT_FOUND_PAGE
+
+    return Answer(404, NOT_FOUND_PAGE)
+
+
+def _ingress_nginx_health(path: str, _elapsed: float) -> Answer:
+    if path.split("?", 1)[0] == "/healthz":
+        return Answer(200, "ok")
+    return Answer(404, "404 page not found\n")
+
+
+INGRESS_NGINX: Handler = _ingress_nginx
+INGRESS_NGINX_HEALTH: Handler = _ingress_nginx_health
+
+
+# CoreDNS (kubeadm's Corefile): DNS on :53, the health plugin's `/health` on :8080, the ready
+# plugin's `/ready` on :8181 and the prometheus plugin's `/metrics` on :9153
+COREDNS = (
+    Listener(53),
+    Listener(8080, _static(frozenset({"/health"}), "OK")),
+    Listener(8181, _static(frozenset({"/ready"}), "OK")),
+    Listener(9153, _static(frozenset({"/metrics"}))),
+)
 
 
 def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> list[Listener]:
@@ -97,6 +150,8 @@ def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> li
     config = config_for(image)
     argv = argv_for(spec, config)
     program = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if repository(image)[0] == "registry.k8s.io/coredns/coredns":
+        return list(COREDNS)
     if config is DISTROLESS:
         return [Listener(None, _everything("ok"), "SERVING")]
     if argv and program not in config.servers:
@@ -118,6 +173,11 @@ def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> li
         return [] if tag in ("2.0", "latest") else [Listener(8080, DEMO_WEB)]
     if repo == "registry.k8s.io/goproxy":
         return [Listener(8080, _goproxy)]
+    if repo in HELLO_APP:
+        return [Listener(8080, _hello_app(tag, pod_name))]
+    if repo == "registry.k8s.io/ingress-nginx/controller":
+        nginx = [Listener(80, INGRESS_NGINX), Listener(443, INGRESS_NGINX)]
+        return [*nginx, Listener(10254, INGRESS_NGINX_HEALTH)]
     if repo == "registry.k8s.io/e2e-test-images/agnhost":
         sub = argv[1] if len(argv) > 1 else ""
         if sub == "liveness":

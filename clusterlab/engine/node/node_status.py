@@ -14,6 +14,7 @@ from typing import Any
 
 from ..jsonutil import copy_json
 from ..quantity import format_bytes, int_value
+from .eviction_ranking import DEFAULT_EVICTION_HARD, NODEFS_AVAILABLE, ROOT_FS_BYTES, binary_si
 from .runtime import KERNEL_VERSION, Runtime, image_id
 
 Obj = dict[str, Any]
@@ -52,18 +53,21 @@ class NodeConfig:
 
 
 def capacity(config: NodeConfig) -> tuple[Obj, Obj]:
-    """capacity and allocatable: allocatable memory is capacity less the 100Mi eviction threshold."""
+    """capacity and allocatable: capacity less what is reserved (kubeadm reserves nothing) less
+    the hard eviction thresholds — 100Mi of memory, 10 % of the root filesystem
+    (`nodefs.available`, computed as the kubelet does with a float32 percentage)."""
     mem = int_value(config.memory)
+    nodefs = next(t for t in DEFAULT_EVICTION_HARD if t.signal == NODEFS_AVAILABLE)
     alloc = {
         "cpu": config.cpu,
-        "ephemeral-storage": "95491088Ki",
+        "ephemeral-storage": binary_si(ROOT_FS_BYTES - nodefs.amount(ROOT_FS_BYTES)),
         "hugepages-1Gi": "0",
         "hugepages-2Mi": "0",
         "memory": format_bytes(mem) if mem % 1024 == 0 else str(mem),
         "pods": str(config.pods),
     }
     cap_mem = mem + EVICTION_HARD_MEMORY
-    cap = {**alloc, "ephemeral-storage": "103609120Ki", "memory": format_bytes(cap_mem)}
+    cap = {**alloc, "ephemeral-storage": binary_si(ROOT_FS_BYTES), "memory": format_bytes(cap_mem)}
     return cap, alloc
 
 
@@ -73,23 +77,36 @@ NETWORK_NOT_READY = (
 )
 
 
-def node_conditions(previous: list[Obj] | None, ts: str, network_ready: bool = True) -> list[Obj]:
+def node_conditions(
+    previous: list[Obj] | None, ts: str, network_ready: bool = True, memory_pressure: bool = False
+) -> list[Obj]:
     """The conditions a healthy kubelet posts, keeping transition times that did not change.
     Until the runtime's network (the CNI plugin) is ready, Ready is False (`KubeletNotReady`)
-    with the runtime's message, as on a node that has just joined."""
+    with the runtime's message, as on a node that has just joined. MemoryPressure is the
+    eviction manager's (`KubeletHasInsufficientMemory` while it reports the condition)."""
     prev = {c["type"]: c for c in previous or ()}
     ready = (
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status")
         if network_ready
         else ("Ready", "False", "KubeletNotReady", NETWORK_NOT_READY)
     )
-    spec = [
+    memory = (
         (
+            "MemoryPressure",
+            "True",
+            "KubeletHasInsufficientMemory",
+            "kubelet has insufficient memory available",
+        )
+        if memory_pressure
+        else (
             "MemoryPressure",
             "False",
             "KubeletHasSufficientMemory",
             "kubelet has sufficient memory available",
-        ),
+        )
+    )
+    spec = [
+        memory,
         ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
         ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
         ready,

@@ -121,6 +121,8 @@ class PodConfig:
             self.runtime.mounted.volumes[uid] = self._render_volumes(pod)
         except MountError as exc:  # the files already written stay as they were
             self.recorder.event(pod, "Warning", "FailedMount", exc.event)
+        except ApiError:
+            pass  # the API server is unreachable: the files stay as they were until the next sync
         self._schedule_resync(key, uid)
 
     def _container_config_ready(self, key: str, index: int) -> bool:

@@ -130,6 +130,8 @@ class PodState:
     init_containers: list[ContainerState] = field(default_factory=list)
     finished: bool = False  # reached Succeeded or Failed: nothing more runs
     kill_deadline: float = 0.0  # a terminating pod: when its grace period ends
+    # killed by the kubelet itself (the eviction manager): (reason, message) of its Failed status
+    eviction: tuple[str, str] | None = None
 
     def cancel_timers(self) -> None:
         for t in self.timers:
@@ -210,6 +212,8 @@ def build_status(pod: Obj, state: PodState, host_ip: str, now_ts: str, host_netw
     previous = {c["type"]: c for c in old.get("conditions") or ()}
     containers = state.containers
     phase = pod_phase(pod["spec"].get("restartPolicy", "Always"), state)
+    if state.eviction is not None and state.finished:
+        phase = "Failed"  # terminal once its containers have stopped
     sidecars = [c for c in state.init_containers if c.sidecar]
     unready = [c.name for c in [*sidecars, *containers] if not c.is_ready()]
     all_ready = bool(containers) and not unready
@@ -246,8 +250,16 @@ def build_status(pod: Obj, state: PodState, host_ip: str, now_ts: str, host_netw
     for c in old.get("conditions") or ():
         if c["type"] not in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"):
             conditions.append(c)
+    if state.eviction is not None and "DisruptionTarget" not in previous:
+        c = _condition("DisruptionTarget", True, now_ts, previous, "TerminationByKubelet", state.eviction[1])
+        conditions.append(c)
     status: Obj = {
         "phase": phase,
+        **(
+            {"reason": state.eviction[0], "message": state.eviction[1]}
+            if state.eviction is not None and phase == "Failed"
+            else {}
+        ),
         "conditions": conditions,
         "hostIP": host_ip,
         "hostIPs": [{"ip": host_ip}],

@@ -271,6 +271,19 @@ def arithmetic(expr: str, env: dict[str, str]) -> int:
 
 
 @dataclass
+class ProgramRunner:
+    """How a shell runs a program it does not build in: `run` gives (exit code, stdout, stderr,
+    seconds the program blocked); `seconds` keeps the last one's, which the shell then waits."""
+
+    run: Callable[[list[str]], tuple[int, str, str, float]]
+    seconds: float = 0.0
+
+    def __call__(self, argv: list[str]) -> tuple[int, str, str]:
+        code, stdout, stderr, self.seconds = self.run(argv)
+        return code, stdout, stderr
+
+
+@dataclass
 class ShellContext:
     """What a shell in one container works with: its environment and files, the clock, and
     how to run a program it does not build in (returns exit code, stdout, stderr)."""
@@ -322,10 +335,10 @@ def run_list(items: list[tuple[str, Any]], ctx: ShellContext) -> Generator[Step,
         if isinstance(node, Loop):
             code = 0
             while True:
+                slept = ctx.slept  # a sleep in the condition (`while sleep 0.01; do …`) counts
                 cond = yield from run_list(node.condition, ctx)
                 if (cond == 0) == node.until:
                     break
-                slept = ctx.slept
                 code = yield from run_list(node.body, ctx)
                 if ctx.slept == slept:
                     # A pass that never sleeps would spin forever at once: one pass a second.
@@ -436,6 +449,10 @@ def builtin(words: list[str], ctx: ShellContext, out: list[str]) -> Generator[St
     if code == 127 and not stdout:
         out.append(ctx.not_found(words[0]) + "\n")
         return 127
+    waited = float(getattr(ctx.run_program, "seconds", 0.0))
+    if waited > 0:  # the program blocked (wget waiting out a timeout): so does the script
+        ctx.slept += 1
+        yield Sleep(waited)
     out.append(stdout + stderr)
     return code
 

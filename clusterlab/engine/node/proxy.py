@@ -251,20 +251,7 @@ class KubeProxy:
 
     def _build(self) -> Tables:
         assert self._written is not None
-        services, slices = self._written
-        ports = [sp for svc in services for sp in service_ports(svc)]
-        by_port: dict[tuple[str, str], dict[str, Endpoint]] = {}
-        for eps in slices:
-            ns = eps["metadata"].get("namespace")
-            svc_name = (eps["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL)
-            for port_name, protocol, ep in slice_endpoints(eps, self.node):
-                name = f"{ns}/{svc_name}" + (f":{port_name}" if port_name else "")
-                bucket = by_port.setdefault((name, protocol), {})
-                if str(ep) not in bucket or ep.local:
-                    bucket[str(ep)] = ep
-        # Endpoints are kept sorted by their ip:port string.
-        endpoints = {k: [v[s] for s in sorted(v)] for k, v in by_port.items()}
-        return build_tables(ports, endpoints)
+        return node_tables(*self._written, self.node)
 
     def rules(self, table: str | None = None, epoch: datetime | None = None) -> str:
         """`iptables-save [-t table]` on this node (mangle, filter, nat when no table)."""
@@ -274,3 +261,21 @@ class KubeProxy:
         # C's ctime format: "Sun Nov 22 10:37:31 2026" (day of month padded with a space).
         when = f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S %Y}"
         return self.tables.save(table, when)
+
+
+def node_tables(services: list[Obj], slices: list[Obj], node: str) -> Tables:
+    """The tables a sync on `node` writes from these Services and EndpointSlices (as kube-proxy's
+    informers hold them: already filtered by `PROXY_SELECTOR`)."""
+    ports = [sp for svc in services for sp in service_ports(svc)]
+    by_port: dict[tuple[str, str], dict[str, Endpoint]] = {}
+    for eps in slices:
+        ns = eps["metadata"].get("namespace")
+        svc_name = (eps["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL)
+        for port_name, protocol, ep in slice_endpoints(eps, node):
+            name = f"{ns}/{svc_name}" + (f":{port_name}" if port_name else "")
+            bucket = by_port.setdefault((name, protocol), {})
+            if str(ep) not in bucket or ep.local:
+                bucket[str(ep)] = ep
+    # Endpoints are kept sorted by their ip:port string.
+    endpoints = {k: [v[s] for s in sorted(v)] for k, v in by_port.items()}
+    return build_tables(ports, endpoints)

@@ -59,6 +59,8 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     # these two: sizes to within a few per cent of the registries' (amd64, compressed)
     "registry.k8s.io/metrics-server/metrics-server": (("v0.7.2",), 19_494_617),
     "docker.io/polinux/stress": (("1.0.4",), 4_093_207),
+    # the default StorageClass's provisioner (as kind ships it); size approximate
+    "docker.io/rancher/local-path-provisioner": (("v0.0.30",), 19_612_262),
     # approximate compressed amd64 sizes of the current tags
     "docker.io/library/busybox": (("1.36", "1.36.1", "1.37", "1.28", "stable", "musl", "glibc"), 2_156_550),
     "docker.io/library/postgres": (("15", "16", "17", "alpine"), 158_540_112),
@@ -70,11 +72,23 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     "registry.k8s.io/busybox": (("1.27.2", "1.24"), 675_932),
     "registry.k8s.io/e2e-test-images/agnhost": (("2.39", "2.40", "2.43", "2.52"), 51_240_960),
     "registry.k8s.io/goproxy": (("0.1",), 2_523_136),
+    # curl's official image (Alpine-based); size approximate
+    "docker.io/curlimages/curl": (("8.11.1", "8.12.1", "latest"), 11_010_048),
     # the simulator's own demo app (see images.py): 2.0 is the broken release
     "ghcr.io/clusterlab/demo-web": (("1.0", "1.1", "2.0"), 9_437_184),
     # the docs' Job (perl, on buildpack-deps) and StatefulSet (nginx-slim) examples; sizes approximate
     "docker.io/library/perl": (("5.34.0", "5.40"), 339_738_624),
     "registry.k8s.io/nginx-slim": (("0.8", "0.24", "0.27"), 21_495_808),
+    # the docs' DNS debugging pod (bind's dnsutils on Debian jessie); size approximate
+    "registry.k8s.io/e2e-test-images/jessie-dnsutils": (("1.3", "1.5", "1.7"), 116_391_936),
+    # ingress-nginx's controller, and the docs' Ingress tutorial app (both homes of hello-app);
+    # sizes approximate
+    "registry.k8s.io/ingress-nginx/controller": (
+        ("v1.11.0", "v1.11.1", "v1.11.2", "v1.11.3", "v1.11.4", "v1.11.5"),
+        109_051_904,
+    ),
+    "gcr.io/google-samples/hello-app": (("1.0", "2.0"), 11_534_336),
+    "us-docker.pkg.dev/google-samples/containers/gke/hello-app": (("1.0", "2.0"), 11_534_336),
 }
 
 

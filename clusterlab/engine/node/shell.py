@@ -12,8 +12,11 @@ writes to a pipe), `pwd`,
 `exit N`. A program the image does not have fails as runc fails it (exec: executable file not
 found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
 
-Simplified: no real filesystem beyond those files, no pipes or redirections, no processes;
-image-specific tools (nslookup, wget, curl) arrive with the networking work.
+`wget` (busybox images) and `curl` (curl's image) make real requests across the
+simulated pod network (`network/http_clients.py`); `nslookup` (busybox, dnsutils) and `getent
+hosts` (glibc images) ask the cluster's DNS (`dns_tools.py`).
+
+Simplified: no real filesystem beyond those files, no pipes or redirections, no processes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ from typing import Any
 
 from .container_env import service_env
 from .container_logs import NGINX_VERSIONS
+from .dns_tools import has_lookup_tool, lookup_tool
+from .pod_dns_config import fqdn as pod_fqdn
+from .pod_dns_config import hostname as pod_hostname
+from .pod_dns_config import hosts_file, resolv_conf
 
 Obj = dict[str, Any]
 
@@ -57,6 +64,7 @@ class ExecResult:
     stdout: str
     stderr: str
     exit_code: int
+    seconds: float = 0.0  # virtual time it took (a request waiting for its timeout)
 
 
 class NotFoundInPath(Exception):
@@ -82,13 +90,27 @@ class Container:
     config_dirs: dict[str, list[str]] = field(default_factory=dict)
     # the container's writable layer: files its processes created (`touch /tmp/healthy`)
     writable: dict[str, str] = field(default_factory=dict)
+    # the pod network (`network/traffic.py`), for the image's HTTP clients (wget, curl)
+    network: Any = None
+    took: float = 0.0  # virtual seconds the programs run so far waited (timeouts)
+    # what CoreDNS has seen and who answers (`network/coredns.py`), for nslookup and getent
+    dns: Any = None
+
+    @property
+    def hostname(self) -> str:
+        """The UTS hostname: the node's for a host-network pod, else the pod's (`hostname`,
+        or its FQDN under `setHostnameAsFQDN`)."""
+        spec = self.pod.get("spec") or {}
+        if spec.get("hostNetwork"):
+            return str(spec.get("nodeName") or "")
+        return pod_fqdn(self.pod) if spec.get("setHostnameAsFQDN") else pod_hostname(self.pod)
 
     @property
     def image_name(self) -> str:
         return self.image.partition("@")[0].rpartition(":")[0].rsplit("/", 1)[-1]
 
     def env(self) -> dict[str, str]:
-        env = {"PATH": PATH, "HOSTNAME": self.pod["metadata"]["name"]}
+        env = {"PATH": PATH, "HOSTNAME": self.hostname}
         env.update(IMAGE_ENV.get(self.image_name, {}))
         tag = self.image.partition("@")[0].rpartition(":")[2]
         if self.image_name == "nginx":
@@ -105,26 +127,21 @@ class Container:
         return env
 
     def files(self) -> dict[str, str]:
-        name = self.pod["metadata"]["name"]
-        ns = self.pod["metadata"].get("namespace", "default")
-        ip = (self.pod.get("status") or {}).get("podIP", "")
         mounted = {path: data.decode("utf-8", "replace") for path, data in self.config_files.items()}
         return (
             self.writable
             | mounted
             | {
-                "/etc/hostname": f"{name}\n",
-                "/etc/hosts": (
-                    "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                    f"ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
-                    f"fe00::2\tip6-allrouters\n{ip}\t{name}\n"
-                ),
-                "/etc/resolv.conf": (
-                    f"search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
-                    "options ndots:5\n"
-                ),
+                "/etc/hostname": f"{self.hostname}\n",
+                "/etc/hosts": self.hosts(),
+                "/etc/resolv.conf": resolv_conf(self.pod).text(),
             }
         )
+
+    def hosts(self) -> str:
+        """The kubelet-managed `/etc/hosts` (`pod_dns_config.py`)."""
+        status = self.pod.get("status") or {}
+        return hosts_file(self.pod, self.hostname, status.get("hostIP", ""))
 
 
 def run_command(container: Container, argv: list[str], stdin: str = "") -> ExecResult:
@@ -133,7 +150,7 @@ def run_command(container: Container, argv: list[str], stdin: str = "") -> ExecR
     out: list[str] = []
     err: list[str] = []
     code = _program(container, argv, stdin, out, err, in_shell=False)
-    return ExecResult("".join(out), "".join(err), code)
+    return ExecResult("".join(out), "".join(err), code, container.took)
 
 
 def _program(
@@ -148,7 +165,12 @@ def _program(
     if prog in ("sh", "bash") and not args:
         return _shell(c, stdin, "", out, err)
     if prog == "hostname":
-        out.append(f"{c.pod['metadata']['name']}\n")
+        out.append(f"{c.hostname}\n")
+    elif prog in ("nslookup", "getent") and has_lookup_tool(prog, c.image):
+        code, stdout, stderr = lookup_tool(c.dns, c.pod, c.image, c.hosts(), argv)
+        out.append(stdout)
+        err.append(stderr)
+        return code
     elif prog in ("env", "printenv"):
         if prog == "printenv" and args:
             values = [env[a] for a in args if a in env]
@@ -193,12 +215,29 @@ def _program(
         return 1
     elif prog == "nginx" and c.image_name == "nginx" and args[:1] == ["-v"]:
         err.append(f"nginx version: nginx/{c.env()['NGINX_VERSION']}\n")
+    elif prog in ("wget", "curl") and c.network is not None and _has_client(prog, c.image):
+        from ..network.http_clients import curl, wget
+
+        result = (wget if prog == "wget" else curl)(
+            c.network, c.network.pod_source(c.pod), c.pod, args, c.writable
+        )
+        out.append(result.stdout)
+        err.append(result.stderr)
+        c.took += result.seconds
+        return result.code
     else:
         if in_shell:
             err.append(f"sh: 1: {argv[0]}: not found\n")
             return 127
         raise NotFoundInPath(argv[0])
     return 0
+
+
+def _has_client(program: str, image: str) -> bool:
+    from ..network.http_clients import has_client
+    from .images import config_for
+
+    return has_client(program, image.partition("@")[0].rpartition(":")[0], config_for(image).busybox)
 
 
 def _shell(c: Container, script: str, stdin: str, out: list[str], err: list[str]) -> int:
@@ -225,6 +264,33 @@ def _shell(c: Container, script: str, stdin: str, out: list[str], err: list[str]
                 except ValueError:
                     err.append(f"sh: 1: exit: Illegal number: {command[1]}\n")
                     return 2
-            code = _program(c, command, stdin, out, err, in_shell=True)
+            code = _redirected(c, command, stdin, out, err)
         command, op = [], token
+    return code
+
+
+def _redirected(c: Container, command: list[str], stdin: str, out: list[str], err: list[str]) -> int:
+    """One command, with its output redirected (`> FILE`, `>> FILE`, or `>FILE`) into the
+    container's files — its writable layer, or a volume mounted there."""
+    target, append, words = None, False, []
+    i = 0
+    while i < len(command):
+        word = command[i]
+        if word in (">", ">>") and i + 1 < len(command):
+            target, append = command[i + 1], word == ">>"
+            i += 2
+            continue
+        if word.startswith(">") and len(word.lstrip(">")) > 0 and word[:3] != ">>>":
+            append = word.startswith(">>")
+            target = word.lstrip(">")
+            i += 1
+            continue
+        words.append(word)
+        i += 1
+    if target is None:
+        return _program(c, words, stdin, out, err, in_shell=True)
+    captured: list[str] = []
+    code = _program(c, words, stdin, captured, err, in_shell=True)
+    if target != "/dev/null":
+        c.writable[target] = (c.writable.get(target, "") if append else "") + "".join(captured)
     return code

@@ -88,6 +88,10 @@ PROFILES: dict[str, Profile] = {
     "registry.k8s.io/kube-proxy": Profile(1.0, 13 * MIB),
     "registry.k8s.io/coredns/coredns": Profile(2.0, 14 * MIB, busy_cpu=100.0, busy_memory=6 * MIB),
     "registry.k8s.io/metrics-server/metrics-server": Profile(4.0, 19 * MIB),
+    # ingress-nginx: the Go controller plus nginx's master and workers (Lua balancer loaded)
+    "registry.k8s.io/ingress-nginx/controller": Profile(2.0, 95 * MIB, busy_cpu=300.0, busy_memory=16 * MIB),
+    "gcr.io/google-samples/hello-app": Profile(0.1, 3 * MIB, busy_cpu=150.0, busy_memory=4 * MIB),
+    "docker.io/rancher/local-path-provisioner": Profile(1.0, 11 * MIB),
 }
 GENERIC = Profile(1.0, 8 * MIB)
 

@@ -184,8 +184,23 @@ def pods_running(cluster: Observer, args: dict[str, Any]) -> list[str]:
     return failures
 
 
+def claims_bound(cluster: Observer, args: dict[str, Any]) -> list[str]:
+    """Each named PersistentVolumeClaim exists and is Bound (`kubectl get pvc` STATUS)."""
+    namespace = str(args.get("namespace", "default"))
+    failures: list[str] = []
+    for name in args["claims"]:
+        claim = _one(cluster, "persistentvolumeclaims", str(name), namespace)
+        if claim is None:
+            failures.append(f'persistentvolumeclaims "{name}" not found')
+        elif (claim.get("status") or {}).get("phase") != "Bound":
+            phase = (claim.get("status") or {}).get("phase", "")
+            failures.append(f'persistentvolumeclaim "{name}" is {phase}')
+    return failures
+
+
 CHECKS: dict[str, Callable[[Observer, dict[str, Any]], list[str]]] = {
     "rolloutComplete": rollout_complete,
     "statefulSetReady": stateful_set_ready,
     "podsRunning": pods_running,
+    "claimsBound": claims_bound,
 }

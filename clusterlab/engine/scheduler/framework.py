@@ -42,6 +42,10 @@ UNSCHEDULABLE = "Unschedulable"
 UNRESOLVABLE = "UnschedulableAndUnresolvable"
 SKIP = "Skip"
 ERROR = "Error"
+#: A PreBind plugin waiting for the API (VolumeBinding for its claims): the binding cycle, which
+#: runs apart from scheduling in kube-scheduler, asks it again after `WAIT_POLL_SECONDS`.
+WAIT = "Wait"
+WAIT_POLL_SECONDS = 1.0
 
 MAX_NODE_SCORE = 100
 # Scoring counts a container without requests as asking for this much (schedutil defaults).

@@ -44,6 +44,8 @@ from .framework import (
     SKIP,
     UNRESOLVABLE,
     UNSCHEDULABLE,
+    WAIT,
+    WAIT_POLL_SECONDS,
     BindPlugin,
     CycleState,
     Diagnosis,
@@ -80,6 +82,25 @@ NODE_FACTS_KEPT = 100  # per attempt, of the nodes filtered out (what the explan
 
 def _is_terminal(pod: Obj) -> bool:
     return pod.get("status", {}).get("phase") in ("Succeeded", "Failed")
+
+
+_STORAGE_EVENTS = (
+    ("persistentvolumeclaims", events.PERSISTENT_VOLUME_CLAIM, "PersistentVolumeClaim"),
+    ("persistentvolumes", events.PERSISTENT_VOLUME, "PersistentVolume"),
+    ("storageclasses", events.STORAGE_CLASS, "StorageClass"),
+)
+
+
+def _moving(queue: SchedulingQueue, resource: str, label: str) -> tuple[Any, Any, Any]:
+    """Informer handlers that raise `<label>Add`/`Update`/`Delete` in the scheduling queue."""
+    add = events.ClusterEvent(resource, events.ADD, f"{label}Add")
+    update = events.ClusterEvent(resource, events.UPDATE, f"{label}Update")
+    delete = events.ClusterEvent(resource, events.DELETE, f"{label}Delete")
+    return (
+        lambda new: queue.move_all(add, None, new),
+        lambda old, new: queue.move_all(update, old, new),
+        lambda old: queue.move_all(delete, old, None),
+    )
 
 
 class Scheduler:
@@ -128,6 +149,9 @@ class Scheduler:
         self.nominator = Nominator()  # pods preemption nominated, per node
         self.nodes.add_handler(self._node_added, self._node_updated, self._node_deleted)
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
+        # the storage objects VolumeBinding waits on: their changes move the pods it rejected
+        for resource, kind, label in _STORAGE_EVENTS:
+            self.informers.get(resource).add_handler(*_moving(self.queue, kind, label))
 
     # -- the current pod's framework -----------------------------------------------------
 
@@ -342,7 +366,6 @@ class Scheduler:
         self.diagnoses.move_to_end(key)
         while len(self.diagnoses) > DIAGNOSES_KEPT:
             self.diagnoses.popitem(last=False)
-        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         if diagnosis.selected is None:
             message = (
                 diagnosis.fit_error() if diagnosis.num_all_nodes else "no nodes available to schedule pods"
@@ -361,6 +384,31 @@ class Scheduler:
         self._account(key, assumed)
         self.nominator.delete(key)
         failed = self._reserve_permit_bind(diagnosis.state, pod, node)
+        if failed is not None and failed.code == WAIT:
+            self._binding_waits(key, pod, node, diagnosis)
+            return
+        self._binding_done(key, pod, node, diagnosis, failed)
+
+    def _binding_waits(self, key: str, pod: Obj, node: str, diagnosis: Diagnosis) -> None:
+        """A PreBind plugin waits (for volumes to be bound): the pod stays assumed on the node
+        while the scheduler goes on with other pods; its binding cycle resumes after a poll."""
+
+        def resume() -> None:
+            if not self.running or self.pod_node.get(key) != node:
+                return  # the scheduler stopped, or the pod was deleted meanwhile
+            self.framework = self.frameworks[pod["spec"].get("schedulerName", "default-scheduler")]
+            failed = self._pre_bind_and_bind(diagnosis.state, pod, node)
+            if failed is not None and failed.code == WAIT:
+                self._binding_waits(key, pod, node, diagnosis)
+                return
+            self._binding_done(key, pod, node, diagnosis, failed)
+
+        self.clock.call_later(WAIT_POLL_SECONDS, resume)
+
+    def _binding_done(
+        self, key: str, pod: Obj, node: str, diagnosis: Diagnosis, failed: Status | None
+    ) -> None:
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         if failed is not None:
             diagnosis.bind_error = failed.message()
             info = self.node_infos.get(node)
@@ -389,11 +437,22 @@ class Scheduler:
                     failed = st
                     break
         if failed is None:
-            for plugin in self.pre_binds:
-                st = plugin.pre_bind(state, pod, node)
-                if not st.ok:
-                    failed = st
-                    break
+            return self._pre_bind_and_bind(state, pod, node)
+        for plugin in reversed(self.reserves):
+            plugin.unreserve(state, pod, node)
+        return failed
+
+    def _pre_bind_and_bind(self, state: CycleState, pod: Obj, node: str) -> Status | None:
+        """PreBind → Bind → PostBind (the binding cycle); a PreBind plugin that waits returns
+        its WAIT status and is asked again (PreBind plugins are idempotent)."""
+        failed: Status | None = None
+        for plugin in self.pre_binds:
+            st = plugin.pre_bind(state, pod, node)
+            if st.code == WAIT:
+                return st
+            if not st.ok:
+                failed = st
+                break
         if failed is None:
             for plugin in self.binders:
                 st = plugin.bind(state, pod, node)

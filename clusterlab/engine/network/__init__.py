@@ -1,0 +1,1 @@
+"""The pod network: name lookups, connections through kube-proxy's rules, policies and ingress."""

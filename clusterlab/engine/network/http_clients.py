@@ -1,0 +1,344 @@
+"""`wget` (busybox's) and `curl` run inside a pod: their options, their requests and their texts.
+
+busybox `wget` (1.36): `-q`, `-O FILE` (`-` for stdout; `-qO-` bundled), `-T SEC` /
+`--timeout=SEC`, `--spider`, `-S`, `-U`; the URL's scheme defaults to `http://`. Unless quiet it
+writes `Connecting to HOST (IP:PORT)` to stderr, then `writing to stdout` / `saving to 'FILE'`,
+the progress bar and `written to stdout` / `'FILE' saved` (or `remote file exists` for
+`--spider`). Its failures: `bad address 'HOST'` (the name does not resolve), `can't connect to
+remote host (IP): <errno text>`, `download timed out` (the `-T` alarm fired first; the default
+is 900 s, longer than the kernel's SYN retries), `server returned error: HTTP/1.1 404 Not
+Found` (any status but 2xx/3xx), `error getting response` (the server closed without a
+response line) — each `wget: …` on stderr with exit status 1. Without `-O` it refuses to
+overwrite (`can't open 'index.html': File exists`).
+
+`curl` (8.x): `-s`, `-S`, `-f`, `-o FILE`, `-I`, `-m`/`--max-time`, `--connect-timeout`;
+writes the body to stdout and, when stdout is not a terminal (as under `kubectl exec`
+without `-t`) and not `-s`, its progress meter to stderr. Failures: `(6) Could not resolve
+host: HOST`, `(7) Failed to connect to HOST port N after T ms: Couldn't connect to server`,
+`(28) Failed to connect to HOST port N after T ms: Timeout was reached` (its own timeout),
+`(52) Empty reply from server`, `(22) The requested URL returned error: 404` (with `-f`).
+
+Each run reports how long it blocked (the round trip, or the timeout it waited out), and a
+shell script running it waits that long on the virtual clock (`processes.ProgramRunner`), so a
+`while true; do wget -T 2 …; done` against a dropped address tries every 2 s.
+
+Names are resolved as the pod's resolver would (`resolve_name`: the DNS module's `resolve`
+when present, else the Service records of the search path directly).
+
+Simplified: one URL per invocation, always a GET (`--spider` and `curl -I` ask the same; `-I`
+prints the status line and length only), no redirects followed, no TLS; name lookups take no
+time; the progress meter and bar are printed once, complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .traffic import Network, Reply, Source
+
+Obj = dict[str, Any]
+
+WGET_DEFAULT_TIMEOUT = 900.0
+BAR = 32  # stars in busybox's bar at its default 80-column width
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    301: "Moved Permanently",
+    302: "Found",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the program did: exit code, stdout, stderr, and how long it took (virtual s)."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Url:
+    host: str
+    port: int
+    path: str
+
+
+def parse_url(url: str) -> Url | None:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "http", url
+    if scheme not in ("http", "https"):
+        return None
+    hostport, slash, path = rest.partition("/")
+    hostport = hostport.rpartition("@")[2]
+    host, colon, port = hostport.partition(":")
+    try:
+        number = int(port) if colon else (443 if scheme == "https" else 80)
+    except ValueError:
+        return None
+    return Url(host, number, "/" + path if slash else "/")
+
+
+#: Which HTTP clients an image ships: busybox's applets (wget), curl's image (curl, and
+#: busybox's wget from its Alpine base).
+CURL_IMAGES = ("docker.io/curlimages/curl",)
+WGET_IMAGES = ("docker.io/curlimages/curl",)
+
+
+def has_client(program: str, repository: str, busybox: bool) -> bool:
+    """Whether an image of `repository` (normalized, no tag) has `program` (wget or curl)."""
+    if program == "wget":
+        return busybox or repository in WGET_IMAGES
+    return program == "curl" and repository in CURL_IMAGES
+
+
+def _is_ip(host: str) -> bool:
+    parts = host.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def resolve_name(network: Network, pod: Obj | None, host: str) -> str | None:
+    """The address `host` resolves to from `pod` (None: it does not resolve)."""
+    if _is_ip(host):
+        return host
+    if host == "localhost":
+        return "127.0.0.1"
+    dns = _dns_resolve()
+    if dns is not None and pod is not None and getattr(network, "dns", None) is not None:
+        answer = dns(network, pod, host)
+        ok = getattr(answer, "status", "") == "ok" and getattr(answer, "addresses", ())
+        return str(answer.addresses[0]) if ok else None
+    # Without the cluster DNS model: the Service records of the search path, directly.
+    namespace = (pod or {}).get("metadata", {}).get("namespace", "default")
+    name = host.rstrip(".")
+    search = [f"{namespace}.svc.cluster.local", "svc.cluster.local", "cluster.local"]
+    # ndots:5: a name with fewer dots tries the search domains first
+    candidates = [name] if host.endswith(".") else [*(f"{name}.{d}" for d in search), name]
+    for fqdn in candidates:
+        parts = fqdn.split(".")
+        if len(parts) == 5 and parts[2:] == ["svc", "cluster", "local"]:
+            svc = network.store.get("services", parts[1], parts[0])
+            ip = ((svc or {}).get("spec") or {}).get("clusterIP")
+            if ip and ip != "None":
+                return str(ip)
+    return None
+
+
+def _dns_resolve() -> Callable[..., Any] | None:
+    """`network.dns.resolve`, once that module exists."""
+    full = f"{__package__}.dns"
+    try:
+        module = importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name != full:
+            raise
+        return None
+    return getattr(module, "resolve", None)
+
+
+def _status_line(status: int) -> str:
+    return f"HTTP/1.1 {status} {REASONS.get(status, '')}".rstrip()
+
+
+def _bar(name: str, size: int) -> str:
+    return f"\r{name:<20.20}{100:>4}% |{'*' * BAR}|{size:>6}  0:00:00 ETA\n"
+
+
+def _options(
+    args: list[str], with_value: str, long_values: set[str]
+) -> tuple[dict[str, str], list[str]] | str:
+    """getopt: bundled short flags, short options taking a value (`with_value`), long ones
+    (`--name=value` or `--name value`). Returns (options, operands) or the bad option."""
+    opts: dict[str, str] = {}
+    operands: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--") and len(a) > 2:
+            name, eq, value = a[2:].partition("=")
+            if name in long_values and not eq:
+                if i + 1 >= len(args):
+                    return a
+                value, i = args[i + 1], i + 1
+            opts[name] = value
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                flag = a[j]
+                if flag in with_value:
+                    value = a[j + 1 :]
+                    if not value:
+                        if i + 1 >= len(args):
+                            return a
+                        value, i = args[i + 1], i + 1
+                    opts[flag] = value
+                    break
+                opts[flag] = ""
+                j += 1
+        else:
+            operands.append(a)
+        i += 1
+    return opts, operands
+
+
+def wget(
+    network: Network, source: Source, pod: Obj | None, args: list[str], files: dict[str, str]
+) -> Outcome:
+    """busybox `wget ARGS` from `source`; writes a saved file into `files` (the container's)."""
+    parsed = _options(args, "OTPUYo", {"timeout", "output-document", "user-agent", "header", "post-data"})
+    if isinstance(parsed, str):
+        return Outcome(1, "", f"wget: option requires an argument -- '{parsed.lstrip('-')[:1]}'\n")
+    opts, urls = parsed
+    if not urls:
+        return Outcome(
+            1,
+            "",
+            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] URL...\n",
+        )
+    quiet = "q" in opts or "quiet" in opts
+    spider = "spider" in opts
+    out_name = opts.get("O", opts.get("output-document"))
+    try:
+        timeout = float(opts.get("T", opts.get("timeout", WGET_DEFAULT_TIMEOUT)))
+    except ValueError:
+        return Outcome(1, "", f"wget: invalid number '{opts.get('T', opts.get('timeout'))}'\n")
+    url = parse_url(urls[0])
+    if url is None:
+        return Outcome(1, "", f"wget: not an http or ftp url: {urls[0]}\n")
+    err: list[str] = []
+    ip = resolve_name(network, pod, url.host)
+    if ip is None:
+        return Outcome(1, "", f"wget: bad address '{url.host}'\n")
+    if not quiet:
+        err.append(f"Connecting to {url.host} ({ip}:{url.port})\n")
+    reply = network.request(source, ip, url.port, url.path, host=url.host)
+    conn = reply.connection
+    if conn.error:
+        if reply.seconds > timeout:
+            return Outcome(1, "", "".join(err) + "wget: download timed out\n", timeout)
+        err.append(f"wget: can't connect to remote host ({ip}): {conn.error}\n")
+        return Outcome(1, "", "".join(err), reply.seconds)
+    if reply.answer is None:
+        return Outcome(1, "", "".join(err) + "wget: error getting response\n", reply.seconds)
+    status = reply.answer.status
+    if not 200 <= status < 400:
+        err.append(f"wget: server returned error: {_status_line(status)}\n")
+        return Outcome(1, "", "".join(err), reply.seconds)
+    body = reply.answer.body
+    if spider:
+        if not quiet:
+            err.append("remote file exists\n")
+        return Outcome(0, "", "".join(err), reply.seconds)
+    to_stdout = out_name == "-"
+    name = out_name or (url.path.rstrip("/").rsplit("/", 1)[-1] or "index.html")
+    path = name if name.startswith("/") else "/" + name
+    if not to_stdout:
+        if out_name is None and path in files:
+            return Outcome(1, "", "".join(err) + f"wget: can't open '{name}': File exists\n", reply.seconds)
+        files[path] = body
+    if not quiet:
+        err.append("writing to stdout\n" if to_stdout else f"saving to '{name}'\n")
+        err.append(_bar("-" if to_stdout else name.rsplit("/", 1)[-1], len(body.encode())))
+        err.append("written to stdout\n" if to_stdout else f"'{name}' saved\n")
+    return Outcome(0, body if to_stdout else "", "".join(err), reply.seconds)
+
+
+def _speed(value: float) -> str:
+    """curl's 5-column speed/size format."""
+    if value < 100000:
+        return f"{int(value):>5}"
+    for unit in "kMGTP":
+        value /= 1024
+        if value < 1000:
+            return f"{value:>4.0f}{unit}" if value >= 100 else f"{value:>4.1f}{unit}".replace(" ", " ")
+    return f"{int(value):>5}"
+
+
+def _meter(size: int, seconds: float) -> str:
+    speed = _speed(size / seconds if seconds > 0 else size)
+    head = (
+        "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+        "                                 Dload  Upload   Total   Spent    Left  Speed\n"
+    )
+    start = "\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0"
+    total = _speed(size)
+    done = f"\r100 {total}  100 {total}    0     0  {speed}      0 --:--:-- --:--:-- --:--:-- {speed}\n"
+    return head + start + done
+
+
+def curl(
+    network: Network, source: Source, pod: Obj | None, args: list[str], files: dict[str, str]
+) -> Outcome:
+    """`curl ARGS` from `source`."""
+    parsed = _options(args, "omHXwAu", {"max-time", "connect-timeout", "output", "header", "request"})
+    if isinstance(parsed, str):
+        return Outcome(2, "", f"curl: option {parsed}: requires parameter\n")
+    opts, urls = parsed
+    if not urls:
+        return Outcome(2, "", "curl: try 'curl --help' or 'curl --manual' for more information\n")
+    silent = "s" in opts or "silent" in opts
+    show_error = not silent or "S" in opts or "show-error" in opts
+    fail = "f" in opts or "fail" in opts
+    limit: float | None = None
+    for key in ("m", "max-time", "connect-timeout"):
+        if key in opts:
+            try:
+                limit = float(opts[key])
+            except ValueError:
+                return Outcome(2, "", f"curl: option --{key}: expected a proper numerical parameter\n")
+    url = parse_url(urls[0])
+    if url is None:
+        scheme = urls[0].partition("://")[0]
+        return Outcome(1, "", f'curl: (1) Protocol "{scheme}" not supported\n' if show_error else "")
+    ip = resolve_name(network, pod, url.host)
+
+    def failed(code: int, text: str, seconds: float = 0.0) -> Outcome:
+        return Outcome(code, "", f"curl: ({code}) {text}\n" if show_error else "", seconds)
+
+    if ip is None:
+        return failed(6, f"Could not resolve host: {url.host}")
+    reply: Reply = network.request(source, ip, url.port, url.path, host=url.host)
+    conn = reply.connection
+    if conn.error:
+        if limit is not None and reply.seconds > limit:
+            ms = int(limit * 1000) + 1
+            return failed(
+                28,
+                f"Failed to connect to {url.host} port {url.port} after {ms} ms: Timeout was reached",
+                limit,
+            )
+        ms = int(reply.seconds * 1000)
+        return failed(
+            7,
+            f"Failed to connect to {url.host} port {url.port} after {ms} ms: Couldn't connect to server",
+            reply.seconds,
+        )
+    if reply.answer is None:
+        return failed(52, "Empty reply from server", reply.seconds)
+    status = reply.answer.status
+    if fail and status >= 400:
+        return failed(22, f"The requested URL returned error: {status}", reply.seconds)
+    head = "I" in opts or "head" in opts
+    body = reply.answer.body
+    if head:
+        body = f"{_status_line(status)}\r\nContent-Length: {len(body.encode())}\r\n\r\n"
+    target = opts.get("o", opts.get("output"))
+    stdout = body
+    if target is not None and target != "-":
+        files[target if target.startswith("/") else "/" + target] = body
+        stdout = ""
+    meter = "" if silent else _meter(len(body.encode()), max(reply.seconds, 1e-4))
+    return Outcome(0, stdout, meter, reply.seconds)
