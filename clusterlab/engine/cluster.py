@@ -174,6 +174,7 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
             self.dns.start()
         self.server.dns = self.dns
         self.network.dns = self.dns  # what wget and curl resolve names through
+        self.dns.network = self.network  # queries from pods meet the NetworkPolicies
         for step in self.scenario.steps:  # a troubleshooting scenario's later `kubectl apply`
             self.clock.call_at(step.at, lambda objects=step.objects: self._scenario_step(objects))
 

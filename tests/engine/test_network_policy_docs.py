@@ -228,3 +228,85 @@ def test_the_pods_own_node_is_always_allowed_in() -> None:
     dropped = c.network.connect(c.network.node_source(other), ip, 80)
     assert (dropped.error, dropped.seconds) == ("Connection timed out", 127.0)
     assert c.network_policy_drops() == {("default", "default-deny-ingress"): 1}
+
+
+# Egress allowed to the cluster's DNS only (the usual companion of a default-deny egress policy).
+ALLOW_DNS_EGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-dns-egress
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
+"""
+
+
+def test_a_default_deny_egress_policy_also_stops_name_lookups() -> None:
+    """The classic surprise: the DNS query is egress too. Under default-deny-egress busybox's
+    query to CoreDNS (through kube-dns's rules) is dropped, so the lookup times out and `wget`
+    never gets as far as connecting; allowing UDP 53 to the kube-dns pods brings names back,
+    while port 80 to nginx stays dropped."""
+    c = fresh()
+    c.apply(DEFAULT_DENY_EGRESS)
+    lookup = c.server.pod_exec(ADMIN, "busybox", "default", None, ["nslookup", "nginx"])
+    # busybox 1.28 (the docs' image) prints the server without its name: even that reverse
+    # lookup got no answer
+    assert (lookup.exit_code, lookup.stdout, lookup.stderr) == (
+        1,
+        "Server:    10.96.0.10\nAddress 1: 10.96.0.10\n\n",
+        "nslookup: can't resolve 'nginx'\n",
+    )
+    # one drop for the reverse lookup of the server, one for the name
+    assert c.network_policy_drops() == {("default", "default-deny-egress"): 2}
+    assert wget(c, "busybox") == ("wget: bad address 'nginx'\n", 1)
+    assert c.network_policy_drops() == {("default", "default-deny-egress"): 3}
+    c.apply(ALLOW_DNS_EGRESS)
+    svc_ip = c.get("service", "nginx")["spec"]["clusterIP"]
+    lookup = c.server.pod_exec(ADMIN, "busybox", "default", None, ["nslookup", "nginx"])
+    assert lookup.exit_code == 0 and f"Address 1: {svc_ip} nginx.default.svc.cluster.local" in lookup.stdout
+    assert wget(c, "busybox") == (f"Connecting to nginx ({svc_ip}:80)\nwget: download timed out\n", 1)
+
+
+def test_egress_rules_judge_connections_to_node_addresses() -> None:
+    """A node's address is not a pod, so only the client's egress rules can stop it: under
+    default-deny-egress even the API server (a host-network static pod on the control-plane
+    node, behind the `kubernetes` Service) is out of reach until an ipBlock allows the node."""
+    c = fresh()
+    cp_ip = next(
+        a["address"]
+        for a in c.get("node", "control-plane")["status"]["addresses"]
+        if a["type"] == "InternalIP"
+    )
+    busybox = c.get("pod", "busybox")
+    source = c.network.pod_source(busybox)
+    assert c.network.connect(source, cp_ip, 6443).error == ""
+    kubernetes_ip = c.get("service", "kubernetes")["spec"]["clusterIP"]
+    assert c.network.connect(source, kubernetes_ip, 443).error == ""
+    c.apply(DEFAULT_DENY_EGRESS)
+    assert c.network.connect(source, cp_ip, 6443).error == "Connection timed out"
+    assert c.network.connect(source, kubernetes_ip, 443).error == "Connection timed out"
+    assert c.network_policy_drops() == {("default", "default-deny-egress"): 2}
+    c.apply(
+        f"""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: allow-apiserver}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{{ipBlock: {{cidr: {cp_ip}/32}}}}]
+    ports: [{{port: 6443}}]
+"""
+    )
+    assert c.network.connect(source, cp_ip, 6443).error == ""
+    assert c.network.connect(source, kubernetes_ip, 443).error == ""
+    assert c.network.connect(source, cp_ip, 10250).error == "Connection timed out"

@@ -29,6 +29,7 @@ from ..node.iptables_rules import SERVICE_NAME_LABEL
 from ..node.pod_dns_config import CLUSTER_DNS, NODE_NAMESERVER
 from .dns import Reach
 from .netfilter import Packet, Recent, Walk
+from .policy import allowed as policy_allowed
 
 if TYPE_CHECKING:
     from ..apiserver import APIServer
@@ -69,6 +70,8 @@ class CoreDns:
         self._slices.add_index("service", _slice_service)
         self._namespaces = Informer(server, COREDNS_USER, "namespaces")
         self.started = False
+        #: the pod network (`traffic.Network`), set by the cluster: queries are judged by policy
+        self.network: Any = None
 
     def start(self) -> None:
         self.started = True
@@ -86,7 +89,12 @@ class CoreDns:
     def namespace_exists(self, namespace: str) -> bool:
         return self._namespaces.get(namespace) is not None
 
-    def reach(self, node: str | None, nameserver: str) -> Reach:
+    def reach(self, node: str | None, nameserver: str, pod: Obj | None = None) -> Reach:
+        """Whether a query from `node` (from `pod` there, when a pod asks) to `nameserver`:53/UDP
+        is answered: the node's kube-proxy rules pick a CoreDNS endpoint, which must be running,
+        and — for a pod — the NetworkPolicies on both ends must let the UDP packet through (a
+        default-deny egress policy breaks name lookups unless it allows port 53); a dropped query
+        times out like an unanswered one."""
         if nameserver == NODE_NAMESERVER:
             return "answers" if node is None or self.powered(node) else "timeout"
         if not self.started or node is None or not self.powered(node):
@@ -101,10 +109,22 @@ class CoreDns:
             return "refused"
         for o in outcomes:
             if o.verdict == "DNAT" and self._answers(o.ip):
-                return "answers"
+                return "answers" if self._policy_allows(pod, o.ip) else "timeout"
             if o.verdict == "PASS" and nameserver != CLUSTER_DNS and self._answers(nameserver):
                 return "answers"
         return "timeout"
+
+    def _policy_allows(self, pod: Obj | None, ip: str) -> bool:
+        """The NetworkPolicy verdict on `pod`'s query to the CoreDNS pod at `ip` (counted as a
+        drop when denied); node-level resolvers and callers without a pod are not judged."""
+        network = self.network
+        if pod is None or network is None:
+            return True
+        pods = self.store.iter("pods")
+        target = next((p for p in pods if (p.get("status") or {}).get("podIP") == ip), None)
+        if target is None:
+            return True
+        return bool(policy_allowed(network, network.pod_source(pod), target, DNS_PORT, "UDP"))
 
     def _answers(self, ip: str) -> bool:
         """A CoreDNS process holds `ip`: its pod runs a running `coredns` container on a

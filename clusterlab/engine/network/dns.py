@@ -103,8 +103,9 @@ class DnsView(Protocol):
 
     def namespace_exists(self, namespace: str) -> bool: ...
 
-    def reach(self, node: str | None, nameserver: str) -> Reach:
-        """Whether a query from `node` to `nameserver`:53/UDP is answered."""
+    def reach(self, node: str | None, nameserver: str, pod: Obj | None = None) -> Reach:
+        """Whether a query from `node` (from `pod` on it, when a pod asks) to `nameserver`:53/UDP
+        is answered."""
         ...
 
 
@@ -281,7 +282,8 @@ def resolve(cluster_view: Any, from_pod: Obj, name: str, hosts: str | None = Non
     conf = resolv_conf(from_pod)
     node = (from_pod.get("spec") or {}).get("nodeName")
     server = next(
-        (ns for ns in conf.nameservers if view is not None and view.reach(node, ns) == "answers"), None
+        (ns for ns in conf.nameservers if view is not None and view.reach(node, ns, from_pod) == "answers"),
+        None,
     )
     if server is None or view is None:
         return DnsAnswer("unreachable", key, server=conf.nameservers[0] if conf.nameservers else "")

@@ -15,7 +15,8 @@ any selects the pod, is enforced on the way in and drops what it does not allow.
    the `recent` lists (ClientIP session affinity) kept per node;
 2. the destination by address: a pod IP (from the node pod CIDRs, `node/ipam.py`), a node's
    address (host-network pods), or nothing (timeout);
-3. `network.policy.allowed` (the NetworkPolicy module) — one call site, `_policy_allows`;
+3. `network.policy.allowed` (the NetworkPolicy module): `_policy_allows` for a pod, and for a
+   node's address the source pod's egress rules alone (a node is no pod: ipBlock rules decide);
 4. the pod's containers (they share its network namespace): the first whose process listens
    on the port (`node/listeners.py`) answers.
 `Network.request` adds the HTTP exchange and counts it (`live_traffic.py`).
@@ -283,6 +284,9 @@ class Network:
             if kubelet.config.internal_ip == ip:
                 if not self.powered.get(name):
                     return Connection(TIMED_OUT, SYN_TIMEOUT, service=service)
+                # a node's address is no pod: only the source pod's egress rules (ipBlock) judge it
+                if source.kind == "pod" and not policy_allowed(self, source, None, port, "TCP", ip):
+                    return Connection(TIMED_OUT, SYN_TIMEOUT, ip=ip, port=port, service=service)
                 for pod in self._host_pods(name):
                     found = self._listener(name, pod, port)
                     if found is not None:

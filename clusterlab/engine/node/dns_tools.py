@@ -47,7 +47,7 @@ def _server(view: DnsView | None, pod: Obj, servers: list[str]) -> tuple[str | N
     node = (pod.get("spec") or {}).get("nodeName")
     errors: list[str] = []
     for ns in servers:
-        reach = view.reach(node, ns) if view is not None else "timeout"
+        reach = view.reach(node, ns, pod) if view is not None else "timeout"
         if reach == "answers":
             return ns, errors
         if reach == "refused":  # ICMP port unreachable, once per (re)send
@@ -148,7 +148,9 @@ def busybox_old_nslookup(view: DnsView | None, pod: Obj, args: list[str]) -> tup
     server = args[1] if len(args) > 1 else (conf.nameservers[0] if conf.nameservers else "127.0.0.1")
     if view is None:
         return 1, "", f"nslookup: can't resolve '{args[0]}'\n"
-    server_rev = _reverse(view, server)
+    node = (pod.get("spec") or {}).get("nodeName")
+    # getnameinfo asks the same server: no answer (down, dropped by a policy), no name
+    server_rev = _reverse(view, server) if view.reach(node, server, pod) == "answers" else ""
     out = f"Server:    {server}\nAddress 1: {server}" + (f" {server_rev}\n" if server_rev else "\n") + "\n"
     answer = resolve(view, pod, args[0])
     if answer.status != "ok":
@@ -169,7 +171,7 @@ def bind_nslookup(view: DnsView | None, pod: Obj, args: list[str]) -> tuple[int,
     conf = resolv_conf(pod)
     node = (pod.get("spec") or {}).get("nodeName")
     servers = [names[1]] if len(names) > 1 else list(conf.nameservers)
-    server = next((s for s in servers if view is not None and view.reach(node, s) == "answers"), None)
+    server = next((s for s in servers if view is not None and view.reach(node, s, pod) == "answers"), None)
     if server is None or view is None:
         return 1, TIMEOUT_TEXT + "\n", ""
     head = f"Server:\t\t{server}\nAddress:\t{server}#53\n\n"
