@@ -2,8 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
-# Test processes: each runs whole modules (their live labs and browsers stay with them).
+# Test processes for the tests that own their clock (engine, console, views): each runs whole
+# modules. The tests against a live server at real-time speed-ups (kubectl, the browser) run
+# after them in one process, so nothing else competes for the CPU their timing depends on.
 TEST_WORKERS ?= 2
+LIVE_TESTS := tests/kubeapi tests/browser
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -30,7 +33,8 @@ boundary: $(STAMP)
 	$(BIN)/python -m pytest -q tests/test_engine_boundary.py
 
 test: lint $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(addprefix --ignore=,$(LIVE_TESTS))
+	$(BIN)/python -m pytest $(LIVE_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_scale.py

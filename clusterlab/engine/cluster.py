@@ -46,6 +46,7 @@ from .local_path_provisioner import LocalPathProvisioner
 from .manifests import load_documents
 from .metrics_server import MetricsAPI, MetricsServer
 from .network.coredns import CoreDns, installs_coredns
+from .network.ingress_load import IngressLoad
 from .node.kubelet import BOOT_SECONDS, Kubelet
 from .node.node_status import NodeConfig
 from .node.proxy import KubeProxy
@@ -132,7 +133,9 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.server.log_source = self._node_runtime
         self.control_plane_nodes: list[str] = []
         self._init_traffic()  # the pod network and live traffic (cluster_traffic.py)
-        self.network.ingress_hook = NginxProxy(self.ingress_nginx)  # nginx in ingress controller pods
+        nginx = NginxProxy(self.ingress_nginx)
+        self.network.ingress_hook = nginx  # nginx in ingress controller pods
+        self.network.ingress_load = IngressLoad(self.ingress_nginx.ingresses_seen, nginx.balance)
         for spec in self.scenario.nodes:
             images = list(spec.images)
             static = []

@@ -9,9 +9,12 @@ requests from processes in pods (`wget`, `curl`) are counted there too.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadRequest
+from .network.ingress_load import entry as ingress_entry
+from .network.ingress_load import hosts_known
 from .network.live_traffic import LoadSource, LoadSources, Snapshot, TrafficStats, pod_lookup
 from .network.traffic import Network, Source
 
@@ -53,7 +56,10 @@ class TrafficVerbs:
         """Send `rps` requests per second (0 stops) of `GET path` to `target`: a Service name
         (`web`, `web:8080`) reached at its cluster IP from a client on `node` (default: the
         first Ready worker), or an address `IP:PORT` — a cluster IP (from that node), a node's
-        address with a node port, or a load balancer's IP (both from outside the cluster)."""
+        address with a node port, or a load balancer's IP (both from outside the cluster) — or
+        an Ingress host (`hello-world.example`, `http://hello-world.example/v2`), reached from
+        outside through the ingress controller's node port and routed by its pods
+        (`network/ingress_load.py`)."""
         try:
             rate = float(rps)
         except (TypeError, ValueError):
@@ -62,6 +68,19 @@ class TrafficVerbs:
             raise BadRequest(f"invalid rate {rps!r}: must be between 0 and {MAX_RPS:g} requests per second")
         if not path.startswith("/"):
             raise BadRequest(f'invalid path "{path}": must start with "/"')
+        running = self.load_sources.sources.get(target)
+        if rate == 0 and running is not None:
+            self.load_sources.set(replace(running, rps=0.0))  # stopping needs no target lookup
+            return
+        ingress_host = self._ingress_host(target, namespace)
+        if ingress_host:
+            url_path = target.removeprefix("http://").partition("/")[2]
+            if url_path and path == "/":
+                path = "/" + url_path
+            at = ingress_entry(self.network, ingress_host, self._client_node(node))
+            source = self.network.outside_source()
+            self.load_sources.set(LoadSource(target, source, at.address, at.port, rate, path, ingress_host))
+            return
         source, ip, port = self._traffic_target(target, namespace, node)
         self.load_sources.set(LoadSource(target, source, ip, port, rate, path))
 
@@ -78,6 +97,17 @@ class TrafficVerbs:
         candidates = ready or self.network._ready_nodes() or sorted(self.kubelets)
         return candidates[0]
 
+    def _ingress_host(self, target: str, namespace: str) -> str:
+        """The host when `target` names no Service and some Ingress serves it as a host
+        (`hello-world.example`, `http://hello-world.example/v2`); "" otherwise."""
+        host = target.removeprefix("http://").split("/", 1)[0].partition(":")[0].lower()
+        parts = host.split(".")
+        if not host or (len(parts) == 4 and all(p.isdigit() for p in parts)):
+            return ""
+        if self.store.get("services", namespace, host) is not None:
+            return ""
+        return host if hosts_known(list(self.store.iter("ingresses")), host) else ""
+
     def _traffic_target(self, target: str, namespace: str, node: str | None) -> tuple[Source, str, int]:
         text = target.removeprefix("http://").split("/", 1)[0]
         host, _, port_text = text.partition(":")
@@ -92,7 +122,11 @@ class TrafficVerbs:
             return self.network.node_source(self._client_node(node)), host, port
         svc = self.store.get("services", namespace, host)
         if svc is None:
-            raise BadRequest(f'services "{host}" not found')
+            raise BadRequest(
+                f'invalid target "{target}": no Service "{host}" in namespace "{namespace}" and no Ingress '
+                "serves that host; expected a Service name (NAME or NAME:PORT), an address (IP:PORT) "
+                "or an Ingress host (HOST or http://HOST/PATH)"
+            )
         spec = svc.get("spec") or {}
         if spec.get("type") == "ExternalName" or spec.get("clusterIP") in (None, "", "None"):
             raise BadRequest(f'service "{host}" has no cluster IP to send traffic to')

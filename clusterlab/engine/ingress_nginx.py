@@ -454,6 +454,16 @@ class NginxProxy:
         self.controllers = controllers
         self._next: dict[tuple[str, str, str, str], int] = {}  # (pod, ns, svc, port) → next index
 
+    def balance(self, pod_name: str, backend: Any, upstreams: int, count: int) -> list[int]:
+        """`count` requests of one pod's nginx over a backend's `upstreams`, round-robin from
+        where its last request left off (for a batch of load, `network/ingress_load.py`)."""
+        from .network.ingress_load import round_robin_split
+
+        key = (pod_name, backend.namespace, backend.service, str(backend.port))
+        start = self._next.get(key, 0) % upstreams
+        self._next[key] = start + count
+        return round_robin_split(start, upstreams, count)
+
     def __call__(self, network: Any, source: Any, conn: Any, host: str, path: str) -> Any:
         from .network.ingress import UNAVAILABLE_PAGE, route, upstreams
         from .network.traffic import Reply

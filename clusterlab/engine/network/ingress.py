@@ -180,6 +180,11 @@ def _server_for(all_servers: dict[str, _Server], host: str) -> _Server:
     return all_servers[CATCH_ALL]
 
 
+def server_name(ingresses: Iterable[Obj], host: str) -> str:
+    """The nginx server a request with `Host: host` lands in (`_` for the catch-all)."""
+    return _server_for(servers(ingresses), host).host
+
+
 def route(ingresses_seen_by_controller: Iterable[Obj], host: str, path: str) -> Route:
     """The request `GET path` with `Host: host` at an ingress-nginx controller that has seen
     these Ingresses (those of its class): the backend nginx proxies to, or its own answer."""

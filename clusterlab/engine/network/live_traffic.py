@@ -9,7 +9,9 @@ requests of that second take the rules of the node they enter (`netfilter.Walk.o
 split over the outcomes by drawing from the network's seeded stream (a multinomial draw as
 successive binomials), so a 3-endpoint Service gets about a third each and a canary of 1 pod
 in 10 about a tenth. ClientIP affinity pins the whole source (one client address) to one
-endpoint, as the `recent` list does. No per-request timers: thousands of requests per second
+endpoint, as the `recent` list does. A source aimed at an Ingress host carries its Host
+header: the ingress controller pods it reaches route and proxy each batch
+(`ingress_load.py`). No per-request timers: thousands of requests per second
 cost one walk of the rules per source per second.
 
 What a pod answers depends on it: a closed port refuses, a port the pod does not listen on
@@ -61,6 +63,8 @@ CPU_MS_PER_REQUEST = {
     "registry.k8s.io/hpa-example": 7.0,
     "ghcr.io/clusterlab/demo-web": 0.2,
     "registry.k8s.io/e2e-test-images/agnhost": 0.1,
+    # nginx proxying one request (routing, Lua balancer, upstream connection)
+    "registry.k8s.io/ingress-nginx/controller": 0.3,
 }
 DEFAULT_CPU_MS = 1.0
 ONE_CORE = 1000.0
@@ -151,6 +155,7 @@ class LoadSource:
     port: int
     rps: float
     path: str = "/"
+    host: str = ""  # the Host header: an Ingress host, routed by the controller pods it reaches
 
 
 def binomial(rng: random.Random, n: int, p: float) -> int:
@@ -325,6 +330,9 @@ class LoadSources:
         if conn.error or conn.pod is None or conn.listener is None:
             self.stats.add_batch(conn.pod, service, count, count, 0.0)
             return
+        routed = self.network.ingress_load
+        if src.host and routed and routed(self.network, self.stats, conn, src.host, src.path, count):
+            return  # an ingress controller pod routed and proxied them (`ingress_load.py`)
         answer = conn.listener.http(src.path, conn.elapsed) if conn.listener.http is not None else None
         if answer is None or answer.status >= 500:
             self.stats.add_batch(conn.pod, service, count, count, 0.0)

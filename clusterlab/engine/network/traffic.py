@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ..node.pod_state import PodState
     from ..node.proxy import KubeProxy
     from ..store import Store
+    from .ingress_load import IngressLoad
     from .live_traffic import TrafficStats
 
 Obj = dict[str, Any]
@@ -135,6 +136,8 @@ class Network:
         self.dns: Any = None  # what CoreDNS has seen (`network/dns.py`'s view), when it runs
         # (network, source, accepted connection, Host, path) → the proxied Reply, or None
         self.ingress_hook: Callable[[Network, Source, Connection, str, str], Reply | None] | None = None
+        # a batch of load a controller pod accepted, routed in aggregate (`ingress_load.py`)
+        self.ingress_load: IngressLoad | None = None
 
     # -- addresses --------------------------------------------------------------------------
 
