@@ -521,6 +521,9 @@ class NginxProxy:
 
 
 def _nginx_page(title: str) -> str:
+    """The body nginx sends with an error status (what `wget -O-`/`curl` print), byte for byte;
+    `title` is one of this module's fixed status lines, never user input. The lab page shows it
+    only through autoescaping templates."""
     return (
         f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
         f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
