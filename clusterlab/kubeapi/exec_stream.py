@@ -10,6 +10,13 @@ This consumer authenticates like the HTTP API (the lab key in the path; kubectl 
 so it is not behind the browser routes' origin check), runs the command through the engine's
 `pods/exec` (on the event loop that owns the lab's cluster), and streams the result.
 
+kubectl registers its streams (error, stdout, stderr) in a goroutine that runs alongside the one
+reading the socket, and drops any frame for a stream it has not registered yet ("Unknown stream id
+1, discarding message", then "error: closed all streams"). A real API server never trips this: the
+first byte of output comes only after it has dialled the kubelet and the runtime has started the
+process, tens of milliseconds after the upgrade. Here the command's result is ready at once, so the
+consumer waits `STREAM_SETUP_DELAY` of real time after accepting before it sends anything.
+
 Simplified: no TTY or terminal resizing; the command runs once stdin is closed (or at once
 without stdin); the SPDY fallback is not served (kubectl only falls back when the WebSocket
 upgrade fails, and here it does not).
@@ -17,6 +24,7 @@ upgrade fails, and here it does not).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +39,9 @@ from clusterlab.labs.live import get_live_lab
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
 MAX_STDIN = 1024 * 1024
+# Real seconds between the upgrade and the first frame: the time kubectl needs to register its
+# streams (see the module docstring); about what a real exec takes to reach the container.
+STREAM_SETUP_DELAY = 0.2
 
 
 def status_for(exit_code: int, command: list[str]) -> dict[str, Any]:
@@ -66,6 +77,8 @@ class ExecConsumer(AsyncWebsocketConsumer):
         self.live.touch()
         await self.accept(subprotocol=protocol)
         if not self.wants_stdin:
+            # With stdin the client's first frame shows its streams exist; without it, wait.
+            await asyncio.sleep(STREAM_SETUP_DELAY)
             await self._run()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

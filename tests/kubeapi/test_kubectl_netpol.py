@@ -62,7 +62,6 @@ def _running(kubectl: Kubectl, *pods: str) -> bool:
     return phases == ["Running"] * len(pods)
 
 
-@pytest.mark.skip(reason="quarantined: fails since the add-ons joined the default lab; fix next")
 def test_declare_network_policy(kubectl: Kubectl) -> None:
     assert kubectl.out("create", "deployment", "nginx", "--image=nginx") == "deployment.apps/nginx created\n"
     assert kubectl.out("expose", "deployment", "nginx", "--port=80") == "service/nginx exposed\n"
