@@ -14,11 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from clusterlab.engine import Cluster
-from clusterlab.engine.controllers.horizontal_pod_autoscaler import (
-    DOWNSCALE_STABILIZATION,
-    Explanation,
-    HorizontalPodAutoscalerController,
-)
+from clusterlab.engine.controllers.horizontal_pod_autoscaler import HorizontalPodAutoscalerController
+from clusterlab.engine.controllers.hpa_behavior import DOWNSCALE_STABILIZATION
+from clusterlab.engine.controllers.hpa_explanation import Explanation
 from clusterlab.engine.controllers.replica_calculator import TOLERANCE
 from clusterlab.engine.selectors import format_selector
 

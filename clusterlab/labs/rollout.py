@@ -14,7 +14,7 @@ from typing import Any
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.controllers.base import controller_of
-from clusterlab.engine.controllers.deployment import revision_of, template_without_hash
+from clusterlab.engine.controllers.deployment_util import revision_of, template_without_hash
 from clusterlab.engine.controllers.rollout_math import describe_value, fenceposts, replicas_of
 from clusterlab.engine.timefmt import seconds_since
 

@@ -34,7 +34,7 @@ from ..informers import key_of
 from ..jsonutil import copy_json
 from ..timefmt import parse_epoch
 from .base import Controller, ControllerContext, controller_of, owner_reference, owner_uid_index
-from .job import finished_condition
+from .job_util import finished_condition
 
 Obj = dict[str, Any]
 NEXT_SCHEDULE_DELTA = 0.1  # nextScheduleDelta

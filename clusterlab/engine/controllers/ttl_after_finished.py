@@ -18,7 +18,7 @@ from ..errors import ApiError
 from ..informers import key_of
 from ..timefmt import seconds_since
 from .base import Controller, ControllerContext
-from .job import finished_condition
+from .job_util import finished_condition
 
 Obj = dict[str, Any]
 
