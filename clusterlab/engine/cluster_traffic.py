@@ -77,9 +77,12 @@ class TrafficVerbs:
             url_path = target.removeprefix("http://").partition("/")[2]
             if url_path and path == "/":
                 path = "/" + url_path
-            at = ingress_entry(self.network, ingress_host, self._client_node(node))
+            fallback = self._client_node(node)
+            at = ingress_entry(self.network, ingress_host, fallback)  # looked up again each batch
             source = self.network.outside_source()
-            self.load_sources.set(LoadSource(target, source, at.address, at.port, rate, path, ingress_host))
+            self.load_sources.set(
+                LoadSource(target, source, at.address, at.port, rate, path, ingress_host, fallback)
+            )
             return
         source, ip, port = self._traffic_target(target, namespace, node)
         self.load_sources.set(LoadSource(target, source, ip, port, rate, path))

@@ -17,9 +17,13 @@ first byte of output comes only after it has dialled the kubelet and the runtime
 process, tens of milliseconds after the upgrade. Here the command's result is ready at once, so the
 consumer waits `STREAM_SETUP_DELAY` of real time after accepting before it sends anything.
 
-Simplified: no TTY or terminal resizing; the command runs once stdin is closed (or at once
-without stdin); the SPDY fallback is not served (kubectl only falls back when the WebSocket
-upgrade fails, and here it does not).
+A command that takes virtual time (a `wget` waiting out its timeout, a lookup against an unreachable
+CoreDNS) answers once the lab's clock has run that long, as the real one would; a paused lab holds
+it (up to `MAX_WAIT` real seconds).
+
+Simplified: output arrives all at once when the command ends; no TTY or terminal resizing; the
+command runs once stdin is closed (or at once without stdin); the SPDY fallback is not served
+(kubectl only falls back when the WebSocket upgrade fails, and here it does not).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ MAX_STDIN = 1024 * 1024
 # Real seconds between the upgrade and the first frame: the time kubectl needs to register its
 # streams (see the module docstring); about what a real exec takes to reach the container.
 STREAM_SETUP_DELAY = 0.2
+MAX_WAIT = 600.0  # real seconds a command waiting on the lab's clock may hold the connection
+POLL = 0.05
 
 
 def status_for(exit_code: int, command: list[str]) -> dict[str, Any]:
@@ -93,7 +99,9 @@ class ExecConsumer(AsyncWebsocketConsumer):
 
     async def _run(self) -> None:
         user = User("kubernetes-admin", "kubectl")
-        cluster = self.live.runner.cluster
+        runner = self.live.runner
+        cluster = runner.cluster
+        started = runner.now
         try:
             result = cluster.server.pod_exec(
                 user,
@@ -109,6 +117,7 @@ class ExecConsumer(AsyncWebsocketConsumer):
             status.pop("apiVersion", None)
             await self.send(bytes_data=bytes([ERROR]) + json.dumps(status).encode())
         else:
+            await self._wait_for_clock(started + result.seconds)
             if result.stdout:
                 await self.send(bytes_data=bytes([STDOUT]) + result.stdout.encode())
             if result.stderr:
@@ -116,3 +125,10 @@ class ExecConsumer(AsyncWebsocketConsumer):
             status = status_for(result.exit_code, self.command)
             await self.send(bytes_data=bytes([ERROR]) + json.dumps(status).encode())
         await self.close()
+
+    async def _wait_for_clock(self, until: float) -> None:
+        """Hold the answer until the lab's virtual clock reaches `until` (it runs at the lab's speed)."""
+        waited = 0.0
+        while self.live.runner.now < until and waited < MAX_WAIT:
+            await asyncio.sleep(POLL)
+            waited += POLL

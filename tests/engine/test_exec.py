@@ -49,8 +49,9 @@ def test_shell_chains_and_exit_codes(running):
 
 
 def test_a_missing_program_fails_in_the_runtime(running):
-    with pytest.raises(ApiError, match=r'exec: "curl": executable file not found in \$PATH: unknown'):
-        run(running, "curl")
+    # the nginx image ships curl but not wget
+    with pytest.raises(ApiError, match=r'exec: "wget": executable file not found in \$PATH: unknown'):
+        run(running, "wget")
 
 
 def test_exec_needs_a_running_container_and_a_live_node(cluster):

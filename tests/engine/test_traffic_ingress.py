@@ -9,6 +9,7 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.errors import BadRequest
+from clusterlab.engine.network.ingress_load import entry as ingress_entry
 from clusterlab.engine.network.live_traffic import Counter
 
 from .test_ingress_controller import EXAMPLE_INGRESS, V2_PATH, WEB
@@ -94,7 +95,7 @@ def test_v2_reaches_web2_and_the_rest_stays_on_web(lab: Cluster) -> None:
     assert _totals(snap.services[("default", "web2")]) == (540, 0)
 
 
-def test_an_unknown_path_is_a_404_counted_at_the_controller(lab: Cluster) -> None:
+def test_an_unknown_path_is_a_404_answered_by_the_controller_not_an_error(lab: Cluster) -> None:
     c = lab
     c.apply(WEB % {"name": "web2", "version": "2.0"})
     c.apply(API_INGRESS)
@@ -103,9 +104,57 @@ def test_an_unknown_path_is_a_404_counted_at_the_controller(lab: Cluster) -> Non
     c.advance(10)
     snap = c.traffic()
     controller = snap.pods[_controller_pod(c)]
-    assert _totals(controller) == (220, 220)
-    assert (controller.rate, controller.error_rate) == (20.0, 20.0)
+    assert _totals(controller) == (220, 0)  # nginx answered each: a 4xx is no server error
+    assert (controller.rate, controller.error_rate) == (20.0, 0.0)
     assert _pod(c, "web2") not in snap.pods  # nothing was proxied
+
+
+def _request(c: Cluster, host: str, path: str = "/") -> int:
+    """One request from outside to the Ingress's address and the controller's node port."""
+    at = ingress_entry(c.network, host, "worker-1")
+    reply = c.network.request(c.network.outside_source(), at.address, at.port, path, host)
+    assert reply.answer is not None
+    return reply.answer.status
+
+
+def test_a_single_request_and_the_load_count_404s_and_503s_alike(lab: Cluster) -> None:
+    c = lab
+    c.apply(WEB % {"name": "web2", "version": "2.0"})
+    c.apply(API_INGRESS)
+    c.advance(15)
+    controller = _controller_pod(c)
+    assert _request(c, "api.example", "/other") == 404
+    assert _totals(c.traffic().pods[controller]) == (1, 0)
+    c.scale("deployment", "web", 0)
+    c.advance(40)
+    assert _request(c, "hello-world.example") == 503
+    assert _totals(c.traffic().pods[controller]) == (2, 1)
+    c.send_traffic("hello-world.example", 10)  # nginx's 503s: errors, 5 batches
+    c.send_traffic("http://api.example/other", 10)  # its 404s: answered, from the next batch on
+    c.advance(4)
+    assert _totals(c.traffic().pods[controller]) == (2 + 50 + 40, 1 + 50)
+
+
+def test_the_load_follows_the_ingress_address_to_a_new_controller_node(lab: Cluster) -> None:
+    c = lab
+    (ing,) = c.list("ingresses", namespace="default")
+    first = ing["status"]["loadBalancer"]["ingress"][0]["ip"]
+    c.send_traffic("hello-world.example", 10)
+    c.advance(5)
+    old_node = c.get("pods", _controller_pod(c)[1], namespace="ingress-nginx")["spec"]["nodeName"]
+    node = c.get("nodes", old_node)
+    node["spec"]["unschedulable"] = True  # kubectl cordon
+    c.update(node)
+    c.delete("pods", _controller_pod(c)[1], namespace="ingress-nginx")
+    c.advance(85)  # the replacement runs elsewhere; a status sync after its election publishes it
+    (ing,) = c.list("ingresses", namespace="default")
+    moved = ing["status"]["loadBalancer"]["ingress"][0]["ip"]
+    assert moved != first
+    c.kill_node(old_node)  # the old address answers nothing now
+    before = _totals(c.traffic().services[("default", "web")])
+    c.advance(5)
+    after = _totals(c.traffic().services[("default", "web")])
+    assert (after[0] - before[0], after[1] - before[1]) == (50, 0)
 
 
 def test_a_backend_without_ready_endpoints_is_a_503_and_no_controller_refuses(lab: Cluster) -> None:

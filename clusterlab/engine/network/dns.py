@@ -26,7 +26,22 @@ so a Service created a moment ago resolves only once CoreDNS's watch has deliver
 
 When the nameserver is unreachable the client times out: no endpoint in the node's kube-proxy
 rules for the `kube-dns` Service rejects the packets (port unreachable); endpoints whose pods
-are gone just never answer.
+are gone, or a NetworkPolicy that drops the query, just never answer.
+
+Lookups take virtual time when a nameserver does not answer (`DnsAnswer.seconds`), as each
+C library's stub resolver waits (`resolv.conf(5)`: `timeout:5 attempts:2` unless the file's
+`options` say otherwise; the kubelet writes only `ndots:5`):
+- **glibc** (`res_send`): per query name, each attempt asks the servers in turn, waiting
+  `timeout` for the first and `(timeout << i) / nscount` for the i-th; A and AAAA go out
+  together. A port-unreachable answer (`ECONNREFUSED` on its connected socket) ends the whole
+  lookup at once. A timed-out name stops the search list (`res_search`: only NXDOMAIN/NODATA
+  go on to the next domain) but the name as given is still tried, if it was not first: a
+  short name costs two timed-out names (2 × 2 × 5 s = 20 s).
+- **musl** (Alpine images, `__res_msend`): asks every server at once on one unconnected
+  socket (which never sees port-unreachable errors), resends every `timeout / attempts` and
+  gives up after `timeout` in total (5 s); the first name that times out ends the search.
+- **uClibc** (busybox 1.28 and older, `__dns_lookup`): `attempts × nscount` tries, each of
+  `timeout` seconds against the next server; a refused try moves on at once.
 
 Simplified: the lab has no Internet, so the upstream resolver answers every name outside the
 cluster domain NXDOMAIN; all CoreDNS replicas share one view of the API (each real replica has
@@ -52,6 +67,13 @@ from ..node.pod_dns_config import (
 Obj = dict[str, Any]
 Rcode = Literal["NOERROR", "NXDOMAIN"]
 Reach = Literal["answers", "refused", "timeout"]
+Libc = Literal["glibc", "musl", "uclibc"]
+#: `resolv.conf(5)`'s defaults: seconds to wait for a reply, and tries per server.
+RES_TIMEOUT = 5
+RES_ATTEMPTS = 2
+#: glibc's caps on `options timeout:` and `attempts:` (RES_MAXRETRANS, RES_MAXRETRY).
+RES_MAXRETRANS = 30
+RES_MAXRETRY = 5
 ZONE = CLUSTER_DOMAIN
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
@@ -92,6 +114,7 @@ class DnsAnswer:
     canonical: str = ""
     server: str = ""
     tried: tuple[str, ...] = field(default_factory=tuple)
+    seconds: float = 0.0  # how long the resolver waited for nameservers that did not answer
 
 
 class DnsView(Protocol):
@@ -260,12 +283,75 @@ def candidates(name: str, conf: ResolvConf) -> list[str]:
     return [*searched, name]
 
 
-def resolve(cluster_view: Any, from_pod: Obj, name: str, hosts: str | None = None) -> DnsAnswer:
-    """Resolve `name` as a program in `from_pod` does (`getaddrinfo`): `/etc/hosts` first
-    (`hosts`, else the file the kubelet wrote for the pod), then the nameservers of its
-    `resolv.conf` with its search path. `cluster_view`: a `DnsView` (the cluster's `CoreDns`),
-    or an object carrying one as `.dns` (the traffic module's `Network`), or None (no DNS).
-    Pure: depends only on what CoreDNS has seen and which servers answer."""
+def res_options(conf: ResolvConf) -> tuple[int, int]:
+    """(timeout, attempts) from the `options` of a resolv.conf, as glibc reads them."""
+    timeout, attempts = RES_TIMEOUT, RES_ATTEMPTS
+    for opt in conf.options:
+        key, _, value = opt.partition(":")
+        if value.isdigit() and key == "timeout":
+            timeout = max(1, min(int(value), RES_MAXRETRANS))
+        elif value.isdigit() and key == "attempts":
+            attempts = max(1, min(int(value), RES_MAXRETRY))
+    return timeout, attempts
+
+
+def reaches(view: DnsView | None, from_pod: Obj, servers: list[str] | tuple[str, ...]) -> list[Reach]:
+    """Whether each nameserver answers a query from `from_pod` (no view: none answers)."""
+    node = (from_pod.get("spec") or {}).get("nodeName")
+    return [view.reach(node, ns, from_pod) if view is not None else "timeout" for ns in servers]
+
+
+def _server_wait(libc: Libc, reach: Reach, index: int, count: int, timeout: int) -> float:
+    """How long one try waits on server `index` (of `count`) that does not answer."""
+    if libc == "glibc":
+        if reach == "refused":
+            return 0.0
+        return float((timeout << index) // count if index else timeout)
+    if libc == "uclibc":
+        return 0.0 if reach == "refused" else float(timeout)
+    return 0.0  # musl asks all servers at once
+
+
+def delay_before_answer(libc: Libc, found: list[Reach], timeout: int) -> float:
+    """What one query waits on the servers before the first that answers (`found` ends with
+    it)."""
+    count = len(found)
+    return sum(_server_wait(libc, r, i, count, timeout) for i, r in enumerate(found[:-1]))
+
+
+def unreachable_names(libc: Libc, name: str, conf: ResolvConf) -> list[str]:
+    """The names a resolver asks before giving up when no server answers: glibc one search
+    name and the name as given (in its `res_search` order), musl and uClibc the first only."""
+    names = candidates(name, conf)
+    if libc != "glibc" or len(names) < 2:
+        return names[:1]
+    as_is = name.rstrip(".")
+    first = names[0]
+    return [first, as_is] if first != as_is else [first, names[1]]
+
+
+def unreachable_wait(libc: Libc, found: list[Reach], timeout: int, attempts: int, names: int) -> float:
+    """How long a lookup waits before it fails when no server answers: per name, every
+    attempt over every server (glibc: nothing when all refuse, which ends the lookup at once);
+    musl waits `timeout` per name in all."""
+    if libc == "musl":
+        return float(timeout * min(names, 1))
+    if libc == "glibc" and all(r == "refused" for r in found):
+        return 0.0
+    count = len(found)
+    per_try = sum(_server_wait(libc, r, i, count, timeout) for i, r in enumerate(found))
+    return per_try * attempts * (names if libc == "glibc" else 1)
+
+
+def resolve(
+    cluster_view: Any, from_pod: Obj, name: str, hosts: str | None = None, libc: Libc = "glibc"
+) -> DnsAnswer:
+    """Resolve `name` as a program in `from_pod` does (`getaddrinfo` of its C library
+    `libc`): `/etc/hosts` first (`hosts`, else the file the kubelet wrote for the pod), then
+    the nameservers of its `resolv.conf` with its search path, waiting on the ones that do
+    not answer as that library does (`seconds`). `cluster_view`: a `DnsView` (the cluster's
+    `CoreDns`), or an object carrying one as `.dns` (the traffic module's `Network`), or None
+    (no DNS). Pure: depends only on what CoreDNS has seen and which servers answer."""
     view: DnsView | None = cluster_view
     if cluster_view is not None and not hasattr(cluster_view, "reach"):
         view = getattr(cluster_view, "dns", None)
@@ -280,21 +366,30 @@ def resolve(cluster_view: Any, from_pod: Obj, name: str, hosts: str | None = Non
     if len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts):
         return DnsAnswer("ok", key, (key,))
     conf = resolv_conf(from_pod)
-    node = (from_pod.get("spec") or {}).get("nodeName")
-    server = next(
-        (ns for ns in conf.nameservers if view is not None and view.reach(node, ns, from_pod) == "answers"),
-        None,
-    )
-    if server is None or view is None:
-        return DnsAnswer("unreachable", key, server=conf.nameservers[0] if conf.nameservers else "")
+    timeout, attempts = res_options(conf)
+    found: list[Reach] = []
+    for reach in reaches(view, from_pod, conf.nameservers):
+        found.append(reach)
+        if reach == "answers":
+            break
+    if view is None or not found or found[-1] != "answers":
+        names = unreachable_names(libc, name, conf)
+        waited = unreachable_wait(libc, found, timeout, attempts, len(names))
+        if libc == "glibc" and found and all(r == "refused" for r in found):
+            names = names[:1]  # ECONNREFUSED ends the search at once
+        first = conf.nameservers[0] if conf.nameservers else ""
+        return DnsAnswer("unreachable", key, server=first, tried=tuple(names), seconds=waited)
+    server = conf.nameservers[len(found) - 1]
+    delay = delay_before_answer(libc, found, timeout)  # every query name waits it again
     tried: list[str] = []
     for fq in candidates(name, conf):
         tried.append(fq)
         reply = _answered(view, server, fq)
         target, addresses = _follow(view, server, reply)
         if addresses:
-            return DnsAnswer("ok", fq, addresses, target if target != fq else "", server, tuple(tried))
-    return DnsAnswer("nxdomain", key, server=server, tried=tuple(tried))
+            canonical = target if target != fq else ""
+            return DnsAnswer("ok", fq, addresses, canonical, server, tuple(tried), delay * len(tried))
+    return DnsAnswer("nxdomain", key, server=server, tried=tuple(tried), seconds=delay * len(tried))
 
 
 def _answered(view: DnsView, server: str, name: str, qtype: str = "A") -> Reply:

@@ -22,12 +22,16 @@ Each run reports how long it blocked (the round trip, or the timeout it waited o
 shell script running it waits that long on the virtual clock (`processes.ProgramRunner`), so a
 `while true; do wget -T 2 …; done` against a dropped address tries every 2 s.
 
-Names are resolved as the pod's resolver would (`resolve_name`: the DNS module's `resolve`
-when present, else the Service records of the search path directly).
+Names are resolved as the pod's resolver would (`lookup`: the DNS module's `resolve` with the
+C library of the program's image — glibc for busybox's default image, uClibc for busybox 1.28,
+musl for curl's Alpine image — else the Service records of the search path directly). A
+lookup whose nameservers do not answer takes that library's time (`dns.py`) before `bad
+address` or `Could not resolve host`; curl's `--connect-timeout`/`-m` cut it short (`(28)
+Resolving timed out after N milliseconds`), busybox wget's `-T` does not cover it.
 
 Simplified: one URL per invocation, always a GET (`--spider` and `curl -I` ask the same; `-I`
-prints the status line and length only), no redirects followed, no TLS; name lookups take no
-time; the progress meter and bar are printed once, complete.
+prints the status line and length only), no redirects followed, no TLS; the progress meter
+and bar are printed once, complete.
 """
 
 from __future__ import annotations
@@ -93,8 +97,9 @@ def parse_url(url: str) -> Url | None:
 
 
 #: Which HTTP clients an image ships: busybox's applets (wget), curl's image (curl, and
-#: busybox's wget from its Alpine base).
-CURL_IMAGES = ("docker.io/curlimages/curl",)
+#: busybox's wget from its Alpine base), the official nginx image (curl: its Dockerfile installs
+#: it beside nginx, so the docs' `curl http://localhost/` runs in it).
+CURL_IMAGES = ("docker.io/curlimages/curl", "docker.io/library/nginx")
 WGET_IMAGES = ("docker.io/curlimages/curl",)
 
 
@@ -112,15 +117,21 @@ def _is_ip(host: str) -> bool:
 
 def resolve_name(network: Network, pod: Obj | None, host: str) -> str | None:
     """The address `host` resolves to from `pod` (None: it does not resolve)."""
+    return lookup(network, pod, host)[0]
+
+
+def lookup(network: Network, pod: Obj | None, host: str, libc: str = "glibc") -> tuple[str | None, float]:
+    """The address `host` resolves to from `pod` (None: it does not resolve), and how long
+    the resolver of C library `libc` waited for nameservers that did not answer."""
     if _is_ip(host):
-        return host
+        return host, 0.0
     if host == "localhost":
-        return "127.0.0.1"
+        return "127.0.0.1", 0.0
     dns = _dns_resolve()
     if dns is not None and pod is not None and getattr(network, "dns", None) is not None:
-        answer = dns(network, pod, host)
+        answer = dns(network, pod, host, libc=libc)
         ok = getattr(answer, "status", "") == "ok" and getattr(answer, "addresses", ())
-        return str(answer.addresses[0]) if ok else None
+        return (str(answer.addresses[0]) if ok else None), float(answer.seconds)
     # Without the cluster DNS model: the Service records of the search path, directly.
     namespace = (pod or {}).get("metadata", {}).get("namespace", "default")
     name = host.rstrip(".")
@@ -133,8 +144,14 @@ def resolve_name(network: Network, pod: Obj | None, host: str) -> str | None:
             svc = network.store.get("services", parts[1], parts[0])
             ip = ((svc or {}).get("spec") or {}).get("clusterIP")
             if ip and ip != "None":
-                return str(ip)
-    return None
+                return str(ip), 0.0
+    return None, 0.0
+
+
+def _libc(image: str) -> str:
+    from ..node.dns_tools import libc_of
+
+    return libc_of(image) if image else "glibc"
 
 
 def _dns_resolve() -> Callable[..., Any] | None:
@@ -195,9 +212,15 @@ def _options(
 
 
 def wget(
-    network: Network, source: Source, pod: Obj | None, args: list[str], files: dict[str, str]
+    network: Network,
+    source: Source,
+    pod: Obj | None,
+    args: list[str],
+    files: dict[str, str],
+    image: str = "",
 ) -> Outcome:
-    """busybox `wget ARGS` from `source`; writes a saved file into `files` (the container's)."""
+    """busybox `wget ARGS` from `source` (a container of `image`); writes a saved file into
+    `files` (the container's)."""
     parsed = _options(args, "OTPUYo", {"timeout", "output-document", "user-agent", "header", "post-data"})
     if isinstance(parsed, str):
         return Outcome(1, "", f"wget: option requires an argument -- '{parsed.lstrip('-')[:1]}'\n")
@@ -219,41 +242,42 @@ def wget(
     if url is None:
         return Outcome(1, "", f"wget: not an http or ftp url: {urls[0]}\n")
     err: list[str] = []
-    ip = resolve_name(network, pod, url.host)
+    ip, resolving = lookup(network, pod, url.host, _libc(image))  # -T's alarm is not set yet
     if ip is None:
-        return Outcome(1, "", f"wget: bad address '{url.host}'\n")
+        return Outcome(1, "", f"wget: bad address '{url.host}'\n", resolving)
     if not quiet:
         err.append(f"Connecting to {url.host} ({ip}:{url.port})\n")
     reply = network.request(source, ip, url.port, url.path, host=url.host)
     conn = reply.connection
+    took = resolving + reply.seconds
     if conn.error:
         if reply.seconds > timeout:
-            return Outcome(1, "", "".join(err) + "wget: download timed out\n", timeout)
+            return Outcome(1, "", "".join(err) + "wget: download timed out\n", resolving + timeout)
         err.append(f"wget: can't connect to remote host ({ip}): {conn.error}\n")
-        return Outcome(1, "", "".join(err), reply.seconds)
+        return Outcome(1, "", "".join(err), took)
     if reply.answer is None:
-        return Outcome(1, "", "".join(err) + "wget: error getting response\n", reply.seconds)
+        return Outcome(1, "", "".join(err) + "wget: error getting response\n", took)
     status = reply.answer.status
     if not 200 <= status < 400:
         err.append(f"wget: server returned error: {_status_line(status)}\n")
-        return Outcome(1, "", "".join(err), reply.seconds)
+        return Outcome(1, "", "".join(err), took)
     body = reply.answer.body
     if spider:
         if not quiet:
             err.append("remote file exists\n")
-        return Outcome(0, "", "".join(err), reply.seconds)
+        return Outcome(0, "", "".join(err), took)
     to_stdout = out_name == "-"
     name = out_name or (url.path.rstrip("/").rsplit("/", 1)[-1] or "index.html")
     path = name if name.startswith("/") else "/" + name
     if not to_stdout:
         if out_name is None and path in files:
-            return Outcome(1, "", "".join(err) + f"wget: can't open '{name}': File exists\n", reply.seconds)
+            return Outcome(1, "", "".join(err) + f"wget: can't open '{name}': File exists\n", took)
         files[path] = body
     if not quiet:
         err.append("writing to stdout\n" if to_stdout else f"saving to '{name}'\n")
         err.append(_bar("-" if to_stdout else name.rsplit("/", 1)[-1], len(body.encode())))
         err.append("written to stdout\n" if to_stdout else f"'{name}' saved\n")
-    return Outcome(0, body if to_stdout else "", "".join(err), reply.seconds)
+    return Outcome(0, body if to_stdout else "", "".join(err), took)
 
 
 def _speed(value: float) -> str:
@@ -280,9 +304,14 @@ def _meter(size: int, seconds: float) -> str:
 
 
 def curl(
-    network: Network, source: Source, pod: Obj | None, args: list[str], files: dict[str, str]
+    network: Network,
+    source: Source,
+    pod: Obj | None,
+    args: list[str],
+    files: dict[str, str],
+    image: str = "",
 ) -> Outcome:
-    """`curl ARGS` from `source`."""
+    """`curl ARGS` from `source` (a container of `image`)."""
     parsed = _options(args, "omHXwAu", {"max-time", "connect-timeout", "output", "header", "request"})
     if isinstance(parsed, str):
         return Outcome(2, "", f"curl: option {parsed}: requires parameter\n")
@@ -303,14 +332,17 @@ def curl(
     if url is None:
         scheme = urls[0].partition("://")[0]
         return Outcome(1, "", f'curl: (1) Protocol "{scheme}" not supported\n' if show_error else "")
-    ip = resolve_name(network, pod, url.host)
+    ip, resolving = lookup(network, pod, url.host, _libc(image))
 
     def failed(code: int, text: str, seconds: float = 0.0) -> Outcome:
         return Outcome(code, "", f"curl: ({code}) {text}\n" if show_error else "", seconds)
 
+    if limit is not None and resolving > limit:
+        return failed(28, f"Resolving timed out after {int(limit * 1000)} milliseconds", limit)
     if ip is None:
-        return failed(6, f"Could not resolve host: {url.host}")
+        return failed(6, f"Could not resolve host: {url.host}", resolving)
     reply: Reply = network.request(source, ip, url.port, url.path, host=url.host)
+    reply = Reply(reply.connection, reply.answer, reply.seconds + resolving)
     conn = reply.connection
     if conn.error:
         if limit is not None and reply.seconds > limit:

@@ -11,9 +11,11 @@ evenly over the endpoints, continuing the pod's round-robin position.
 
 Counted for both hops: the controller pod (its own service time, plus the upstream's latency)
 under the controller Service's rule, and each backend pod under `ns/service:port`, as the
-single-request path (`NginxProxy`) counts them. nginx's own answers are errors at the
-controller: 404 (no rule), 503 (no ready endpoint), 502/504 (the upstream refuses or does
-not answer), and what exceeds either pod's capacity times out.
+single-request path (`NginxProxy`) counts them, with the same rule for errors
+(`traffic.failed`): nginx's 503 (no ready endpoint) and 502/504 (the upstream refuses or does
+not answer) are errors at the controller, its 404 for a host or path no rule serves is an
+answer (served, as a single `wget` of it counts), and what exceeds either pod's capacity
+times out.
 
 Simplified: a batch's requests all reach one controller pod's routing at once; the upstream
 connection's outcome (refused, unreachable) is taken once per backend pod per batch.
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .ingress import CATCH_ALL, route, server_name, upstreams
-from .traffic import SAME_NODE_RTT, Connection
+from .traffic import SAME_NODE_RTT, Connection, failed
 
 if TYPE_CHECKING:
     from .live_traffic import TrafficStats
@@ -131,7 +133,7 @@ class IngressLoad:
         served = count if own_rho < 1.0 else int(count / own_rho)
         own = (conn.seconds or SAME_NODE_RTT) + own_time / max(0.01, 1.0 - min(own_rho, 0.99))
         if decision.backend is None:
-            ok = served if decision.status < 400 else 0
+            ok = 0 if failed("", decision.status) else served
             stats.add_batch(pod, conn.service, count, count - ok, own * ok)
             return True
         backend = decision.backend
@@ -170,7 +172,7 @@ class IngressLoad:
         answer = (
             upstream.listener.http(path, upstream.elapsed) if upstream.listener.http is not None else None
         )
-        if answer is None or answer.status >= 500:
+        if failed("", answer.status if answer is not None else None):
             stats.add_batch(upstream.pod, service, n, n, 0.0)
             return 0, 0.0
         rho, service_time = stats.utilisation(upstream.pod, n)

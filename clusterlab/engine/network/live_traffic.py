@@ -22,6 +22,16 @@ CPU it has, `limits.cpu` or one core), and beyond its capacity the excess times 
 The served rate becomes the pod's load factor in the usage model (`node/usage.py`): CPU rises
 with traffic, so a HorizontalPodAutoscaler on CPU reacts to it.
 
+What counts as an error (`failed`) is the same for every path — a single `wget`/`curl`, a
+learner's load to a Service, load routed by an ingress controller: a request that got no HTTP
+response (refused, dropped, timed out, closed without a reply) or a `5xx` status. A `4xx` is
+the server's correct answer to the request it was sent (nginx's 404 for an unknown path
+included) and counts as served, as load balancers' and ingress-nginx's success rates count it.
+
+The entry address of a load source aimed at an Ingress host (the address in the Ingress's
+status, the controller Service's node port) is looked up again for every batch, so the load
+follows a replaced controller pod or a changed load-balancer address.
+
 Counters per pod and per Service (requests, errors, mean latency, rate) are kept per virtual
 second; rates and latency are over the last `WINDOW` complete seconds, with running totals;
 `snapshot` reads them.
@@ -35,15 +45,16 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Timer
 from ..node.listeners import Answer
 from ..node.runtime import normalize
 from ..node.usage import cpu_limit_millis, profile_for
-from .netfilter import Recent, pick
-from .traffic import SAME_NODE_RTT, Connection, Network, Source
+from .ingress_load import entry as ingress_entry
+from .netfilter import Outcome, Recent, pick
+from .traffic import SAME_NODE_RTT, Connection, Network, Source, failed
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -156,6 +167,8 @@ class LoadSource:
     rps: float
     path: str = "/"
     host: str = ""  # the Host header: an Ingress host, routed by the controller pods it reaches
+    entry_node: str = ""  # for an Ingress host: the node whose address it enters by when no
+    # Ingress status names one (`ingress_load.entry`, looked up for every batch)
 
 
 def binomial(rng: random.Random, n: int, p: float) -> int:
@@ -215,17 +228,17 @@ class TrafficStats:
     def record(self, conn: Connection, answer: Answer | None, now: float) -> float:
         """Count one request; returns the server-side time it took (seconds)."""
         second = math.floor(now)
-        failed = bool(conn.error) or answer is None or answer.status >= 500
+        error = failed(conn.error, answer.status if answer is not None else None)
         latency = 0.0
         if conn.pod is not None and not conn.error:
             rho, service = self.utilisation(conn.pod)
             latency = conn.seconds + service / max(0.01, 1.0 - min(rho, 0.99))
         if conn.pod is not None:
             key = (conn.pod["metadata"].get("namespace", ""), conn.pod["metadata"]["name"])
-            self.pods.setdefault(key, Series()).add(second, 1, int(failed), 0.0 if failed else latency)
+            self.pods.setdefault(key, Series()).add(second, 1, int(error), 0.0 if error else latency)
         svc = self._service_key(conn.service)
         if svc is not None:
-            self.services.setdefault(svc, Series()).add(second, 1, int(failed), 0.0 if failed else latency)
+            self.services.setdefault(svc, Series()).add(second, 1, int(error), 0.0 if error else latency)
         return latency
 
     def add_batch(self, pod: Obj | None, service: str, requests: int, errors: int, latency: float) -> None:
@@ -302,6 +315,10 @@ class LoadSources:
         if n <= 0:
             return
         net = self.network
+        if src.host and src.entry_node in net.kubelets:
+            # where the host's load enters now: the Ingress's current address and node port
+            at = ingress_entry(net, src.host, src.entry_node)
+            src = replace(src, ip=at.address, port=at.port)
         node = net.entry_node(src.source, src.ip)
         packet = net.packet(src.source, node, src.ip, src.port)
         walk = net.walk(node) if node else None
@@ -321,12 +338,22 @@ class LoadSources:
             if outcome.verdict in ("REJECT", "DROP"):
                 self.stats.add_batch(None, outcome.service, count, count, 0.0)
             elif outcome.verdict == "DNAT":
-                self._deliver(src, node, outcome.ip, outcome.port, outcome.service, count)
+                self._deliver(src, node, outcome.ip, outcome.port, outcome.service, count, outcome)
             else:
-                self._deliver(src, node, src.ip, src.port, outcome.service, count)
+                self._deliver(src, node, src.ip, src.port, outcome.service, count, outcome)
 
-    def _deliver(self, src: LoadSource, node: str, ip: str, port: int, service: str, count: int) -> None:
-        conn = self.network.deliver(src.source, node, ip, port, service)
+    def _deliver(
+        self,
+        src: LoadSource,
+        node: str,
+        ip: str,
+        port: int,
+        service: str,
+        count: int,
+        outcome: Outcome | None = None,
+    ) -> None:
+        mark, marked_by = (outcome.mark, outcome.marked_by) if outcome is not None else (0, "")
+        conn = self.network.deliver(src.source, node, ip, port, service, mark, marked_by)
         if conn.error or conn.pod is None or conn.listener is None:
             self.stats.add_batch(conn.pod, service, count, count, 0.0)
             return
@@ -334,7 +361,7 @@ class LoadSources:
         if src.host and routed and routed(self.network, self.stats, conn, src.host, src.path, count):
             return  # an ingress controller pod routed and proxied them (`ingress_load.py`)
         answer = conn.listener.http(src.path, conn.elapsed) if conn.listener.http is not None else None
-        if answer is None or answer.status >= 500:
+        if failed("", answer.status if answer is not None else None):
             self.stats.add_batch(conn.pod, service, count, count, 0.0)
             return
         rho, service_time = self.stats.utilisation(conn.pod, count)

@@ -12,8 +12,17 @@ it (a `Local` policy without local endpoints: the client waits until it gives up
 `iptables-save` shows), so what a connection does is what the node's rules say, stale or
 not: the matches kube-proxy uses (`-s`/`-d` with `!`, `-p`, `--dport`, `-m addrtype
 --dst-type/--src-type LOCAL`, `-m statistic --mode random --probability`, `-m recent
---rcheck --seconds … --reap` and `--set`, comments) and its targets (jumps to its chains,
-`KUBE-MARK-MASQ` (a mark: traversal goes on), `RETURN`, `DNAT`, `REJECT`, `DROP`, `ACCEPT`).
+--rcheck --seconds … --reap` and `--set`, `-m mark [!] --mark V/M`, comments) and its targets
+(jumps to its chains, `RETURN`, `MARK --set-xmark V/M` (traversal goes on), `DNAT`, `REJECT`,
+`DROP`, `ACCEPT`, `MASQUERADE`).
+
+The packet's mark travels with it: `KUBE-MARK-MASQ` (a chain whose one rule sets bit 0x4000)
+marks the connections kube-proxy wants source-NATed — traffic to a cluster IP from outside the
+pod CIDR, traffic entering by an external address under `externalTrafficPolicy: Cluster`
+(`KUBE-EXT-…`), and a pod reaching itself through its Service (`KUBE-SEP-…`'s `-s <endpoint>`,
+hairpin). After routing, the packet leaves through `nat` POSTROUTING, whose `KUBE-POSTROUTING`
+returns unmarked packets and `MASQUERADE`s marked ones (`postrouting`): the kernel then
+rewrites the source to the address of the interface the packet leaves by.
 The `recent` module's lists live in the node's kernel (`Recent`), keyed by list name and
 source address, as `xt_recent` keeps them: ClientIP session affinity.
 
@@ -29,7 +38,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..node.iptables_rules import Tables
 
@@ -59,6 +68,8 @@ class Outcome:
     service: str = ""  # the service port the rules matched (`ns/name[:port]`), if any
     affinity_list: str = ""  # the `recent` list a DNAT rule `--set`s (ClientIP affinity)
     sticky: bool = False  # decided by a `recent --rcheck` (an existing affinity entry)
+    mark: int = 0  # the packet's mark when the rules decided (0x4000: to be masqueraded)
+    marked_by: str = ""  # the chain whose rule jumped to the mark's chain (KUBE-EXT-…, KUBE-SEP-…)
 
 
 @dataclass
@@ -95,6 +106,8 @@ class Rule:
     dst_local: bool = False
     src_local: bool = False
     probability: float | None = None
+    mark: tuple[int, int] | None = None  # `-m mark --mark VALUE/MASK`
+    mark_negated: bool = False
     rcheck: tuple[str, float] | None = None  # (list, seconds)
     set_list: str = ""
     comment: str = ""
@@ -161,6 +174,9 @@ def parse_rule(line: str) -> Rule:
         elif w == "--probability":
             fields["probability"] = float(nxt)
             i += 2
+        elif w == "--mark":
+            fields["mark"], fields["mark_negated"] = _mark_value(nxt), negate
+            i += 2
         elif w == "--comment":
             fields["comment"] = nxt
             i += 2
@@ -190,6 +206,12 @@ def parse_rule(line: str) -> Rule:
     return Rule(**fields)  # type: ignore[arg-type]
 
 
+def _mark_value(text: str) -> tuple[int, int]:
+    """`VALUE[/MASK]` as iptables prints a mark (hexadecimal); the mask defaults to all bits."""
+    value, _, mask = text.partition("/")
+    return int(value, 0), int(mask, 0) if mask else 0xFFFFFFFF
+
+
 def _in(addr: str, cidr: str) -> bool:
     try:
         return ipaddress.ip_address(addr) in ipaddress.ip_network(cidr, strict=False)
@@ -211,6 +233,10 @@ def _service_of(comment: str) -> str:
     return comment
 
 
+#: One way through a chain: (probability, outcome or None when it fell through, the packet's
+#: mark, the chain that had it marked).
+Branch = tuple[float, "Outcome | None", int, str]
+
 _PARSED: weakref.WeakKeyDictionary[Tables, dict[str, dict[str, list[Rule]]]] = weakref.WeakKeyDictionary()
 
 
@@ -226,7 +252,9 @@ class Walk:
             }
         self.chains: dict[str, dict[str, list[Rule]]] = parsed
 
-    def _matches(self, rule: Rule, p: Packet) -> bool:
+    def _matches(self, rule: Rule, p: Packet, mark: int = 0) -> bool:
+        if rule.mark is not None and ((mark & rule.mark[1]) == rule.mark[0]) == rule.mark_negated:
+            return False
         if rule.src and _in(p.src, rule.src) == rule.src_negated:
             return False
         if rule.dst and _in(p.dst, rule.dst) == rule.dst_negated:
@@ -241,13 +269,26 @@ class Walk:
 
     def outcomes(self, p: Packet, recent: Recent, now: float) -> list[tuple[float, Outcome]]:
         """Every way the packet can go, with its probability (they sum to 1)."""
-        nat = self._walk("nat", "KUBE-SERVICES", p, recent, now, 1.0, "", 0)
+        nat = self._walk("nat", "KUBE-SERVICES", p, recent, now, 1.0, "", 0, 0, "")
         out: list[tuple[float, Outcome]] = []
-        for prob, outcome in nat:
+        for prob, outcome, mark, marker in nat:
             if outcome is None:
                 outcome = self._filter(p)
+                if mark:
+                    outcome = replace(outcome, mark=mark, marked_by=marker)
             out.append((prob, outcome))
         return out
+
+    def postrouting(self, p: Packet, mark: int) -> bool:
+        """Whether the `nat` POSTROUTING chain masquerades a packet (`p` as it leaves, after
+        any DNAT) carrying `mark`: kube-proxy's `KUBE-POSTROUTING` returns unmarked packets and
+        MASQUERADEs the ones `KUBE-MARK-MASQ` marked."""
+        for _prob, outcome, _mark, _marker in self._walk(
+            "nat", "POSTROUTING", p, Recent(), 0.0, 1.0, "", 0, mark, ""
+        ):
+            if outcome is not None and outcome.verdict == "MASQUERADE":
+                return True
+        return False
 
     def _filter(self, p: Packet) -> Outcome:
         for chain in ("KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"):
@@ -266,17 +307,41 @@ class Walk:
         prob: float,
         service: str,
         depth: int,
-    ) -> list[tuple[float, Outcome | None]]:
-        """Traverse `chain`: (probability, outcome) pairs, None where the chain fell through."""
+        mark: int,
+        marker: str,
+    ) -> list[Branch]:
+        """Traverse `chain` with the packet carrying `mark` (set by `marker`'s jump):
+        (probability, outcome, mark, marker) branches, the outcome None where the chain fell
+        through (the mark as it was set on the way)."""
         if depth > _MAX_DEPTH:
-            return [(prob, None)]
-        results: list[tuple[float, Outcome | None]] = []
+            return [(prob, None, mark, marker)]
+        rules = self.chains[table].get(chain, ())
+        return self._from(table, chain, rules, 0, p, recent, now, prob, service, depth, mark, marker)
+
+    def _from(
+        self,
+        table: str,
+        chain: str,
+        rules: list[Rule] | tuple[Rule, ...],
+        start: int,
+        p: Packet,
+        recent: Recent,
+        now: float,
+        prob: float,
+        service: str,
+        depth: int,
+        mark: int,
+        marker: str,
+    ) -> list[Branch]:
+        """`chain`'s rules from index `start` on (the rest of a chain a jump returned to)."""
+        results: list[Branch] = []
         remaining = prob
         sticky = False
-        for rule in self.chains[table].get(chain, ()):
+        for index in range(start, len(rules)):
+            rule = rules[index]
             if remaining <= 0:
                 break
-            if not self._matches(rule, p):
+            if not self._matches(rule, p, mark):
                 continue
             if rule.rcheck is not None:
                 name, seconds = rule.rcheck
@@ -287,54 +352,54 @@ class Walk:
             named = chain in ("KUBE-SERVICES", "KUBE-NODEPORTS") and rule.target != "KUBE-NODEPORTS"
             svc = service or (_service_of(rule.comment) if named else "")
             target = rule.target
-            if target == "KUBE-MARK-MASQ":
-                continue  # sets the masquerade mark; traversal goes on
+            if target == "MARK":
+                args = list(rule.target_args)
+                if "--set-xmark" in args:
+                    value, mask = _mark_value(args[args.index("--set-xmark") + 1])
+                    mark = (mark & ~mask & 0xFFFFFFFF) ^ value
+                continue  # a non-terminating target: traversal goes on
             if target == "RETURN":
-                results.append((share, None))
+                results.append((share, None, mark, marker))
             elif target == "DNAT":
                 args = list(rule.target_args)
                 dest = args[args.index("--to-destination") + 1] if "--to-destination" in args else ""
                 ip, _, port = dest.rpartition(":")
-                results.append((share, Outcome("DNAT", ip, int(port or 0), svc, rule.set_list, sticky)))
-            elif target in ("REJECT", "DROP", "ACCEPT"):
-                results.append((share, Outcome(target, service=svc)))
+                outcome = Outcome("DNAT", ip, int(port or 0), svc, rule.set_list, sticky, mark, marker)
+                results.append((share, outcome, mark, marker))
+            elif target in ("REJECT", "DROP", "ACCEPT", "MASQUERADE"):
+                verdict = Outcome(target, service=svc, mark=mark, marked_by=marker)
+                results.append((share, verdict, mark, marker))
             elif target in self.chains[table]:
-                for sub_prob, sub in self._walk(table, target, p, recent, now, share, svc, depth + 1):
+                # the first jump to the masquerade mark's chain names who wanted the SNAT
+                jumper = chain if target == "KUBE-MARK-MASQ" and not mark else marker
+                sub_results = self._walk(table, target, p, recent, now, share, svc, depth + 1, mark, jumper)
+                for sub_prob, sub, sub_mark, sub_marker in sub_results:
                     if sub is None:
                         # fell through the jumped-to chain: continue here with that share
-                        results += self._rest(table, chain, rule, p, recent, now, sub_prob, svc, depth)
+                        results += self._from(
+                            table,
+                            chain,
+                            rules,
+                            index + 1,
+                            p,
+                            recent,
+                            now,
+                            sub_prob,
+                            svc,
+                            depth + 1,
+                            sub_mark,
+                            sub_marker,
+                        )
                     else:
                         if sticky and not sub.sticky:
-                            sub = Outcome(sub.verdict, sub.ip, sub.port, sub.service, sub.affinity_list, True)
-                        results.append((sub_prob, sub))
+                            sub = replace(sub, sticky=True)
+                        results.append((sub_prob, sub, sub_mark, sub_marker))
             else:
                 continue  # a target kube-proxy does not write: ignored
             remaining -= share
         if remaining > 1e-12:
-            results.append((remaining, None))
+            results.append((remaining, None, mark, marker))
         return results
-
-    def _rest(
-        self,
-        table: str,
-        chain: str,
-        after: Rule,
-        p: Packet,
-        recent: Recent,
-        now: float,
-        prob: float,
-        service: str,
-        depth: int,
-    ) -> list[tuple[float, Outcome | None]]:
-        """The rest of `chain` after the rule `after`, for traffic that returned from a jump."""
-        rules = self.chains[table].get(chain, [])
-        index = rules.index(after)
-        tail = f"{chain}\x00rest{index}"
-        self.chains[table][tail] = rules[index + 1 :]
-        try:
-            return self._walk(table, tail, p, recent, now, prob, service, depth + 1)
-        finally:
-            del self.chains[table][tail]
 
 
 def pick(walk: Walk, p: Packet, recent: Recent, now: float, rng: random.Random) -> Outcome:

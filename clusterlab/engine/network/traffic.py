@@ -15,9 +15,24 @@ any selects the pod, is enforced on the way in and drops what it does not allow.
    the `recent` lists (ClientIP session affinity) kept per node;
 2. the destination by address: a pod IP (from the node pod CIDRs, `node/ipam.py`), a node's
    address (host-network pods), or nothing (timeout);
-3. `network.policy.allowed` (the NetworkPolicy module): `_policy_allows` for a pod, and for a
-   node's address the source pod's egress rules alone (a node is no pod: ipBlock rules decide);
-4. the pod's containers (they share its network namespace): the first whose process listens
+3. source NAT: a packet the rules marked for masquerading (`KUBE-MARK-MASQ`: a NodePort or
+   load-balancer connection under `externalTrafficPolicy: Cluster`, a cluster IP reached from
+   outside the pod CIDR, a pod reaching itself through its Service) meets the entry node's
+   `nat` POSTROUTING rules (`Walk.postrouting`), and `MASQUERADE` gives it the address of the
+   interface it leaves by: flannel's VXLAN device `flannel.1` (the node's pod-CIDR network
+   address, 10.244.N.0/32) towards a pod on another node, the bridge `cni0` (the pod CIDR's
+   gateway, 10.244.N.1) towards a pod on the same node, `eth0` (the node's own address)
+   towards another node's address. The accepting pod sees that address as its client
+   (`Connection.client_ip`); under `externalTrafficPolicy: Local` nothing marks an outside
+   client's packet and the pod sees the client itself;
+4. `network.policy.allowed` (the NetworkPolicy module): `_policy_allows` for a pod, and for a
+   node's address the source pod's egress rules alone (a node is no pod: ipBlock rules decide).
+   Calico's rules for a pod sit in the `filter` table of the pod's node, which a forwarded
+   packet traverses before that node's `nat` POSTROUTING: a packet masqueraded on another node
+   is judged by its masqueraded address (so an `ipBlock` that allows an outside client does
+   not match it), one masqueraded on the pod's own node by its address before the masquerade;
+   the source pod's egress rules always judge the packet as it left the pod;
+5. the pod's containers (they share its network namespace): the first whose process listens
    on the port (`node/listeners.py`) answers.
 `Network.request` adds the HTTP exchange and counts it (`live_traffic.py`).
 
@@ -37,15 +52,16 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..informers import key_of
+from ..node.container_files import ContainerFiles
 from ..node.iptables_rules import Tables
 from ..node.listeners import Answer, Listener
 from ..node.pod_network import pod_listener
 from .netfilter import Packet, Recent, Walk, pick
-from .policy import PolicyDrops
+from .policy import PolicyDrops, Verdict, end_of_pod, evaluate, source_end
 from .policy import allowed as policy_allowed
 
 if TYPE_CHECKING:
@@ -69,9 +85,19 @@ ARP_TIMEOUT = 3.0
 SAME_NODE_RTT = 0.0001
 CROSS_NODE_RTT = 0.0005
 
+#: The lowest HTTP status the traffic counters count as an error (a server error).
+SERVER_ERROR = 500
+
 REFUSED = "Connection refused"
 TIMED_OUT = "Connection timed out"
 NO_ROUTE = "No route to host"
+
+
+def failed(error: str, status: int | None) -> bool:
+    """Whether the traffic counters count a request as an error, on every path (a single
+    request, a load batch, an ingress controller's): no connection (`error`), no response
+    (`status` None) or a server error (5xx). A 4xx is a response, counted as served."""
+    return bool(error) or status is None or status >= SERVER_ERROR
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,32 @@ class Source:
     ip: str
     node: str = ""
     pod: Obj | None = None
+
+
+@dataclass(frozen=True)
+class Masquerade:
+    """A source NAT on the way: the entry `node` whose `KUBE-POSTROUTING` masqueraded the
+    packet to `address` (of `interface`), because chain `marked_by` had it marked."""
+
+    node: str
+    address: str
+    interface: str
+    marked_by: str
+
+    @property
+    def why(self) -> str:
+        """Which of kube-proxy's reasons for the mark it was."""
+        chain = self.marked_by
+        if chain.startswith("KUBE-EXT-"):
+            return "Cluster policy"
+        if chain.startswith("KUBE-SEP-"):
+            return "hairpin"
+        if chain.startswith(("KUBE-SVC-", "KUBE-SVL-")):
+            return "from outside the pod network"
+        return chain
+
+    def __str__(self) -> str:
+        return f"source NATed to {self.address} by KUBE-POSTROUTING ({self.why})"
 
 
 @dataclass(frozen=True)
@@ -99,6 +151,8 @@ class Connection:
     node: str = ""  # the node that holds the accepting pod
     listener: Listener | None = None
     elapsed: float = 0.0  # how long the listening process has run (for its answers)
+    client_ip: str = ""  # the source address the accepting end saw ("" when none accepted)
+    nat: Masquerade | None = None  # the source NAT on the way, if any
 
 
 @dataclass(frozen=True)
@@ -238,8 +292,14 @@ class Network:
             return None
         specs = {c["name"]: c for c in (pod.get("spec") or {}).get("containers") or ()}
         specs |= {c["name"]: c for c in (pod.get("spec") or {}).get("initContainers") or ()}
+        runtime = self.kubelets[node].runtime
+
+        def files_of(cs: Any) -> ContainerFiles:  # what its server reads (node/container_files.py)
+            return ContainerFiles.of(runtime, pod, specs.get(cs.name), cs.container_id)
+
         # the pod's containers share its network namespace (node/pod_network.py)
-        return pod_listener(st.all_containers(), specs, pod["metadata"]["name"], port, self.clock.now)
+        name = pod["metadata"]["name"]
+        return pod_listener(st.all_containers(), specs, name, port, self.clock.now, files_of)
 
     def _host_pods(self, node: str) -> list[Obj]:
         return [
@@ -267,9 +327,10 @@ class Network:
             found = self._listener(source.node, source.pod, port)
             if found is None:
                 return Connection(REFUSED, 0.0, source.pod, ip, port, node=source.node)
-            return Connection("", 0.0, source.pod, ip, port, "", source.node, *found)
+            return Connection("", 0.0, source.pod, ip, port, "", source.node, *found, "127.0.0.1")
         node, _packet, outcome = self.route(source, ip, port, protocol)
         service = ""
+        mark, marked_by = 0, ""
         if outcome is not None:
             service = outcome.service
             if outcome.verdict == "REJECT":
@@ -278,11 +339,57 @@ class Network:
                 return Connection(TIMED_OUT, SYN_TIMEOUT, service=service)
             if outcome.verdict == "DNAT":
                 ip, port = outcome.ip, outcome.port
-        return self.deliver(source, node, ip, port, service)
+            mark, marked_by = outcome.mark, outcome.marked_by
+        return self.deliver(source, node, ip, port, service, mark, marked_by)
 
-    def deliver(self, source: Source, from_node: str, ip: str, port: int, service: str = "") -> Connection:
-        """The destination side: after any DNAT, the packet reaches `ip`:`port`."""
+    # -- source NAT -------------------------------------------------------------------------
+
+    def interface_towards(self, node: str, ip: str) -> tuple[str, str]:
+        """(interface, its address) by which a packet routed on `node` to `ip` leaves it:
+        `cni0` (10.244.N.1) to a pod of its own pod CIDR, `flannel.1` (10.244.N.0) to another
+        node's pod CIDR, `eth0` (the node's address) otherwise; ("", "") to its own address
+        (delivered locally: no POSTROUTING)."""
+        kubelet = self.kubelets[node]
+        if ip == kubelet.config.internal_ip or ip.startswith("127."):
+            return "", ""
+        base = kubelet.config.pod_cidr.rsplit(".", 1)[0]
+        holder, _pod = self.holder(ip)
+        if holder == node:
+            return "cni0", f"{base}.1"
+        if holder:
+            return "flannel.1", f"{base}.0"
+        return "eth0", kubelet.config.internal_ip
+
+    def masquerade(
+        self, source: Source, node: str, ip: str, port: int, mark: int, marked_by: str
+    ) -> Masquerade | None:
+        """The source NAT `node`'s `nat` POSTROUTING applies to a packet from `source` (after
+        DNAT, to `ip`:`port`) carrying `mark`; None when it leaves unchanged."""
+        if not mark or not node:
+            return None
+        walk = self.walk(node)
+        if walk is None:
+            return None
+        interface, address = self.interface_towards(node, ip)
+        if not interface or not walk.postrouting(self.packet(source, node, ip, port), mark):
+            return None
+        return Masquerade(node, address, interface, marked_by)
+
+    def deliver(
+        self,
+        source: Source,
+        from_node: str,
+        ip: str,
+        port: int,
+        service: str = "",
+        mark: int = 0,
+        marked_by: str = "",
+    ) -> Connection:
+        """The destination side: after any DNAT (with the packet's `mark`, which chain
+        `marked_by` set), the packet leaves `from_node` and reaches `ip`:`port`."""
         rtt = SAME_NODE_RTT
+        nat = self.masquerade(source, from_node, ip, port, mark, marked_by)
+        client = nat.address if nat is not None else source.ip
         for name, kubelet in self.kubelets.items():
             if kubelet.config.internal_ip == ip:
                 if not self.powered.get(name):
@@ -293,7 +400,7 @@ class Network:
                 for pod in self._host_pods(name):
                     found = self._listener(name, pod, port)
                     if found is not None:
-                        return Connection("", rtt, pod, ip, port, service, name, *found)
+                        return Connection("", rtt, pod, ip, port, service, name, *found, client, nat)
                 return Connection(REFUSED, rtt, ip=ip, port=port, service=service)
         node, pod = self.holder(ip)
         if not node or (source.kind == "outside" and not from_node):
@@ -304,17 +411,25 @@ class Network:
             return Connection(TIMED_OUT, SYN_TIMEOUT, ip=ip, port=port, service=service)
         if pod is None:
             return Connection(NO_ROUTE, ARP_TIMEOUT, ip=ip, port=port, service=service)
-        if not self._policy_allows(source, pod, port):
-            return Connection(TIMED_OUT, SYN_TIMEOUT, pod, ip, port, service, node)
+        # Calico judges on the pod's node: a packet masqueraded elsewhere by its new address
+        seen = Source("node", nat.address, from_node) if nat is not None and node != from_node else None
+        if not self._policy_allows(source, pod, port, seen=seen):
+            return Connection(TIMED_OUT, SYN_TIMEOUT, pod, ip, port, service, node, nat=nat)
         found = self._listener(node, pod, port)
         if found is None:
-            return Connection(REFUSED, rtt, pod, ip, port, service, node)
-        return Connection("", rtt, pod, ip, port, service, node, *found)
+            return Connection(REFUSED, rtt, pod, ip, port, service, node, nat=nat)
+        return Connection("", rtt, pod, ip, port, service, node, *found, client, nat)
 
-    def _policy_allows(self, source: Source, pod: Obj, port: int, protocol: str = "TCP") -> bool:
+    def _policy_allows(
+        self, source: Source, pod: Obj, port: int, protocol: str = "TCP", seen: Source | None = None
+    ) -> bool:
         """THE NetworkPolicy call site: whether the policies on both ends let this connection
-        in (a denied one is counted in `policy_drops`)."""
-        return bool(policy_allowed(self, source, pod, port, protocol))
+        in (a denied one is counted in `policy_drops`). `seen`: the source as the pod's node
+        sees it after a masquerade on another node (the source pod's egress still judges the
+        packet as it left)."""
+        if seen is None:
+            return bool(policy_allowed(self, source, pod, port, protocol))
+        return bool(judge_masqueraded(self, source, seen, pod, port, protocol))
 
     def request(
         self, source: Source, ip: str, port: int, path: str = "/", host: str = "", record: bool = True
@@ -334,3 +449,20 @@ class Network:
         if self.stats is not None and record and (conn.pod is not None or conn.service):
             seconds += self.stats.record(conn, answer, self.clock.now)
         return Reply(conn, answer, seconds)
+
+
+def judge_masqueraded(
+    network: Network, source: Source, seen: Source, pod: Obj, port: int, protocol: str = "TCP"
+) -> Verdict:
+    """The policies' verdict on a masqueraded connection: the source pod's egress rules (if the
+    source is a pod) as it left, the destination's ingress rules against the masqueraded
+    address `seen`; a denied one is counted in the network's `policy_drops`."""
+    node = str((pod.get("spec") or {}).get("nodeName") or "")
+    destination = end_of_pod(pod, network.node_ip(node) if node in network.kubelets else "")
+    egress = evaluate(network.store, source_end(network, source), destination, port, protocol).egress
+    verdict = replace(
+        evaluate(network.store, source_end(network, seen), destination, port, protocol), egress=egress
+    )
+    if not verdict.allowed:
+        network.policy_drops.record(verdict, float(network.clock.now))
+    return verdict

@@ -17,7 +17,11 @@ Timing, from the kubelet's sources:
   for remount): every `syncFrequency` (1 min) jittered by up to half (`wait.Jitter(resync,
   0.5)` in pod_workers.go), so with the default Watch change-detection strategy (cache
   propagation ≈ 0) an update reaches the files 60–90 s after it is written. Environment
-  variables are never refreshed: they were fixed when the container was created.
+  variables are never refreshed: they were fixed when the container was created. Nor is a
+  `subPath` mount: the runtime bind-mounted the file as it was when the container was
+  created, and the atomic writer's later swap of the volume's `..data` link does not reach it
+  (the docs: "A container using a ConfigMap as a subPath volume mount will not receive
+  ConfigMap updates"); the next container instance binds the current file.
 
 Simplified: no `..data` symlink farm is visible; `projected` and `downwardAPI` volumes are not
 materialised.
@@ -116,6 +120,8 @@ class MountedConfig:
     env: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # "pod uid/container" → variables
     backoff: dict[str, float] = field(default_factory=dict)  # pod uid → its last mount retry delay
     resync: dict[str, Timer] = field(default_factory=dict)  # pod uid → its next remount
+    # "pod uid/container" → a subPath mount's path → the file as bound when the container was created
+    sub_paths: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     def files_for(self, pod: Obj, container: Obj) -> dict[str, bytes]:
         """Absolute path → content of every config file `container` mounts."""
@@ -128,12 +134,28 @@ class MountedConfig:
             base = str(mount.get("mountPath", "")).rstrip("/")
             sub = mount.get("subPath")
             if sub:
-                if sub in files:
+                uid = (pod.get("metadata") or {}).get("uid", "")
+                bound = self.sub_paths.get(f"{uid}/{container.get('name')}") or {}
+                if base in bound:
+                    out[base] = bound[base]
+                elif sub in files:
                     out[base] = files[sub].content
                 continue
             for path, f in files.items():
                 out[f"{base}/{path}"] = f.content
         return out
+
+    def bind_sub_paths(self, pod: Obj, container: Obj) -> None:
+        """`container` is being created: its `subPath` mounts of config volumes bind the files
+        as they are now."""
+        uid = (pod.get("metadata") or {}).get("uid", "")
+        mounted = self.volumes.get(uid, {})
+        bound: dict[str, bytes] = {}
+        for mount in container.get("volumeMounts") or ():
+            files, sub = mounted.get(mount.get("name", "")), mount.get("subPath")
+            if files is not None and sub and sub in files:
+                bound[str(mount.get("mountPath", "")).rstrip("/")] = files[sub].content
+        self.sub_paths[f"{uid}/{container.get('name')}"] = bound
 
     def directories_for(self, pod: Obj, container: Obj) -> dict[str, list[str]]:
         """Mount point → the names `ls` lists there (top-level entries, sorted)."""

@@ -110,6 +110,8 @@ IMAGES: dict[str, ImageConfig] = {
     "us-docker.pkg.dev/google-samples/containers/gke/hello-app": ImageConfig(
         (), ("/hello-app",), ("hello-app",), shell=False
     ),
+    # Debian itself: bash as CMD (the docs give it a shell command to run)
+    "docker.io/library/debian": ImageConfig((), ("bash",)),
     # the docs' DNS debugging pod (Debian jessie with bind's dnsutils; it runs `sleep infinity`)
     "registry.k8s.io/e2e-test-images/jessie-dnsutils": ImageConfig((), ("bash",)),
 }

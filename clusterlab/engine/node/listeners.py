@@ -3,8 +3,10 @@ HTTP GET of a path returns, and its gRPC health status — what the kubelet's pr
 
 The kubelet's httpGet, tcpSocket and grpc probes connect to the pod IP (or the probe's
 `host`) from the node; whether they succeed depends only on the process in the container:
-- `nginx` (and `registry.k8s.io/nginx-slim`) and `httpd` listen on :80 and serve their
-  welcome page at `/` (and `/index.html`; nginx also `/50x.html`); any other path is 404.
+- `nginx` and `httpd` listen on :80 and serve their document root from the container's
+  filesystem as mounted (`web_servers.py`, `container_files.py`): the image's welcome page
+  until a volume over the directory holds other files; `registry.k8s.io/nginx-slim` serves its
+  welcome page at `/` (and `/index.html`, `/50x.html`); any other path is 404.
   `registry.k8s.io/hpa-example` (Apache + PHP) answers `/` and `/index.php` with `OK!`.
 - `redis` listens on :6379, `postgres` on :5432 once its init has run (about 1.2 s), `mysql`
   on :3306 once it is ready for connections (about 9 s) — none of them speaks HTTP.
@@ -35,7 +37,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .container_files import ContainerFiles
+from .container_logs import NGINX_VERSIONS
 from .images import DISTROLESS, argv_for, config_for, repository
+from .web_servers import NGINX_WELCOME, Files, httpd_answer, nginx_answer
 
 LIVENESS_HEALTHY_SECONDS = 10.0  # agnhost liveness: `duration.Seconds() > 10` → 500
 
@@ -91,24 +96,33 @@ def _goproxy(_path: str, _elapsed: float) -> Answer:
     return Answer(500, "This is a proxy server. Does not respond to non-proxy requests.\n")
 
 
-#: The official image's /usr/share/nginx/html/index.html (615 bytes).
-NGINX_WELCOME = (
-    "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\n"
-    "html { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\n"
-    "font-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n"
-    "<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully "
-    "installed and\nworking. Further configuration is required.</p>\n\n<p>For online documentation "
-    'and support please refer to\n<a href="http://nginx.org/">nginx.org</a>.<br/>\nCommercial '
-    'support is available at\n<a href="http://nginx.com/">nginx.com</a>.</p>\n\n<p><em>Thank you '
-    "for using nginx.</em></p>\n</body>\n</html>\n"
-)
-NGINX = _static(frozenset({"/", "/index.html", "/50x.html"}), NGINX_WELCOME)
-HTTPD = _static(frozenset({"/", "/index.html"}), "<html><body><h1>It works!</h1></body></html>\n")
+#: nginx-slim (the StatefulSet tutorials' image) answers from its own fixed pages.
+NGINX_SLIM = _static(frozenset({"/", "/index.html", "/50x.html"}), NGINX_WELCOME)
 PHP_APACHE = _static(frozenset({"/", "/index.php"}), "OK!")
 DEMO_WEB = _static(frozenset({"/", "/healthz"}))
 
 
 HELLO_APP = ("gcr.io/google-samples/hello-app", "us-docker.pkg.dev/google-samples/containers/gke/hello-app")
+
+
+def _nginx(files: Files, version: str) -> Handler:
+    """The official nginx image: its default server's `root`, read at each request."""
+
+    def answer(path: str, _elapsed: float) -> Answer:
+        page = nginx_answer(files, version, path)
+        return Answer(page.status, page.body)
+
+    return answer
+
+
+def _httpd(files: Files) -> Handler:
+    """The official httpd image: its `DocumentRoot`, read at each request."""
+
+    def answer(path: str, _elapsed: float) -> Answer:
+        page = httpd_answer(files, path)
+        return Answer(page.status, page.body)
+
+    return answer
 
 
 def _hello_app(tag: str, pod_name: str) -> Handler:
@@ -145,8 +159,11 @@ COREDNS = (
 )
 
 
-def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> list[Listener]:
-    """What the process of a container of `image` (normalized) with `spec` listens on."""
+def listeners_for(
+    image: str, spec: dict[str, object], pod_name: str = "", files: Files | None = None
+) -> list[Listener]:
+    """What the process of a container of `image` (normalized) with `spec` listens on; `files`
+    is the container's filesystem its servers read (None: the image's own files alone)."""
     config = config_for(image)
     argv = argv_for(spec, config)
     program = argv[0].rsplit("/", 1)[-1] if argv else ""
@@ -157,10 +174,12 @@ def listeners_for(image: str, spec: dict[str, object], pod_name: str = "") -> li
     if argv and program not in config.servers:
         return []  # a shell or tool as PID 1: nothing listens
     repo, tag = repository(image)
-    if repo in ("docker.io/library/nginx", "registry.k8s.io/nginx-slim"):
-        return [Listener(80, NGINX)]
+    if repo == "docker.io/library/nginx":
+        return [Listener(80, _nginx(files or ContainerFiles(image), NGINX_VERSIONS.get(tag, tag)))]
+    if repo == "registry.k8s.io/nginx-slim":
+        return [Listener(80, NGINX_SLIM)]
     if repo == "docker.io/library/httpd":
-        return [Listener(80, HTTPD)]
+        return [Listener(80, _httpd(files or ContainerFiles(image)))]
     if repo == "registry.k8s.io/hpa-example":
         return [Listener(80, PHP_APACHE)]
     if repo == "docker.io/library/redis":

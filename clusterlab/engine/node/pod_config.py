@@ -155,4 +155,5 @@ class PodConfig:
             self._later(delay, lambda: self._next_container(key, index), st.timers)
             return False
         self.runtime.mounted.env[f"{pod['metadata']['uid']}/{spec['name']}"] = env
+        self.runtime.mounted.bind_sub_paths(pod, spec)  # subPath mounts keep the file as it is now
         return True

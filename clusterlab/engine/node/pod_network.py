@@ -21,13 +21,14 @@ port space is the node's, are not checked against the node's own processes.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from .images import Launch
 from .listeners import Listener, listeners_for, listening
 from .processes import Exit, Out, Sleep, Step
+from .web_servers import Files
 
 Obj = dict[str, Any]
 NGINX_REPOS = ("docker.io/library/nginx", "registry.k8s.io/nginx-slim")
@@ -55,15 +56,22 @@ def ports_in_use(containers: Iterable[Any], specs: dict[str, Obj], pod_name: str
 
 
 def pod_listener(
-    containers: Iterable[Any], specs: dict[str, Obj], pod_name: str, port: int, now: float
+    containers: Iterable[Any],
+    specs: dict[str, Obj],
+    pod_name: str,
+    port: int,
+    now: float,
+    files_of: Callable[[Any], Files | None] | None = None,
 ) -> tuple[Listener, float] | None:
     """Which container of the pod answers on `port` (from the pod IP or from localhost): the
-    listener and how long its process has run, or None (connection refused)."""
+    listener and how long its process has run, or None (connection refused). `files_of(cs)`:
+    the container's filesystem its server reads (`container_files.py`)."""
     for cs in containers:
         if cs.state != "running" or cs.process is None or not cs.process.alive or cs.name not in specs:
             continue
         elapsed = now - cs.started_clock
-        found = listening(listeners_for(cs.image, specs[cs.name], pod_name), port, elapsed)
+        files = files_of(cs) if files_of is not None else None
+        found = listening(listeners_for(cs.image, specs[cs.name], pod_name, files), port, elapsed)
         if found is not None:
             return found, elapsed
     return None

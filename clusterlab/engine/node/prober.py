@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from .container_files import ContainerFiles
 from .crash_backoff import CrashBackoff
 from .images import config_for
 from .listeners import listeners_for, listening
@@ -287,7 +288,8 @@ class Prober:
         if "exec" in probe:
             command = [str(x) for x in (probe["exec"] or {}).get("command") or ()]
             return self._exec_probe(pod, spec, cs, command, timeout)
-        listeners = listeners_for(cs.image, spec, pod["metadata"]["name"])
+        files = ContainerFiles.of(self.runtime, pod, spec, cs.container_id)  # what its server reads
+        listeners = listeners_for(cs.image, spec, pod["metadata"]["name"], files)
         if "httpGet" in probe:
             http = probe["httpGet"] or {}
             port = _resolve_port(http.get("port"), spec)

@@ -79,6 +79,8 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     # the docs' Job (perl, on buildpack-deps) and StatefulSet (nginx-slim) examples; sizes approximate
     "docker.io/library/perl": (("5.34.0", "5.40"), 339_738_624),
     "registry.k8s.io/nginx-slim": (("0.8", "0.24", "0.27"), 21_495_808),
+    # Debian (the docs' shared-volume pod writes a page from it); size approximate
+    "docker.io/library/debian": (("bookworm", "bookworm-slim", "12", "stable", "stable-slim"), 49_283_072),
     # the docs' DNS debugging pod (bind's dnsutils on Debian jessie); size approximate
     "registry.k8s.io/e2e-test-images/jessie-dnsutils": (("1.3", "1.5", "1.7"), 116_391_936),
     # ingress-nginx's controller, and the docs' Ingress tutorial app (both homes of hello-app);

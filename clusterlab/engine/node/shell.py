@@ -5,9 +5,10 @@ process runs in the container's filesystem, environment and namespaces. Here a s
 interpreter answers the commands learners use to look around a container: `hostname`,
 `env`/`printenv` (the environment the kubelet built: `env`, `envFrom`, the downward API),
 `echo`, `cat` of the files Kubernetes manages (`/etc/hostname`, `/etc/hosts`,
-`/etc/resolv.conf`) and of the container's configMap/secret volume files, `ls` of `/` and `/etc`
-(as in the Debian-based images) and of a config volume's mount point (one name a line, as `ls`
-writes to a pipe), `pwd`,
+`/etc/resolv.conf`), of the container's configMap/secret volume files and of what it sees
+through `container_files.py` (its writable layer, its data volumes, the web servers' own pages),
+`ls` of `/` and `/etc` (as in the Debian-based images) and of a config volume's mount point or
+another directory of those files (one name a line, as `ls` writes to a pipe), `pwd`,
 `whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains and
 `exit N`. A program the image does not have fails as runc fails it (exec: executable file not
 found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
@@ -27,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from .container_env import service_env
+from .container_files import ContainerFiles
 from .container_logs import NGINX_VERSIONS
 from .dns_tools import has_lookup_tool, lookup_tool
 from .pod_dns_config import fqdn as pod_fqdn
@@ -126,10 +128,15 @@ class Container:
         env["HOME"] = "/root"
         return env
 
+    def view(self) -> ContainerFiles:
+        """Its filesystem: the image's files under its writable layer and data volumes."""
+        return ContainerFiles(self.image, self.spec, self.pod, self.writable)
+
     def files(self) -> dict[str, str]:
         mounted = {path: data.decode("utf-8", "replace") for path, data in self.config_files.items()}
         return (
-            self.writable
+            self.view().image_visible()
+            | dict(self.writable)
             | mounted
             | {
                 "/etc/hostname": f"{self.hostname}\n",
@@ -167,9 +174,10 @@ def _program(
     if prog == "hostname":
         out.append(f"{c.hostname}\n")
     elif prog in ("nslookup", "getent") and has_lookup_tool(prog, c.image):
-        code, stdout, stderr = lookup_tool(c.dns, c.pod, c.image, c.hosts(), argv)
+        code, stdout, stderr, waited = lookup_tool(c.dns, c.pod, c.image, c.hosts(), argv)
         out.append(stdout)
         err.append(stderr)
+        c.took += waited  # nameservers that did not answer (`dns_tools.py`)
         return code
     elif prog in ("env", "printenv"):
         if prog == "printenv" and args:
@@ -197,6 +205,8 @@ def _program(
             out.append(ETC)
         elif (target.rstrip("/") or "/") in c.config_dirs:
             out.extend(f"{entry}\n" for entry in c.config_dirs[target.rstrip("/") or "/"])
+        elif c.view().is_dir(target):  # e.g. a web server's document root, or a volume
+            out.extend(f"{entry.rstrip('/')}\n" for entry in sorted(c.view().entries(target)))
         else:
             err.append(f"ls: cannot access '{target}': No such file or directory\n")
             return 2
@@ -219,7 +229,7 @@ def _program(
         from ..network.http_clients import curl, wget
 
         result = (wget if prog == "wget" else curl)(
-            c.network, c.network.pod_source(c.pod), c.pod, args, c.writable
+            c.network, c.network.pod_source(c.pod), c.pod, args, c.writable, image=c.image
         )
         out.append(result.stdout)
         err.append(result.stderr)
