@@ -77,3 +77,14 @@ def test_listing_shows_the_image_not_just_what_kubernetes_mounted(running):
     assert "docker-entrypoint.sh" in root  # nginx's image
     etc = run(running, "ls", "/etc").stdout.split()
     assert {"hostname", "hosts", "resolv.conf", "os-release", "passwd"} <= set(etc)
+
+
+def test_sleep_takes_its_time_on_the_lab_clock(running):
+    """`kubectl exec p -- sleep 5` answers 5 s later: the exec reports the virtual time it took
+    (the API's exec stream waits for the lab's clock to run that long)."""
+    done = run(running, "sleep", "5")
+    assert (done.exit_code, done.stdout, done.stderr, done.seconds) == (0, "", "", 5.0)
+    assert run(running, "sh", "-c", "sleep 1m; sleep 2; echo up").seconds == 62.0
+    bad = run(running, "sleep", "soon")
+    assert (bad.exit_code, bad.stderr, bad.seconds) == (1, "sleep: invalid number 'soon'\n", 0.0)
+    assert run(running, "sleep").stderr == "sleep: missing operand\n"

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import yaml
@@ -358,6 +359,15 @@ def test_exec_streams_output_exit_codes_and_stdin(kubectl: Kubectl) -> None:
     assert missing.returncode == 1
     assert 'exec: "curlz": executable file not found in $PATH' in missing.stderr
     assert kubectl.out("exec", "-i", "shell", "--", "cat", stdin="piped in\n") == "piped in\n"
+    # A command that takes virtual time answers once the lab's clock (60x here) has run that long.
+    kubectl.out("create", "configmap", "before-sleep")
+    kubectl.out("exec", "shell", "--", "sleep", "300")
+    kubectl.out("create", "configmap", "after-sleep")
+    stamps = kubectl.out(
+        "get", "cm", "before-sleep", "after-sleep", "-o", "jsonpath={.items[*].metadata.creationTimestamp}"
+    ).split()
+    before, after = (datetime.fromisoformat(s.replace("Z", "+00:00")) for s in stamps)
+    assert (after - before).total_seconds() >= 300
     gone = kubectl("exec", "nosuchpod", "--", "hostname", ok=False)
     assert 'pods "nosuchpod" not found' in gone.stderr
     kubectl.out("delete", "pod", "shell")

@@ -373,7 +373,11 @@ class Prober:
             result = run_command(box, command)
         except NotFoundInPath as missing:
             return Outcome(FAILURE, OCI_NOT_FOUND.format(program=missing.program))
-        return Outcome(SUCCESS if result.exit_code == 0 else FAILURE, result.stdout + result.stderr)
+        if result.seconds > timeout:
+            return Outcome(FAILURE, f'command "{" ".join(command)}" timed out', timeout)
+        return Outcome(
+            SUCCESS if result.exit_code == 0 else FAILURE, result.stdout + result.stderr, result.seconds
+        )
 
     # -- what a failure does ----------------------------------------------------------------------
 

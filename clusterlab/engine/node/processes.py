@@ -327,6 +327,19 @@ def parse_sleep(arg: str) -> float | None:
     return seconds * (unit or 1) if seconds >= 0 else None
 
 
+def sleep_total(args: list[str]) -> tuple[float, str]:
+    """`sleep N…`: the seconds all the arguments add up to, or the error it prints."""
+    if not args:
+        return 0.0, "sleep: missing operand\n"
+    total = 0.0
+    for a in args:
+        seconds = parse_sleep(a)
+        if seconds is None:
+            return 0.0, f"sleep: invalid number '{a}'\n"
+        total += seconds
+    return total, ""
+
+
 def run_list(items: list[tuple[str, Any]], ctx: ShellContext) -> Generator[Step, None, int]:
     code = 0
     for op, node in items:
@@ -384,16 +397,10 @@ def run_simple(words: list[str], ctx: ShellContext) -> Generator[Step, None, int
 def builtin(words: list[str], ctx: ShellContext, out: list[str]) -> Generator[Step, None, int]:
     prog, args = words[0].rsplit("/", 1)[-1], words[1:]
     if prog == "sleep":
-        if not args:
-            out.append("sleep: missing operand\n")
+        total, error = sleep_total(args)
+        if error:
+            out.append(error)
             return 1
-        total = 0.0
-        for a in args:
-            seconds = parse_sleep(a)
-            if seconds is None:
-                out.append(f"sleep: invalid number '{a}'\n")
-                return 1
-            total += seconds
         ctx.slept += 1
         yield Sleep(total)
         return 0
