@@ -147,3 +147,5 @@ LOGGING = {
 LAB_TICK_SECONDS = float(env_str("LAB_TICK_SECONDS", "0.15"))
 LAB_IDLE_SECONDS = float(env_str("LAB_IDLE_SECONDS", "120"))
 LAB_SAVE_SECONDS = float(env_str("LAB_SAVE_SECONDS", "5"))
+#: Most processor seconds one tick spends running the engine (the event loop serves nothing meanwhile).
+LAB_TICK_WORK_SECONDS = float(env_str("LAB_TICK_WORK_SECONDS", "0.2"))

@@ -3,8 +3,11 @@
 Handlers add keys; a key already waiting is not added twice, and a key being processed is
 re-queued once after it finishes ("dirty" set), so a controller never syncs the same object
 concurrently and never misses a change. `add_after` delays on the virtual clock;
-`add_rate_limited` backs off per item exponentially (5 ms doubling to 1000 s, client-go's
-default controller rate limiter) until `forget`.
+`add_rate_limited` waits the longer of two limits, as client-go's default controller rate
+limiter does: a per-item exponential back-off (5 ms doubling to 1000 s, until `forget`) and one
+token bucket for the whole queue (10 requeues a second, bursts of 100). Controllers `forget` a
+key after every successful sync, so without the bucket a key requeued on purpose (a Deployment
+waiting for its progress check, `requeueStuckDeployment`) would come back every 5 ms forever.
 
 Work takes time: `workers` keys are processed at once (like `--concurrent-replicaset-syncs`),
 and each sync keeps its worker busy for the virtual time `process` returns (a fraction of a
@@ -22,6 +25,9 @@ from .clock import Clock, Timer
 
 BASE_DELAY = 0.005
 MAX_DELAY = 1000.0
+#: The queue-wide token bucket: requeues per second, and how many may come at once.
+BUCKET_RATE = 10.0
+BUCKET_SIZE = 100
 
 
 class WorkQueue:
@@ -35,6 +41,8 @@ class WorkQueue:
         self._dirty: set[str] = set()
         self._waiting: dict[str, Timer] = {}
         self._failures: dict[str, int] = {}
+        self._tokens = float(BUCKET_SIZE)
+        self._tokens_at = clock.now
         self._busy = 0
         self._drain_timer: Timer | None = None
         self.paused = False
@@ -72,7 +80,16 @@ class WorkQueue:
     def add_rate_limited(self, key: str) -> None:
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        self.add_after(key, min(BASE_DELAY * (2**n), MAX_DELAY))
+        self.add_after(key, max(min(BASE_DELAY * (2**n), MAX_DELAY), self._bucket_delay()))
+
+    def _bucket_delay(self) -> float:
+        """Take a token from the queue-wide bucket; how long until it is there (a reservation
+        may run the bucket below zero: later ones wait in line, 1/BUCKET_RATE apart)."""
+        now = self.clock.now
+        self._tokens = min(float(BUCKET_SIZE), self._tokens + (now - self._tokens_at) * BUCKET_RATE)
+        self._tokens_at = now
+        self._tokens -= 1.0
+        return 0.0 if self._tokens >= 0 else -self._tokens / BUCKET_RATE
 
     def forget(self, key: str) -> None:
         self._failures.pop(key, None)

@@ -7,9 +7,12 @@ resource, namespace/name, and the HTTP request a client sends for it), the answe
 audit log; no etcd hop for a request the API server refused first).
 
 The page starts with the newest ``FIRST_RENDER_CALLS`` calls and then gets only new ones, at most
-``MAX_PUSHED_CALLS`` per push: when more arrive at once (a fast clock), the renewals of the node
-Leases and the leader-election Leases ("heartbeats", most of a quiet cluster's traffic) are the
-first left out, and the push says how many calls it left out. Filtering, pausing and trimming
+``MAX_PUSHED_CALLS`` per push: when more arrive at once (a fast clock, or a busy server pushing
+late), the renewals of the node Leases and the leader-election Leases ("heartbeats", most of a
+quiet cluster's traffic) are the first left out; if that is not enough, each client keeps an
+equal share of the push, its newest calls (so the scheduler's few bindings are not crowded out
+by a burst of kubelet status updates: the learner may be filtering to the scheduler), and the
+push says how many calls it left out. Filtering, pausing and trimming
 happen in the browser (``static/js/api_stream.js``).
 """
 
@@ -230,15 +233,37 @@ def find(cluster: Cluster, seq: int) -> Any | None:
     return calls[0] if calls and calls[0].seq == seq else None
 
 
+def client_of(call: Any) -> str:
+    """The client a call counts against when a push must leave calls out: the component without
+    its part (every kubelet together, every controller of kube-controller-manager together)."""
+    return str(call.component or call.actor).partition("/")[0]
+
+
+def fair_share(calls: Sequence[Any], indexes: list[int], limit: int) -> list[int]:
+    """``limit`` of ``indexes`` (positions in ``calls``), shared equally between clients: each
+    round takes every client's newest call not yet taken, until ``limit`` are taken."""
+    by_client: dict[str, list[int]] = {}
+    for i in reversed(indexes):  # newest first
+        by_client.setdefault(client_of(calls[i]), []).append(i)
+    taken: list[int] = []
+    depth = 0
+    while len(taken) < limit:
+        for newest in by_client.values():
+            if depth < len(newest) and len(taken) < limit:
+                taken.append(newest[depth])
+        depth += 1
+    return sorted(taken)
+
+
 def pick(calls: Sequence[Any], limit: int = MAX_PUSHED_CALLS) -> tuple[list[Any], int, bool]:
     """The calls one push carries, oldest first: all of them, or when there are more than
-    ``limit``, the newest ones with heartbeats left out first. Returns (calls, how many were
-    left out, whether only heartbeats were)."""
+    ``limit``, heartbeats left out first, then an equal share of the rest for each client (its
+    newest calls). Returns (calls, how many were left out, whether only heartbeats were)."""
     if len(calls) <= limit:
         return list(calls), 0, False
     others = [i for i, call in enumerate(calls) if not is_heartbeat(call)]
     if len(others) >= limit:
-        kept = others[-limit:]
+        kept = fair_share(calls, others, limit)
     else:
         chosen = set(others)
         beats = [i for i in range(len(calls)) if i not in chosen]

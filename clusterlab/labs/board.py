@@ -26,7 +26,7 @@ from clusterlab.engine.scheduler.pending import PendingGroup, pending_by_reason
 from clusterlab.engine.scheduler.scheduler_config import CONFIG_PATH
 from clusterlab.engine.taints import taint_string, tolerates
 from clusterlab.engine.timefmt import seconds_since
-from clusterlab.labs import autoscaling, service_map, storage_view, workloads
+from clusterlab.labs import autoscaling, ingress_map, service_map, storage_view, workloads
 from clusterlab.labs.commands import MAX_REPLICAS
 from clusterlab.labs.models import SPEEDS
 
@@ -496,6 +496,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
         "pending": pending,
         "deployments": deployments,
         "workloads": workloads.workload_rows(cluster),  # DaemonSets, StatefulSets, Jobs, CronJobs
+        "ingresses": ingress_map.ingresses_panel(cluster),  # Ingresses → Services
         "services": service_map.services_panel(cluster),  # Services → endpoints → pods
         "storage": storage_view.storage_panel(cluster),  # StorageClasses, claims, volumes
         "events": events,
@@ -508,12 +509,14 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
     }
 
 
-def clock_board(now: float, *, paused: bool, speed: int) -> dict[str, Any]:
-    """The top bar's clock and the state of the clock controls."""
+def clock_board(now: float, *, paused: bool, speed: int, behind: bool = False) -> dict[str, Any]:
+    """The top bar's clock and the state of the clock controls (``behind``: the server cannot
+    run the cluster as fast as ``speed`` asks just now)."""
     return {
         "time": clock_text(now),
         "seconds": int(now),
         "paused": paused,
         "speed": speed,
         "speeds": list(SPEEDS),
+        "behind": behind,
     }

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from clusterlab.labs import ingress_map, service_map
+
 TEMPLATE = "labs/lab.html"
 API_CALLS = "api-calls"
 API_CALLS_LIST = "api-call-list"
@@ -47,7 +49,9 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
     clock = board["clock"]
     fragments = [
         Fragment("clock", "clock", {"clock": clock}, clock["time"]),
-        Fragment("controls", "controls", {"clock": clock}, (clock["paused"], clock["speed"])),
+        Fragment(
+            "controls", "controls", {"clock": clock}, (clock["paused"], clock["speed"], clock["behind"])
+        ),
         Fragment("summary", "summary", {"summary": board["summary"]}, board["summary"]),
         Fragment(
             "control-plane",
@@ -58,7 +62,14 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
                 "snapshots": board["snapshots"],
                 "upgrade": board["upgrade"],
             },
-            (board["control_plane"], board["control_plane_alerts"], board["snapshots"], board["upgrade"]),
+            # etcd's log index moves with every write: a component's row is its own fragment, so
+            # a busy cluster re-sends one row, not the panel with its forms.
+            (
+                [c["key"] for c in board["control_plane"]],
+                board["control_plane_alerts"],
+                board["snapshots"],
+                board["upgrade"],
+            ),
         ),
         # Its own fragment, re-sent only when the file changes: a textarea being edited survives
         # the control plane's frequent changes.
@@ -74,6 +85,10 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
             {"nodes": board["nodes"]},
             [card["name"] for card in board["nodes"]],
         ),
+    ]
+    fragments += [
+        Fragment(c["key"], "component", {"component": c}, c, parent="control-plane")
+        for c in board["control_plane"]
     ]
     fragments += [
         Fragment(card["dom_id"], "node", {"node": card}, card, parent="nodes") for card in board["nodes"]
@@ -93,6 +108,23 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
     ]
     workloads = board["workloads"]
     fragments.append(Fragment("workloads", "workloads", {"workloads": workloads}, workloads))
+    ingresses = board["ingresses"]
+    fragments.append(
+        Fragment(
+            "ingresses",
+            "ingresses",
+            {"ingresses": ingresses},
+            (
+                [i["dom_id"] for i in ingresses["ingresses"]],
+                {k: v for k, v in ingresses.items() if k not in ("ingresses", "controller")},
+                ingresses["controller"] and ingresses["controller"]["service"],
+            ),
+        )
+    )
+    fragments += [
+        Fragment(i["dom_id"], "ingress", {"ingress": i}, ingress_map.drawing(i), parent="ingresses")
+        for i in ingresses["ingresses"]
+    ]
     services = board["services"]
     fragments.append(
         Fragment(
@@ -106,8 +138,12 @@ def board_fragments(board: dict[str, Any]) -> list[Fragment]:
         )
     )
     fragments += [
-        Fragment(s["dom_id"], "service", {"service": s}, s, parent="services") for s in services["services"]
+        Fragment(s["dom_id"], "service", {"service": s}, service_map.drawing(s), parent="services")
+        for s in services["services"]
     ]
+    # The map's counters and line widths move every second: sent as JSON, applied in place.
+    live = service_map.live_values(services).merge(ingress_map.live_values(ingresses)).as_dict()
+    fragments.append(Fragment("network-live", "network_live", {"network_live": live}, live))
     fragments.append(Fragment("storage", "storage", {"storage": board["storage"]}, board["storage"]))
     fragments.append(Fragment("events", "events", {"events": board["events"]}, board["events"]))
     # The stream's rows are only sent whole with the panel (first render, reconnect); after

@@ -1,9 +1,10 @@
 """Live labs: the asyncio side of the runner, and the per-process registry of live labs.
 
 A ``LiveLab`` wraps a :class:`~clusterlab.labs.runner.LabRunner` with an asyncio task that ticks
-it every ``LAB_TICK_SECONDS`` of wall time and sends the changed fragments, rendered once, to the
-lab's channel-layer group (every socket showing that lab is a member), and saves the virtual
-clock every ``LAB_SAVE_SECONDS``. Commands are applied at
+it every ``LAB_TICK_SECONDS`` of wall time (spending at most ``LAB_TICK_WORK_SECONDS`` of processor
+time in the engine per tick) and sends the changed fragments, rendered once, to the lab's channel-layer group
+(every socket showing that lab is a member), and saves the virtual clock every
+``LAB_SAVE_SECONDS``. Commands are applied at
 once and their effect is pushed without waiting for the next tick. The task stops when no client
 has been connected for ``LAB_IDLE_SECONDS``; the next visit rebuilds the lab from its log.
 
@@ -237,6 +238,7 @@ async def get_live_lab(lab: Lab) -> LiveLab:
             paused=fresh.paused,
             epoch=fresh.created,
         )
+        runner.work_budget = float(settings.LAB_TICK_WORK_SECONDS)
         live = LiveLab(lab.id, runner)
         _registry()[lab.id] = live
         live.start()

@@ -5,6 +5,13 @@ a database: ``tick(wall_dt)`` moves the virtual clock ``wall_dt * speed`` second
 paused) and returns the fragments that changed since the last call; ``execute(command, actor)``
 applies a command at the current virtual time and returns the log entry to persist.
 
+Engine work runs on the server's event loop, so a tick must not hold it for long: with a
+``work_budget`` (the live server sets one) a tick advances in small slices and stops when it has
+spent that much processor time in the engine (processor time, not wall time: on a loaded machine
+a tick still does the same work, only later). The clock then runs slower than the speed asked
+for (the page says so) instead of freezing every socket and request of the process while the
+engine catches up.
+
 The asyncio side (pacing ticks, the channel-layer group, persistence, the per-process registry)
 lives in :mod:`clusterlab.labs.live`.
 """
@@ -12,6 +19,8 @@ lives in :mod:`clusterlab.labs.live`.
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +40,12 @@ MAX_TICK_WALL_SECONDS = 0.5
 #: Least wall time between two ticks that append new API calls to the page's stream (a command's
 #: own calls are sent at once): a fast clock serves hundreds of requests a second.
 API_PUSH_WALL_SECONDS = 0.3
+#: With a work budget, a tick advances in slices of this much wall time's worth of virtual time.
+SLICE_WALL_SECONDS = 0.005
+#: The clock counts as behind after a tick that ran less than this share of its virtual time…
+BEHIND_BELOW = 0.8
+#: …and as caught up again after this many wall seconds of ticks that ran all of it.
+CAUGHT_UP_AFTER_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,12 @@ class LabRunner:
         self._cluster_key: tuple[Any, ...] | None = None
         self._api_stream = ApiStream()
         self._api_wait = 0.0  # wall seconds since ticks last pushed API calls
+        #: Most seconds of processor time one tick may spend in the engine (None: run it in full).
+        self.work_budget: float | None = None
+        self.work_clock: Callable[[], float] = time.thread_time
+        #: Whether recent ticks could not run all the virtual time the speed asks for.
+        self.behind = False
+        self._caught_up_for = 0.0  # wall seconds of full ticks since the clock fell behind
 
     # -- construction -------------------------------------------------------------------------
 
@@ -156,12 +177,37 @@ class LabRunner:
         return float(self.cluster.now)
 
     def advance_wall(self, wall_dt: float) -> float:
-        """Run virtual time forward for ``wall_dt`` seconds of wall time; returns virtual seconds run."""
+        """Run virtual time forward for ``wall_dt`` seconds of wall time; returns virtual seconds run
+        (less than asked when the work budget ran out first)."""
         if self.paused or wall_dt <= 0:
             return 0.0
-        virtual = min(wall_dt, MAX_TICK_WALL_SECONDS) * self.speed
-        self.cluster.advance(virtual)
-        return virtual
+        wanted = min(wall_dt, MAX_TICK_WALL_SECONDS) * self.speed
+        if self.work_budget is None:
+            self.cluster.advance(wanted)
+            return wanted
+        start = self.now
+        deadline = self.work_clock() + self.work_budget
+        slice_virtual = max(1.0, SLICE_WALL_SECONDS * self.speed)
+        # Counted slices, each to a target time: the clock rounds times, so comparing them with
+        # ``start + wanted`` could find a sliver still to run forever.
+        for n in range(1, math.ceil(wanted / slice_virtual) + 1):
+            self.cluster.advance(max(0.0, start + min(wanted, n * slice_virtual) - self.now))
+            if self.work_clock() >= deadline:
+                break
+        ran = self.now - start
+        self._note_pace(ran, wanted, min(wall_dt, MAX_TICK_WALL_SECONDS))
+        return ran
+
+    def _note_pace(self, ran: float, wanted: float, wall_dt: float) -> None:
+        """Fall behind at once when a tick ran short; catch up only after a while of full ticks
+        (so the page's note does not flicker)."""
+        if ran < wanted * BEHIND_BELOW:
+            self.behind = True
+            self._caught_up_for = 0.0
+        elif self.behind:
+            self._caught_up_for += wall_dt
+            if self._caught_up_for >= CAUGHT_UP_AFTER_SECONDS:
+                self.behind = False
 
     def tick(self, wall_dt: float) -> list[Fragment]:
         """Advance the clock for ``wall_dt`` wall seconds and return the fragments that changed."""
@@ -216,7 +262,9 @@ class LabRunner:
             **self._cluster_board,
             "api_calls": self._api_stream.first_render(),
             "api_filters": self._api_stream.filters,
-            "clock": board_vm.clock_board(self.now, paused=self.paused, speed=self.speed),
+            "clock": board_vm.clock_board(
+                self.now, paused=self.paused, speed=self.speed, behind=self.behind and not self.paused
+            ),
         }
 
     def _board_key(self) -> tuple[Any, ...]:

@@ -16,7 +16,10 @@ What it shows is what the cluster's objects say, as a learner would read them wi
 - live traffic (see `traffic_flow`) as line widths and counters.
 
 Everything here is a pure function of the objects (and the traffic counters), built as plain
-values so two maps compare with `==` (the runner re-sends only the Services that changed). At
+values so two maps compare with `==` (the runner re-sends only the Services that changed). The
+counters and line widths move every virtual second while traffic flows: a Service's drawing is
+compared without them (`drawing`) and they reach the page on their own (`live_values`), so a
+tick sends a few numbers, not the drawings. At
 classroom scale it draws at most `MAX_SERVICES_DRAWN` Services (the learner's namespaces before
 kube-system), each with at most `MAX_ENDPOINTS_DRAWN` endpoints, and counts the rest.
 
@@ -203,7 +206,7 @@ def service_entry(
     }
     endpoints = all_endpoints[:MAX_ENDPOINTS_DRAWN]
     routed = _routed(all_endpoints, headless)
-    for endpoint in endpoints:
+    for index, endpoint in enumerate(endpoints):
         pod_key = (endpoint["pod_namespace"], endpoint["pod"])
         pod = pods.get(pod_key) if endpoint["pod"] else None
         endpoint["pod_status"] = pod_status(pod) if pod is not None else ("gone" if endpoint["pod"] else "")
@@ -213,6 +216,9 @@ def service_entry(
         endpoint["traffic"] = traffic.as_dict() if traffic is not None else None
         rate = flows.through((ns, name), pod_key, routing or {}) if endpoint["routed"] else 0.0
         endpoint["width"] = flows.width(rate) if endpoint["routed"] else 0
+        endpoint["live"] = f"{dom_id(ns, name)}-ep{index}"
+        endpoint["traffic_text"] = traffic_flow.short_text(endpoint["traffic"])
+        endpoint["traffic_words"] = traffic_flow.words(endpoint["traffic"])
     groups, height = _layout(endpoints)
     service_y = max(TOP, (height - SERVICE_H) // 2)
     note = _note(stype, spec, headless, bool(all_endpoints), bool(routed))
@@ -237,6 +243,7 @@ def service_entry(
         "rule_nodes": nodes if cluster_ip and not headless and stype != "ExternalName" else [],
         "max_rps": MAX_RPS,  # the page's "send requests" control
         "traffic": traffic.as_dict() if traffic is not None else None,
+        "traffic_text": traffic_flow.long_text(traffic.as_dict() if traffic is not None else None),
         "svg": {
             "width": WIDTH,
             "height": height,
@@ -257,6 +264,35 @@ def service_entry(
             "text_dy": 19,
         },
     }
+
+
+def drawing(entry: Obj) -> Obj:
+    """A Service's entry without the traffic numbers that move every second (they reach the
+    page through `live_values`): what decides whether its markup is re-sent."""
+    moving = ("traffic", "traffic_text", "traffic_words", "width")
+    return {
+        **{k: v for k, v in entry.items() if k not in moving},
+        "traffic": entry["traffic"] is not None,
+        "endpoints": [
+            {**{k: v for k, v in e.items() if k not in moving}, "traffic": e["traffic"] is not None}
+            for e in entry["endpoints"]
+        ],
+    }
+
+
+def live_values(panel: Obj) -> traffic_flow.Live:
+    """The drawn Services' moving numbers, by the `data-live` keys their markup carries."""
+    live = traffic_flow.Live()
+    for entry in panel["services"]:
+        if entry["traffic"] is not None:
+            live.text[entry["dom_id"]] = entry["traffic_text"]
+        for e in entry["endpoints"]:
+            if e["routed"]:
+                live.width[e["live"]] = e["width"]
+            if e["traffic"] is not None:
+                live.text[e["live"]] = e["traffic_text"]
+                live.text[f"{e['live']}-words"] = e["traffic_words"]
+    return live
 
 
 def _routing(

@@ -74,6 +74,46 @@ class Flows:
         return counter.rate * svc.rate / total
 
 
+def long_text(traffic: dict[str, Any] | None) -> str:
+    """A Service's or the ingress controller's counters as its header reads them."""
+    if traffic is None:
+        return ""
+    return (
+        f"{traffic['rate']} req/s, {traffic['requests']} requests, {traffic['errors']} errors, "
+        f"{traffic['latency_ms']} ms"
+    )
+
+
+def short_text(traffic: dict[str, Any] | None) -> str:
+    """A pod's or a backend's counters on its box in the drawing."""
+    if traffic is None:
+        return ""
+    return f"{traffic['rate']} req/s · {traffic['errors']} err · {traffic['latency_ms']} ms"
+
+
+def words(traffic: dict[str, Any] | None) -> str:
+    """The counters as the drawing's text alternative (a table for screen readers) reads them."""
+    if traffic is None:
+        return ""
+    return f"{traffic['rate']} requests per second, {traffic['errors']} errors, {traffic['latency_ms']} ms"
+
+
+@dataclass
+class Live:
+    """The map's numbers that move with the virtual clock, sent on their own as JSON: the
+    text of each element marked `data-live="KEY"` and the stroke width of each line marked
+    `data-live-width="KEY"`, so a tick updates them in place instead of re-sending drawings."""
+
+    text: dict[str, str] = field(default_factory=dict)
+    width: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: Live) -> Live:
+        return Live({**self.text, **other.text}, {**self.width, **other.width})
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return {"text": self.text, "width": self.width}
+
+
 def _counter(value: Any) -> Counter:
     """The page's copy of one engine counter."""
     return Counter(

@@ -49,7 +49,9 @@
 
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var detail = event.detail || {};
-    if (!detail.target || !detail.fragment) {
+    // New API calls are new by definition: at a fast clock dozens arrive per push, and flashing
+    // each one (after comparing them with the hundreds already listed) is only noise and work.
+    if (!detail.target || !detail.fragment || detail.target.id === "api-call-list") {
       return;
     }
     var before = new Map();

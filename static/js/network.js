@@ -3,9 +3,41 @@
  * on the Services map) shows the node's nat table in the #pod-decision panel the inspectors
  * share, with that Service's chains marked; the panel's Service chooser marks another one.
  * Buttons are re-rendered by pushes, so clicks and changes are caught once, on the document.
+ *
+ * The maps' traffic numbers move every virtual second; the server sends them on their own, as
+ * JSON in #network-live, instead of re-sending the drawings: each element marked
+ * data-live="KEY" takes the text for KEY, each line marked data-live-width="KEY" its width.
  */
 (function () {
   "use strict";
+
+  function applyLive() {
+    var data = document.getElementById("network-live-data");
+    var live;
+    try {
+      live = data ? JSON.parse(data.textContent) : null;
+    } catch (error) {
+      live = null;
+    }
+    if (!live || typeof live !== "object") { return; }
+    document.querySelectorAll("[data-live]").forEach(function (el) {
+      var text = live.text && live.text[el.dataset.live];
+      if (typeof text === "string" && el.textContent !== text) { el.textContent = text; }
+    });
+    document.querySelectorAll("[data-live-width]").forEach(function (el) {
+      var width = live.width && live.width[el.getAttribute("data-live-width")];
+      if (typeof width === "number" && el.getAttribute("stroke-width") !== String(width)) {
+        el.setAttribute("stroke-width", String(width));
+      }
+    });
+  }
+
+  // After each push (a drawing re-sent carries the numbers of its own render; the JSON, when
+  // sent in the same push, is at least as new).
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "network-live") { applyLive(); }
+  });
 
   function rulesUrl(node, service) {
     var shell = document.querySelector("[data-lab]");

@@ -41,7 +41,6 @@ def shown(driver: Any, selector: str) -> bool:
     return bool(driver.execute_script(script, selector))
 
 
-@pytest.mark.skip(reason="quarantined: fails since the add-ons joined the default lab; fix next")
 def test_filter_to_the_scheduler_pause_on_a_binding_and_resume(server_url: str, browser: Any) -> None:
     driver = browser
     driver.get(server_url + "/")

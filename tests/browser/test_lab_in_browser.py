@@ -60,7 +60,6 @@ def open_lab(driver: Any, server_url: str) -> None:
     wait(driver).until(lambda d: d.execute_script("return document.body.dataset.socket") == "open")
 
 
-@pytest.mark.skip(reason="quarantined: fails since the add-ons joined the default lab; fix next")
 def test_kill_a_node_at_600x_and_its_pods_come_back_elsewhere(server_url: str, browser: Any) -> None:
     driver = browser
     open_lab(driver, server_url)

@@ -5,6 +5,7 @@ kube-proxy's stale rules)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -88,3 +89,89 @@ def test_lines_follow_ready_pods_and_a_node_shows_its_rules(server_url: str, bro
     assert [line for line in marked if "-j DNAT" in line] == [
         next(line for line in marked if f"--to-destination {ip}:80" in line)
     ]
+
+
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: example-ingress
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: hello-world.example
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+      - path: /v2
+        pathType: Prefix
+        backend:
+          service:
+            name: web2
+            port:
+              number: 8080
+"""
+
+# The Ingress's lines as (host, path, service, broken, stroke width), and whether its drawing is
+# still the element first seen (marked by `MARK`): moving counters must not re-send it.
+INGRESS_ROUTES = """
+const ing = document.getElementById(arguments[0]);
+if (!ing) { return null; }
+return {
+  same: ing.dataset.seen === "yes",
+  routes: [...ing.querySelectorAll('[data-testid="ingress-route"]')].map((l) => [
+    l.dataset.host, l.dataset.path, l.dataset.service, l.dataset.broken, l.getAttribute("stroke-width"),
+  ]),
+};
+"""
+MARK = "document.getElementById(arguments[0]).dataset.seen = 'yes';"
+
+
+def open_ingress_lab(driver: Any, server_url: str) -> None:
+    driver.get(server_url + "/")
+    driver.find_element(By.CSS_SELECTOR, '[data-testid="scenario-ingress"]').click()
+    driver.find_element(By.XPATH, "//button[normalize-space()='Open a lab']").click()
+    wait(driver).until(lambda d: re.search(r"/labs/[a-z0-9]+/$", d.current_url))
+    wait(driver).until(lambda d: d.execute_script("return document.body.dataset.socket") == "open")
+
+
+def test_an_ingress_line_appears_and_carries_live_traffic(server_url: str, browser: Any) -> None:
+    driver = browser
+    open_ingress_lab(driver, server_url)
+    click(driver, "speed-10")
+    driver.execute_script(FILL_EDITOR, WEB + "---\n" + INGRESS)
+    click(driver, "editor-apply")
+    wait(driver).until(
+        lambda d: "ingress.networking.k8s.io/example-ingress created" in text_of(d, "#console-output")
+    )
+    dom_id = "ing_default_example-ingress"
+    wait(driver).until(lambda d: (d.execute_script(INGRESS_ROUTES, dom_id) or {}).get("routes"))
+    shown = driver.execute_script(INGRESS_ROUTES, dom_id)
+    assert [r[:4] for r in shown["routes"]] == [
+        ["hello-world.example", "/", "web", "false"],
+        ["hello-world.example", "/v2", "web2", "true"],
+    ]
+    assert 'no Service "web2" in namespace "default": nginx answers 503' in text_of(driver, f"#{dom_id}")
+    # The controller takes the Ingress up: its pod is named, and the page offers to send load.
+    wait(driver).until(lambda d: "served by ingress-nginx/" in text_of(d, f"#{dom_id}"))
+
+    # and writes the Ingress's address (its status sync runs within a minute).
+    wait(driver).until(lambda d: text_of(d, f"#{dom_id} [data-testid=ingress-address]") not in ("", "<none>"))
+
+    # Load to the host, through the controller: the line gets the backend's counters and widens.
+    click(driver, "send-ingress-traffic-default-example-ingress")
+    counters = f"#{dom_id} [data-live='{dom_id}-r0']"
+    wait(driver).until(lambda d: "req/s" in text_of(d, counters))
+    routes = driver.execute_script(INGRESS_ROUTES, dom_id)["routes"]
+    assert routes[0][4] == "9" and routes[1][4] == "2"  # the busiest line; the broken one thin
+    # From then on the numbers move in place: the drawing is not re-sent for them.
+    driver.execute_script(MARK, dom_id)
+    first = text_of(driver, counters)
+    wait(driver).until(lambda d: text_of(d, counters) not in ("", first))
+    assert driver.execute_script(INGRESS_ROUTES, dom_id)["same"]
+    assert "req/s" in text_of(driver, "[data-testid=ingress-controller-traffic]")

@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.test import AsyncClient
 
 from clusterlab.engine import Cluster
-from clusterlab.labs import service_map, storage_view, traffic_flow
+from clusterlab.labs import ingress_map, service_map, storage_view, traffic_flow
+from clusterlab.labs.fragments import render_fragments
 from clusterlab.labs.proxy_rules import rule_table, service_chains
 from clusterlab.labs.runner import LabRunner
 
@@ -346,17 +347,225 @@ def test_the_runner_resends_only_the_service_that_changed_and_follows_traffic() 
     runner.cluster.advance(40)
     runner.changed_fragments(api_calls=False)
     assert runner.changed_fragments(api_calls=False) == []
-    # Traffic moves no stored object: the counters alone re-send the Service's drawing (the
-    # panel once, when its legend starts explaining line widths).
+    # Traffic moves no stored object. Its first counters re-send the Service's drawing (its
+    # lines get traffic texts; the panel once, when its legend starts explaining line widths);
+    # after that only the moving numbers are sent, as JSON the page applies in place.
     runner.cluster.send_traffic("web", 30)
     runner.cluster.advance(3)
-    assert "services" in [f.dom_id for f in runner.changed_fragments(api_calls=False)]
+    first = [f.dom_id for f in runner.changed_fragments(api_calls=False)]
+    assert "services" in first and "network-live" in first
     runner.cluster.advance(1)
-    changed = [f.dom_id for f in runner.changed_fragments(api_calls=False)]
-    assert "svc_default_web" in changed and "services" not in changed
-    assert "svc_kube-system_kube-dns" not in changed
+    fragments = runner.changed_fragments(api_calls=False)
+    assert [f.dom_id for f in fragments] == ["clock", "network-live"]
+    live = fragments[1].context["network_live"]
+    web = _service(runner.cluster, "web")
+    assert live["text"]["svc_default_web"] == web["traffic_text"]
+    assert web["traffic_text"].startswith(
+        f"{web['traffic']['rate']} req/s, {web['traffic']['requests']} requests"
+    )
+    for e in web["endpoints"]:
+        assert live["width"][e["live"]] == e["width"] and live["text"][e["live"]] == e["traffic_text"]
+    html = fragments[1].render()
+    assert html.strip().startswith('<div id="network-live" hidden') and 'type="application/json"' in html
     # A new Service re-sends the panel (which holds every drawing).
     runner.cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other"},
                           "spec": {"selector": {"app": "other"}, "ports": [{"port": 80}]}})  # fmt: skip
     changed = [f.dom_id for f in runner.changed_fragments(api_calls=False)]
     assert "services" in changed and "svc_default_web" not in changed
+
+
+INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: example-ingress}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: hello-world.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /v2, pathType: Prefix, backend: {service: {name: web2, port: {number: 8080}}}}
+      - {path: /admin, pathType: Exact, backend: {service: {name: web, port: {number: 81}}}}
+"""
+
+
+def _ingress_html(runner: LabRunner, dom_id: str) -> str:
+    html = render_fragments([f for f in runner.fragments() if f.dom_id == dom_id])
+    return html
+
+
+def _ingress_lab() -> LabRunner:
+    runner = LabRunner("lab1", Cluster.from_scenario("ingress", seed=7))
+    runner.cluster.advance(5)
+    runner.cluster.apply(WEB)
+    runner.cluster.advance(40)
+    return runner
+
+
+def test_an_ingress_is_drawn_with_a_line_per_path_when_it_is_created() -> None:
+    runner = _ingress_lab()
+    before = [f for f in runner.changed_fragments(api_calls=False) if f.dom_id == "ingresses"]
+    (panel,) = before
+    assert panel.context["ingresses"]["ingresses"] == []
+    assert "No Ingresses yet" in text(panel.render())
+    assert "IngressClass nginx : controller k8s.io/ingress-nginx" in text(panel.render())
+    runner.changed_fragments(api_calls=False)
+
+    runner.cluster.apply(INGRESS)
+    runner.cluster.advance(1)
+    changed = [f.dom_id for f in runner.changed_fragments(api_calls=False)]
+    assert "ingresses" in changed  # the panel, with the new Ingress's drawing in it
+    html = _ingress_html(runner, "ingresses")
+    routes = re.findall(
+        r'data-testid="ingress-route" data-host="([^"]*)" data-path="([^"]*)" data-service="([^"]*)" '
+        r'data-broken="(true|false)"',
+        html,
+    )
+    assert routes == [
+        ("hello-world.example", "/", "web", "false"),
+        ("hello-world.example", "/v2", "web2", "true"),
+        ("hello-world.example", "/admin", "web", "true"),
+    ]
+    (entry,) = runner.board()["ingresses"]["ingresses"]
+    assert entry["class_name"] == "nginx" and entry["controller"] == "k8s.io/ingress-nginx"
+    (controller,) = [p["metadata"]["name"] for p in runner.cluster.observe("pods", "ingress-nginx")]
+    assert entry["served_by"] == [f"ingress-nginx/{controller}"] and entry["served_note"] == ""
+    # kubectl describe's Backends text: the ready endpoints on the Service port's name.
+    ips = sorted(e["ip"] for e in _service(runner.cluster, "web")["endpoints"])
+    good = entry["routes"][0]
+    assert good["backend"] == "web:80" and sorted(good["detail"].strip("()").split(",")) == [
+        f"{ip}:80" for ip in ips
+    ]
+    # The controller's status sync writes the address a minute later at most: one line re-sent.
+    assert entry["address"] == ""
+    runner.changed_fragments(api_calls=False)
+    runner.cluster.advance(61)
+    changed = [f.dom_id for f in runner.changed_fragments(api_calls=False)]
+    assert "ing_default_example-ingress" in changed and "ingresses" not in changed
+    address = runner.board()["ingresses"]["ingresses"][0]["address"]
+    node = runner.cluster.get("pod", controller, namespace="ingress-nginx")["spec"]["nodeName"]
+    assert address == next(
+        a["address"]
+        for a in runner.cluster.get("node", node, namespace=None)["status"]["addresses"]
+        if a["type"] == "InternalIP"
+    )
+
+
+def test_a_missing_service_or_port_is_drawn_broken_as_describe_shows_it() -> None:
+    runner = _ingress_lab()
+    runner.cluster.apply(INGRESS)
+    runner.cluster.advance(1)
+    (entry,) = runner.board()["ingresses"]["ingresses"]
+    _, missing, no_port = entry["routes"]
+    assert missing["detail"] == '(<error: services "web2" not found>)'
+    assert missing["broken"] == 'no Service "web2" in namespace "default": nginx answers 503'
+    assert no_port["broken"] == 'Service "web" has no port 81: nginx answers 503'
+    assert entry["broken"] == 2
+    words = text(_ingress_html(runner, "ing_default_example-ingress"))
+    assert 'web2:8080 (<error: services "web2" not found>)' in words
+    assert (
+        'hello-world.example /v2 → web2:8080: no Service "web2" in namespace "default": nginx answers 503'
+        in words
+    )
+    assert "2 broken backends" in words
+    # As nginx would route it: /v2 answers 503 until web2 exists and has a ready endpoint.
+    web2 = WEB.replace("web", "web2").replace("port: 80, targetPort: 80", "port: 8080, targetPort: 80")
+    deployment, service = web2.split("---")
+    runner.cluster.apply(service)
+    runner.cluster.advance(1)
+    assert runner.board()["ingresses"]["ingresses"][0]["routes"][1]["broken"] == (
+        'Service "web2" has no ready endpoint on that port: nginx answers 503'
+    )
+    runner.cluster.apply(deployment)
+    runner.cluster.advance(40)
+    (entry,) = runner.board()["ingresses"]["ingresses"]
+    assert entry["routes"][1]["broken"] == "" and entry["broken"] == 1
+    assert entry["routes"][1]["detail"].endswith(":80)")  # the pods' port, as describe lists it
+
+
+def test_an_ingress_without_a_controller_or_class_says_so() -> None:
+    cluster = Cluster.from_scenario("default", seed=7)
+    cluster.advance(2)
+    panel = ingress_map.ingresses_panel(cluster)
+    assert panel == {"ingresses": [], "classes": [], "total": 0, "not_drawn_count": 0, "controller": None}
+    assert " hidden>" in render_to_string("labs/lab.html#ingresses", {"ingresses": panel}).split("\n", 3)[1]
+    cluster.apply(WEB)
+    cluster.apply(INGRESS.replace("  ingressClassName: nginx\n", ""))
+    cluster.advance(30)
+    cluster.send_traffic("web", 40)
+    cluster.advance(12)
+    (entry,) = ingress_map.ingresses_panel(cluster)["ingresses"]
+    assert entry["class_name"] == "<none>" and entry["served_by"] == [] and entry["urls"] == []
+    assert entry["class_note"].startswith("No class:") and entry["served_note"].startswith(
+        "No running ingress"
+    )
+    # Requests straight to the Service went through no Ingress: its line stays thin.
+    good = entry["routes"][0]
+    assert good["broken"] == "" and good["traffic"] is None and good["width"] == traffic_flow.MIN_WIDTH
+
+
+def test_traffic_through_the_controller_is_drawn_on_the_ingress_lines() -> None:
+    runner = _ingress_lab()
+    runner.cluster.apply(INGRESS)
+    runner.cluster.advance(5)
+    runner.changed_fragments(api_calls=False)
+    runner.cluster.send_traffic("hello-world.example", 40)
+    runner.cluster.advance(12)
+    board = runner.board()
+    (entry,) = board["ingresses"]["ingresses"]
+    good, missing, no_port = entry["routes"]
+    web = runner.cluster.traffic().services[("default", "web")]
+    assert good["traffic"] == traffic_flow._counter(web).as_dict() and good["traffic"]["rate"] == 40.0
+    assert good["width"] == traffic_flow.MAX_WIDTH
+    assert missing["traffic"] is None and no_port["traffic"] is None
+    assert missing["width"] == no_port["width"] == traffic_flow.MIN_WIDTH
+    assert board["ingresses"]["controller"]["traffic_text"].startswith("40.0 req/s, ")
+    assert entry["urls"] == [
+        "http://hello-world.example/",
+        "http://hello-world.example/v2",
+        "http://hello-world.example/admin",
+    ]
+    runner.changed_fragments(api_calls=False)
+    runner.cluster.advance(1)
+    fragments = runner.changed_fragments(api_calls=False)
+    # Moving counters only: the drawings stay, the numbers go as JSON.
+    assert "ing_default_example-ingress" not in [f.dom_id for f in fragments]
+    (live,) = [f.context["network_live"] for f in fragments if f.dom_id == "network-live"]
+    assert live["width"]["ing_default_example-ingress-r0"] == traffic_flow.MAX_WIDTH
+    assert live["text"]["ing_default_example-ingress-r0"].startswith("40.0 req/s · 0 err · ")
+    assert live["text"]["ingress-controller"] == runner.board()["ingresses"]["controller"]["traffic_text"]
+
+
+def test_hostile_paths_and_annotations_are_escaped_on_the_ingress_map() -> None:
+    cluster = Cluster.from_scenario("default", seed=7)
+    cluster.advance(2)
+    hostile = '/"><script>alert(1)</script>'
+    cluster.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "x", "annotations": {"kubernetes.io/ingress.class": "<b>nginx</b>"}},
+            "spec": {
+                "rules": [
+                    {
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": hostile,
+                                    "pathType": "ImplementationSpecific",
+                                    "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                                }
+                            ]
+                        }
+                    }
+                ]
+            },
+        }
+    )
+    panel = ingress_map.ingresses_panel(cluster)
+    (entry,) = panel["ingresses"]
+    assert entry["routes"][0]["path"] == hostile and entry["class_name"] == "<b>nginx</b>"
+    html = render_to_string("labs/lab.html#ingresses", {"ingresses": panel})
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;nginx&lt;/b&gt;" in html
