@@ -24,13 +24,14 @@ from typing import Any
 from .config_volumes import MountedConfig
 from .images import repository
 from .runtime import normalize
-from .web_servers import HTTPD_FILES, NGINX_FILES
+from .web_servers import HTTPD_FILES, NGINX_FILES, NGINX_SLIM_FILES
 
 Obj = dict[str, Any]
 
 #: The files an image ships that the simulation reads, by normalized repository.
 IMAGE_FILES: dict[str, dict[str, str]] = {
     "docker.io/library/nginx": NGINX_FILES,
+    "registry.k8s.io/nginx-slim": NGINX_SLIM_FILES,
     "docker.io/library/httpd": HTTPD_FILES,
 }
 _CONFIG_SOURCES = ("configMap", "secret")

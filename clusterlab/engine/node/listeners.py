@@ -5,8 +5,9 @@ The kubelet's httpGet, tcpSocket and grpc probes connect to the pod IP (or the p
 `host`) from the node; whether they succeed depends only on the process in the container:
 - `nginx` and `httpd` listen on :80 and serve their document root from the container's
   filesystem as mounted (`web_servers.py`, `container_files.py`): the image's welcome page
-  until a volume over the directory holds other files; `registry.k8s.io/nginx-slim` serves its
-  welcome page at `/` (and `/index.html`, `/50x.html`); any other path is 404.
+  until a volume over the directory holds other files; `registry.k8s.io/nginx-slim` serves
+  /usr/share/nginx/html the same way (its own older pages, its nginx's version in the error
+  pages' footer: `NGINX_SLIM_VERSIONS`).
   `registry.k8s.io/hpa-example` (Apache + PHP) answers `/` and `/index.php` with `OK!`.
 - `redis` listens on :6379, `postgres` on :5432 once its init has run (about 1.2 s), `mysql`
   on :3306 once it is ready for connections (about 9 s) — none of them speaks HTTP.
@@ -40,17 +41,20 @@ from dataclasses import dataclass
 from .container_files import ContainerFiles
 from .container_logs import NGINX_VERSIONS
 from .images import DISTROLESS, argv_for, config_for, repository
-from .web_servers import NGINX_WELCOME, Files, httpd_answer, nginx_answer
+from .web_servers import NGINX_WELCOME as NGINX_WELCOME  # the page the traffic tests expect
+from .web_servers import Files, Moved, httpd_answer, nginx_answer
 
 LIVENESS_HEALTHY_SECONDS = 10.0  # agnhost liveness: `duration.Seconds() > 10` → 500
 
 
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP response: its status code and body."""
+    """An HTTP response: its status code and body; a web server's directory redirect also says
+    where to (`Moved`, completed with the request's Host header by the client)."""
 
     status: int
     body: str = ""
+    moved: Moved | None = None
 
 
 #: path, seconds since the process started → the response
@@ -96,8 +100,18 @@ def _goproxy(_path: str, _elapsed: float) -> Answer:
     return Answer(500, "This is a proxy server. Does not respond to non-proxy requests.\n")
 
 
-#: nginx-slim (the StatefulSet tutorials' image) answers from its own fixed pages.
-NGINX_SLIM = _static(frozenset({"/", "/index.html", "/50x.html"}), NGINX_WELCOME)
+#: The nginx each nginx-slim tag was built with (its `build.sh` at the tag's release). Only 0.23
+#: is recorded (1.13.4, its release note) and the image's last build script says 1.13.5 (0.24);
+#: the rest are inferred from release dates: 0.8 (July 2016, released with the move to 1.11.2),
+#: 0.21 (July 2017, nginx 1.13.3 then current), 0.27 (the last, early 2018: 1.13.8). Other
+#: tags: the last build script's.
+NGINX_SLIM_VERSIONS = {
+    "0.8": "1.11.2",
+    "0.21": "1.13.3",
+    "0.23": "1.13.4",
+    "0.24": "1.13.5",
+    "0.27": "1.13.8",
+}
 PHP_APACHE = _static(frozenset({"/", "/index.php"}), "OK!")
 DEMO_WEB = _static(frozenset({"/", "/healthz"}))
 
@@ -110,7 +124,7 @@ def _nginx(files: Files, version: str) -> Handler:
 
     def answer(path: str, _elapsed: float) -> Answer:
         page = nginx_answer(files, version, path)
-        return Answer(page.status, page.body)
+        return Answer(page.status, page.body, page.moved)
 
     return answer
 
@@ -120,7 +134,7 @@ def _httpd(files: Files) -> Handler:
 
     def answer(path: str, _elapsed: float) -> Answer:
         page = httpd_answer(files, path)
-        return Answer(page.status, page.body)
+        return Answer(page.status, page.body, page.moved)
 
     return answer
 
@@ -177,7 +191,8 @@ def listeners_for(
     if repo == "docker.io/library/nginx":
         return [Listener(80, _nginx(files or ContainerFiles(image), NGINX_VERSIONS.get(tag, tag)))]
     if repo == "registry.k8s.io/nginx-slim":
-        return [Listener(80, NGINX_SLIM)]
+        version = NGINX_SLIM_VERSIONS.get(tag, "1.13.5")
+        return [Listener(80, _nginx(files or ContainerFiles(image), version))]
     if repo == "docker.io/library/httpd":
         return [Listener(80, _httpd(files or ContainerFiles(image)))]
     if repo == "registry.k8s.io/hpa-example":

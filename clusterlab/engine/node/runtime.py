@@ -78,7 +78,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], int]] = {
     "ghcr.io/clusterlab/demo-web": (("1.0", "1.1", "2.0"), 9_437_184),
     # the docs' Job (perl, on buildpack-deps) and StatefulSet (nginx-slim) examples; sizes approximate
     "docker.io/library/perl": (("5.34.0", "5.40"), 339_738_624),
-    "registry.k8s.io/nginx-slim": (("0.8", "0.24", "0.27"), 21_495_808),
+    "registry.k8s.io/nginx-slim": (("0.8", "0.21", "0.24", "0.27"), 21_495_808),
     # Debian (the docs' shared-volume pod writes a page from it); size approximate
     "docker.io/library/debian": (("bookworm", "bookworm-slim", "12", "stable", "stable-slim"), 49_283_072),
     # the docs' DNS debugging pod (bind's dnsutils on Debian jessie); size approximate

@@ -9,15 +9,18 @@ interpreter answers the commands learners use to look around a container: `hostn
 through `container_files.py` (its writable layer, its data volumes, the web servers' own pages),
 `ls` of `/` and `/etc` (as in the Debian-based images) and of a config volume's mount point or
 another directory of those files (one name a line, as `ls` writes to a pipe), `pwd`,
-`whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains and
-`exit N`. A program the image does not have fails as runc fails it (exec: executable file not
-found in $PATH); inside `sh -c`, as the shell reports it (`sh: 1: foo: not found`, 127).
+`whoami`, `id`, `date`, `true`/`false`, `nginx -v`, and `sh -c` with `;`/`&&`/`||` chains,
+`exit N`, `$NAME`/`${NAME}`/`$((…))`/`$(command)` expansions (as the container's own shell
+expands them, `processes.expand`) and `>`/`>>` into a file. A program the image does not have
+fails as runc fails it (exec: executable file not found in $PATH); inside `sh -c`, as the shell
+reports it (`sh: 1: foo: not found`, 127).
 
 `wget` (busybox images) and `curl` (curl's image) make real requests across the
 simulated pod network (`network/http_clients.py`); `nslookup` (busybox, dnsutils) and `getent
 hosts` (glibc images) ask the cluster's DNS (`dns_tools.py`).
 
-Simplified: no real filesystem beyond those files, no pipes or redirections, no processes.
+Simplified: no real filesystem beyond those files, no pipes, no processes; quoting does not
+keep a word from expansion.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .dns_tools import has_lookup_tool, lookup_tool
 from .pod_dns_config import fqdn as pod_fqdn
 from .pod_dns_config import hostname as pod_hostname
 from .pod_dns_config import hosts_file, resolv_conf
-from .processes import sleep_total
+from .processes import ShellContext, expand, sleep_total
 
 Obj = dict[str, Any]
 
@@ -281,9 +284,23 @@ def _shell(c: Container, script: str, stdin: str, out: list[str], err: list[str]
                 except ValueError:
                     err.append(f"sh: 1: exit: Illegal number: {command[1]}\n")
                     return 2
-            code = _redirected(c, command, stdin, out, err)
+            code = _redirected(c, [_expanded(c, word, err) for word in command], stdin, out, err)
         command, op = [], token
     return code
+
+
+def _expanded(c: Container, word: str, err: list[str]) -> str:
+    """A word with its `$…` expansions done; a `$(command)` runs in this container (its
+    output, trailing newlines cut, replaces it; what it writes to stderr goes to the shell's)."""
+    if "$" not in word:
+        return word
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        captured: list[str] = []
+        code = _program(c, argv, "", captured, err, in_shell=True)
+        return code, "".join(captured), ""
+
+    return expand(word, ShellContext(c.env(), c.writable, run))
 
 
 def _redirected(c: Container, command: list[str], stdin: str, out: list[str], err: list[str]) -> int:

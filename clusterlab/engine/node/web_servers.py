@@ -20,10 +20,22 @@ the image's own pages are gone while the mount hides them.
 Both images ship their own pages: nginx `index.html` (the welcome page) and `50x.html`, httpd
 `index.html` ("It works!").
 
+`registry.k8s.io/nginx-slim` (the StatefulSet tutorials' image, built by Kubernetes' contrib and
+later ingress repositories: nginx compiled with `--prefix=/usr/share/nginx` and the source
+tree's own `nginx.conf`, whose default server has `root html; index index.html index.htm;`)
+serves /usr/share/nginx/html the same way; its pages are the nginx source distribution's of
+that time (the 612-byte welcome page, the 537-byte `50x.html`).
+
+A directory's 301 carries an absolute `Location` (`Moved`): nginx (`absolute_redirect on`,
+`server_name_in_redirect off`, `port_in_redirect on`) writes `http://`, the Host header's name
+(lowercased, its port dropped) and, unless it is 80, the port the connection reached nginx on
+— so behind a Service on another port the redirect names port 80; httpd (`UseCanonicalName
+Off`) writes the Host header's name and port (80 left out), and its page links that URL.
+
 Simplified: a request path is cleaned as curl and wget send it (dot segments removed, `%XX`
 decoded), so no 400 for a path above the root; no MIME types, ranges or conditional requests;
-httpd's redirect page names the path alone (the real one prefixes the request's scheme and
-Host).
+the query string is not carried into a redirect; a request without a Host header (none of the
+simulated clients sends one) is redirected to `localhost` rather than the server's address.
 """
 
 from __future__ import annotations
@@ -61,8 +73,36 @@ NGINX_50X = (
 #: The official httpd image's htdocs/index.html.
 HTTPD_IT_WORKS = "<html><body><h1>It works!</h1></body></html>\n"
 
+#: nginx's source distribution's html/index.html of the 1.11–1.13 releases (612 bytes), which
+#: `make install` puts into nginx-slim's /usr/share/nginx/html.
+NGINX_SOURCE_WELCOME = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\n    body {\n"
+    "        width: 35em;\n        margin: 0 auto;\n"
+    "        font-family: Tahoma, Verdana, Arial, sans-serif;\n"
+    "    }\n</style>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web "
+    "server is successfully installed and\nworking. Further configuration is required.</p>\n\n"
+    "<p>For online documentation and support please refer to\n"
+    '<a href="http://nginx.org/">nginx.org</a>.<br/>\nCommercial support is available at\n'
+    '<a href="http://nginx.com/">nginx.com</a>.</p>\n\n<p><em>Thank you for using nginx.</em></p>\n'
+    "</body>\n</html>\n"
+)
+#: nginx's source distribution's html/50x.html of the same era (537 bytes).
+NGINX_SOURCE_50X = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n<style>\n    body {\n"
+    "        width: 35em;\n        margin: 0 auto;\n"
+    "        font-family: Tahoma, Verdana, Arial, sans-serif;\n"
+    "    }\n</style>\n</head>\n<body>\n<h1>An error occurred.</h1>\n<p>Sorry, the page you are looking for "
+    "is currently unavailable.<br/>\nPlease try again later.</p>\n<p>If you are the system administrator "
+    'of this resource then you should check\nthe <a href="http://nginx.org/r/error_log">error log</a> '
+    "for details.</p>\n<p><em>Faithfully yours, nginx.</em></p>\n</body>\n</html>\n"
+)
+
 #: The files each web server image ships in its document root (absolute path → content).
 NGINX_FILES = {f"{NGINX_ROOT}/index.html": NGINX_WELCOME, f"{NGINX_ROOT}/50x.html": NGINX_50X}
+NGINX_SLIM_FILES = {
+    f"{NGINX_ROOT}/index.html": NGINX_SOURCE_WELCOME,
+    f"{NGINX_ROOT}/50x.html": NGINX_SOURCE_50X,
+}
 HTTPD_FILES = {f"{HTTPD_ROOT}/index.html": HTTPD_IT_WORKS}
 
 _NGINX_TITLES = {301: "301 Moved Permanently", 403: "403 Forbidden", 404: "404 Not Found"}
@@ -79,11 +119,42 @@ class Files(Protocol):
 
 
 @dataclass(frozen=True)
+class Moved:
+    """A directory's 301 to its path with the slash. The server builds the absolute `Location`
+    (and httpd its page) from the request's Host header, which the simulated request carries
+    only as far as the client: the client completes them (`location`, `page`)."""
+
+    path: str  # the new path, as the server writes it into the URL
+    server: str  # "nginx" or "httpd"
+    port: int = 80  # the port the connection reached the server on (nginx's port_in_redirect)
+
+    def location(self, host: str = "") -> str:
+        """The `Location` a request with Host header `host` gets."""
+        name, _, port = (host or "localhost").partition(":")
+        name = name.lower().rstrip(".")
+        if self.server == "nginx":
+            port = "" if self.port == 80 else str(self.port)
+        elif port == "80":
+            port = ""
+        return f"http://{name}{':' + port if port else ''}{self.path}"
+
+    def page(self, host: str, body: str) -> str:
+        """The 301's body for a request with Host header `host` (`body`: as answered without
+        one): nginx's page names no URL, httpd's links the new one."""
+        if self.server == "nginx":
+            return body
+        href = _html(self.location(host))
+        moved = f'<p>The document has moved <a href="{href}">here</a>.</p>\n'
+        return _apache_error("301 Moved Permanently", "Moved Permanently", moved)
+
+
+@dataclass(frozen=True)
 class Page:
-    """A response: status code and body."""
+    """A response: status code and body (and, for a redirect, where to)."""
 
     status: int
     body: str
+    moved: Moved | None = None
 
 
 def _html(text: str) -> str:
@@ -134,8 +205,9 @@ def nginx_answer(files: Files, version: str, raw_path: str) -> Page:
     body = files.read(full)
     if body is not None:
         return Page(200, body)
-    status = 301 if files.is_dir(full) else 404
-    return Page(status, nginx_error(status, version))
+    if files.is_dir(full):
+        return Page(301, nginx_error(301, version), Moved(path + "/", "nginx"))
+    return Page(404, nginx_error(404, version))
 
 
 def _apache_error(title: str, heading: str, text: str) -> str:
@@ -185,7 +257,6 @@ def httpd_answer(files: Files, raw_path: str) -> Page:
     if body is not None:
         return Page(200, body)
     if files.is_dir(full):
-        href = _html(quote(path + "/"))
-        moved = f'<p>The document has moved <a href="{href}">here</a>.</p>\n'
-        return Page(301, _apache_error("301 Moved Permanently", "Moved Permanently", moved))
+        moved = Moved(quote(path + "/"), "httpd")  # mod_dir: ap_escape_uri of the path, then "/"
+        return Page(301, moved.page("", ""), moved)
     return Page(404, HTTPD_NOT_FOUND)
