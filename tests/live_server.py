@@ -3,10 +3,12 @@ Kubernetes API tests (`tests/conftest.py` exposes it as the `live_server_process
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,18 +28,59 @@ class LiveServer:
     url: str
     env: dict[str, str]
     log: Path
+    commands: ManageWorker
 
     def manage(self, *args: str) -> str:
         """Run `manage.py …` against the server's database and return its output."""
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
+        return self.commands.run(*args)
+
+
+class ManageError(subprocess.CalledProcessError):
+    """A `manage.py` command failed: says what it wrote to stderr (its traceback) too."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{self.stderr}"
+
+
+class ManageWorker:
+    """One `python -m tests.manage_worker` for the session: runs `manage.py` commands without
+    paying Django's and the app's start-up for each (see that module). A failing command raises
+    `CalledProcessError`, as `subprocess.run(..., check=True)` of `manage.py` would."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.manage_worker"],
             cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
         )
-        return done.stdout
+
+    def run(self, *args: str) -> str:
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        with self._lock:
+            process.stdin.write(json.dumps(args) + "\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the manage.py worker exited with {process.wait(timeout=10)}")
+        answer = json.loads(line)
+        if answer["status"] != 0:
+            raise ManageError(answer["status"], ["manage.py", *args], answer["stdout"], answer["stderr"])
+        return str(answer["stdout"])
+
+    def close(self) -> None:
+        """End the worker (it stops at the end of its input)."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
 
 
 def free_port() -> int:
@@ -70,13 +113,15 @@ def run_live_server(workdir: Path) -> Iterator[LiveServer]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    commands = ManageWorker(env)
+    try:
+        commands.run("migrate", "--noinput")
+        yield from _serve(env, workdir, commands)
+    finally:
+        commands.close()
+
+
+def _serve(env: dict[str, str], workdir: Path, commands: ManageWorker) -> Iterator[LiveServer]:
     port = free_port()
     log = workdir / "daphne.log"
     server_logs.append(log)
@@ -100,7 +145,7 @@ def run_live_server(workdir: Path) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(url + "/", process, log)
-        yield LiveServer(url, env, log)
+        yield LiveServer(url, env, log, commands)
     finally:
         process.terminate()
         try:
