@@ -29,40 +29,11 @@ from clusterlab.engine import Cluster  # noqa: E402
 from clusterlab.labs import ingress_map, service_map  # noqa: E402
 from clusterlab.labs.fragments import Fragment, render_fragments, top_level  # noqa: E402
 from clusterlab.labs.runner import LabRunner  # noqa: E402
+from tests.manifests import EXAMPLE_INGRESS_WEB_WEB2, WEB_SERVICE, nginx_web_deployment  # noqa: E402
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: nginx, image: "nginx:1.27", ports: [{containerPort: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
-"""
+WEB = nginx_web_deployment(3, container_port=80) + "---" + WEB_SERVICE
 
-INGRESS = """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: example-ingress}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: hello-world.example
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
-      - {path: /v2, pathType: Prefix, backend: {service: {name: web2, port: {number: 8080}}}}
-"""
+INGRESS = EXAMPLE_INGRESS_WEB_WEB2
 
 MAP_IDS = ("ingresses", "services", "network-live")
 

@@ -13,6 +13,7 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.audit import User
+from tests.manifests import DOCS_DEFAULT_DENY_EGRESS
 
 ADMIN = User("kubernetes-admin", "kubectl")
 TIMEOUT = ";; connection timed out; no servers could be reached\n\n"
@@ -23,14 +24,6 @@ IMAGES = {
     "curl": "curlimages/curl:8.11.1",
     "nginx": "nginx:1.27",
 }
-DENY_EGRESS = """
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny-egress}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
-"""
 
 
 def run(c: Cluster, name: str, *argv: str) -> tuple[int, str, str, float]:
@@ -90,7 +83,7 @@ def test_coredns_scaled_to_zero_refuses_and_each_tool_waits_its_own_way() -> Non
 
 def test_queries_dropped_by_a_deny_egress_policy_wait_out_every_try(base: Cluster) -> None:
     c = base
-    c.apply(DENY_EGRESS)
+    c.apply(DOCS_DEFAULT_DENY_EGRESS)
     try:
         assert run(c, "bb", "nslookup", "web") == (1, TIMEOUT, "", 5.0)
         # the server's reverse name, then the name: 2 tries of 5 s each
@@ -123,7 +116,7 @@ def test_queries_dropped_by_a_deny_egress_policy_wait_out_every_try(base: Cluste
 
 def test_a_script_waits_the_lookup_out_on_the_virtual_clock() -> None:
     c = Cluster.from_scenario("default", seed=7)
-    c.apply(DENY_EGRESS)
+    c.apply(DOCS_DEFAULT_DENY_EGRESS)
     c.apply(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: looker}\nspec:\n  containers:\n"
         "  - name: c\n    image: busybox:1.36\n"

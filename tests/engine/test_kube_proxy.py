@@ -9,8 +9,10 @@ from clusterlab.engine import Cluster
 from clusterlab.engine.errors import BadRequest
 from clusterlab.engine.node.iptables_rules import endpoint_chain, probability, save_string, service_chain
 from clusterlab.engine.node.proxy import MIN_SYNC_PERIOD
+from tests.manifests import WEB_SERVICE
 
-WEB = """
+WEB = (
+    """
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -22,14 +24,9 @@ spec:
     spec:
       containers:
       - {name: app, image: nginx:1.27}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
-"""
+---"""
+    + WEB_SERVICE
+)
 SVC = "KUBE-SVC-LOLE4ISW44XBNF3G"  # default/web, tcp
 
 

@@ -19,6 +19,13 @@ from __future__ import annotations
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.audit import User
+from tests.manifests import (
+    DOCS_ALLOW_ALL_EGRESS,
+    DOCS_ALLOW_ALL_INGRESS,
+    DOCS_DEFAULT_DENY_EGRESS,
+    DOCS_DEFAULT_DENY_INGRESS,
+    DOCS_NGINX_POLICY,
+)
 
 ADMIN = User("kubernetes-admin", "kubectl")
 
@@ -54,70 +61,6 @@ kind: Pod
 metadata: {name: busybox-access, labels: {access: "true"}}
 spec: {containers: [{name: busybox-access, image: "busybox:1.28", command: [sleep, "3600"]}]}
 """
-# service/networking/nginx-policy.yaml
-NGINX_POLICY = """
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: access-nginx
-spec:
-  podSelector:
-    matchLabels:
-      app: nginx
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels:
-          access: "true"
-"""
-DEFAULT_DENY_INGRESS = """
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny-ingress
-spec:
-  podSelector: {}
-  policyTypes:
-  - Ingress
-"""
-ALLOW_ALL_INGRESS = """
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: allow-all-ingress
-spec:
-  podSelector: {}
-  ingress:
-  - {}
-  policyTypes:
-  - Ingress
-"""
-DEFAULT_DENY_EGRESS = """
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny-egress
-spec:
-  podSelector: {}
-  policyTypes:
-  - Egress
-"""
-ALLOW_ALL_EGRESS = """
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: allow-all-egress
-spec:
-  podSelector: {}
-  egress:
-  - {}
-  policyTypes:
-  - Egress
-"""
 
 
 def wget(c: Cluster, pod: str, target: str = "nginx") -> tuple[str, int]:
@@ -145,7 +88,7 @@ def test_declare_network_policy_task() -> None:
     # "Test the service by accessing it from another Pod"
     assert wget(c, "busybox") == passed
 
-    c.apply(NGINX_POLICY)
+    c.apply(DOCS_NGINX_POLICY)
     policy = c.get("networkpolicy", "access-nginx")
     assert policy["spec"]["policyTypes"] == ["Ingress"]  # defaulted: no egress rules
 
@@ -188,10 +131,10 @@ def test_default_deny_and_allow_all_ingress() -> None:
     c = fresh()
     ip = c.get("service", "nginx")["spec"]["clusterIP"]
     connecting = f"Connecting to nginx ({ip}:80)\n"
-    c.apply(DEFAULT_DENY_INGRESS)
+    c.apply(DOCS_DEFAULT_DENY_INGRESS)
     assert wget(c, "busybox") == (connecting + "wget: download timed out\n", 1)
     assert wget(c, "busybox-access") == (connecting + "wget: download timed out\n", 1)
-    c.apply(ALLOW_ALL_INGRESS)
+    c.apply(DOCS_ALLOW_ALL_INGRESS)
     assert wget(c, "busybox") == (connecting + "remote file exists\n", 0)
     assert c.network_policy_drops() == {("default", "default-deny-ingress"): 2}
 
@@ -200,7 +143,7 @@ def test_default_deny_and_allow_all_egress() -> None:
     c = fresh()
     nginx = c.list("pods", "default", selector="app=nginx")[0]
     pod_ip = nginx["status"]["podIP"]
-    c.apply(DEFAULT_DENY_EGRESS)
+    c.apply(DOCS_DEFAULT_DENY_EGRESS)
     # by the pod's address (no lookup): the SYN never leaves busybox's node
     assert wget(c, "busybox", pod_ip) == (
         f"Connecting to {pod_ip} ({pod_ip}:80)\nwget: download timed out\n",
@@ -211,7 +154,7 @@ def test_default_deny_and_allow_all_egress() -> None:
         "dropped: default/busybox is isolated for egress by default/default-deny-egress, and no egress "
         f"rule allows TCP port 80 to default/{nginx['metadata']['name']}"
     )
-    c.apply(ALLOW_ALL_EGRESS)
+    c.apply(DOCS_ALLOW_ALL_EGRESS)
     assert wget(c, "busybox", pod_ip) == (f"Connecting to {pod_ip} ({pod_ip}:80)\nremote file exists\n", 0)
     assert c.network_policy_drops() == {("default", "default-deny-egress"): 1}
 
@@ -220,7 +163,7 @@ def test_the_pods_own_node_is_always_allowed_in() -> None:
     """Under a default deny, a connection from nginx's own node (where the kubelet's probes come
     from) passes; one from another node is dropped and times out at the kernel's SYN limit."""
     c = fresh()
-    c.apply(DEFAULT_DENY_INGRESS)
+    c.apply(DOCS_DEFAULT_DENY_INGRESS)
     nginx = c.list("pods", "default", selector="app=nginx")[0]
     ip, own = nginx["status"]["podIP"], nginx["spec"]["nodeName"]
     other = next(n for n in ("worker-1", "worker-2", "worker-3") if n != own)
@@ -255,7 +198,7 @@ def test_a_default_deny_egress_policy_also_stops_name_lookups() -> None:
     never gets as far as connecting; allowing UDP 53 to the kube-dns pods brings names back,
     while port 80 to nginx stays dropped."""
     c = fresh()
-    c.apply(DEFAULT_DENY_EGRESS)
+    c.apply(DOCS_DEFAULT_DENY_EGRESS)
     lookup = c.server.pod_exec(ADMIN, "busybox", "default", None, ["nslookup", "nginx"])
     # busybox 1.28 (the docs' image) prints the server without its name: even that reverse
     # lookup got no answer
@@ -290,7 +233,7 @@ def test_egress_rules_judge_connections_to_node_addresses() -> None:
     assert c.network.connect(source, cp_ip, 6443).error == ""
     kubernetes_ip = c.get("service", "kubernetes")["spec"]["clusterIP"]
     assert c.network.connect(source, kubernetes_ip, 443).error == ""
-    c.apply(DEFAULT_DENY_EGRESS)
+    c.apply(DOCS_DEFAULT_DENY_EGRESS)
     assert c.network.connect(source, cp_ip, 6443).error == "Connection timed out"
     assert c.network.connect(source, kubernetes_ip, 443).error == "Connection timed out"
     assert c.network_policy_drops() == {("default", "default-deny-egress"): 2}

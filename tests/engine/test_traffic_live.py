@@ -7,6 +7,7 @@ import math
 
 from clusterlab.engine import Cluster
 from tests.engine.test_hpa import PHP_APACHE, hpa, replicas, until
+from tests.manifests import WEB_SERVICE
 
 
 def deployment(name: str, replicas: int, labels: str, probe: str = "") -> str:
@@ -22,16 +23,6 @@ spec:
     spec:
       containers: [{{name: nginx, image: "nginx:1.27"{probe}}}]
 ---
-"""
-
-
-SERVICE = """
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
 """
 
 
@@ -60,7 +51,7 @@ def test_canary_share_follows_the_replica_share() -> None:
         deployment("stable", 9, "app: web, track: stable")
         + deployment("canary", 1, "app: web, track: canary")
     )
-    c.apply(SERVICE)
+    c.apply(WEB_SERVICE)
     c.advance(40)
     c.send_traffic("web", 1000)
     c.advance(19.5)  # batches at 40, 41, …, 59: 20,000 requests
@@ -77,7 +68,7 @@ def test_blue_green_switch_moves_traffic_at_the_next_batch_after_the_rules_chang
     c.apply(
         deployment("blue", 2, "app: web, version: blue") + deployment("green", 2, "app: web, version: green")
     )
-    c.apply(SERVICE.replace("{app: web}", "{app: web, version: blue}"))
+    c.apply(WEB_SERVICE.replace("{app: web}", "{app: web, version: blue}"))
     c.advance(30)
     c.send_traffic("web", 100)  # batches at 30, 31, …
     c.advance(5)  # the batch of second 35 went to blue
@@ -100,7 +91,7 @@ def test_unready_pods_get_no_requests_and_no_endpoints_refuse() -> None:
     c.apply(
         deployment("ready", 1, "app: web, r: y") + deployment("unready", 1, "app: web, r: n", never_ready)
     )
-    c.apply(SERVICE)
+    c.apply(WEB_SERVICE)
     c.advance(40)
     c.send_traffic("web", 50)
     c.advance(9.5)
@@ -118,7 +109,8 @@ def test_unready_pods_get_no_requests_and_no_endpoints_refuse() -> None:
 def test_session_affinity_pins_one_client_to_one_pod() -> None:
     c = Cluster.from_scenario("default", seed=4)
     c.apply(
-        deployment("web", 3, "app: web") + SERVICE.replace("ports:", "sessionAffinity: ClientIP\n  ports:")
+        deployment("web", 3, "app: web")
+        + WEB_SERVICE.replace("ports:", "sessionAffinity: ClientIP\n  ports:")
     )
     c.advance(40)
     c.send_traffic("web", 200)
@@ -158,7 +150,7 @@ def test_traffic_drives_cpu_and_the_hpa_scales_up() -> None:
 def test_a_terminating_pod_gets_no_new_requests_while_it_drains() -> None:
     c = Cluster.from_scenario("default", seed=9)
     drain = ", lifecycle: {preStop: {sleep: {seconds: 20}}}"
-    c.apply(deployment("web", 2, "app: web", drain) + SERVICE)
+    c.apply(deployment("web", 2, "app: web", drain) + WEB_SERVICE)
     c.advance(40)
     c.send_traffic("web", 100)  # batches at 40, 41, …
     c.advance(2)

@@ -7,19 +7,11 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.service_tables import external_ip
+from tests.manifests import nginx_web_deployment
 
-LB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: nginx, image: nginx:1.27}]
----
+LB = (
+    nginx_web_deployment(2)
+    + """---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -28,6 +20,7 @@ spec:
   selector: {app: web}
   ports: [{port: 80}]
 """
+)
 
 
 @pytest.fixture

@@ -7,32 +7,20 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.node.listeners import NGINX_WELCOME
+from tests.manifests import WEB_SERVICE, nginx_web_deployment
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: nginx, image: nginx:1.27}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
----
+WEB = (
+    nginx_web_deployment(3)
+    + "---"
+    + WEB_SERVICE
+    + """---
 apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec:
   containers: [{name: bb, image: busybox:1.36, command: [sleep, "3600"]}]
 """
+)
 
 
 def run(c: Cluster, pod: str, *argv: str) -> tuple[int, str, str]:

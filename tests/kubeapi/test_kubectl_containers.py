@@ -12,23 +12,20 @@ import pytest
 
 from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
+from tests.manifests import BUSYBOX_ONCE_POD
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
-PODS = """
+PODS = (
+    """
 apiVersion: v1
 kind: Pod
 metadata: {name: crash}
 spec:
   containers: [{name: app, image: "busybox:1.36", command: [sh, -c, "echo boom; sleep 2; exit 1"]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: once}
-spec:
-  restartPolicy: Never
-  containers: [{name: app, image: "busybox:1.36", command: [sh, -c, "echo done"]}]
-"""
+---"""
+    + BUSYBOX_ONCE_POD
+)
 
 
 @pytest.fixture(scope="module")

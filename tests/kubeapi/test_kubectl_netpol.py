@@ -12,24 +12,10 @@ import pytest
 
 from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
+from tests.manifests import DOCS_NGINX_POLICY
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
-# service/networking/nginx-policy.yaml
-NGINX_POLICY = """apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: access-nginx
-spec:
-  podSelector:
-    matchLabels:
-      app: nginx
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels:
-          access: "true"
-"""
 BAD_POLICY = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: bad}
@@ -79,7 +65,7 @@ def test_declare_network_policy(kubectl: Kubectl) -> None:
     first = kubectl("exec", "busybox", "--", "wget", "--spider", "--timeout=1", "nginx")
     assert (first.stdout, first.stderr) == ("", connecting + "remote file exists\n")
 
-    assert kubectl.out("apply", "-f", "-", stdin=NGINX_POLICY) == (
+    assert kubectl.out("apply", "-f", "-", stdin=DOCS_NGINX_POLICY) == (
         "networkpolicy.networking.k8s.io/access-nginx created\n"
     )
     table = columns(kubectl.out("get", "netpol"))

@@ -12,29 +12,9 @@ import pytest
 
 from tests.kubeapi.kubectl_cli import Kubectl, columns, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
+from tests.manifests import DATA_CLAIM, DATA_CLAIM_POD
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
-
-CLAIM = """
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 1Gi}}
-"""
-POD = """
-apiVersion: v1
-kind: Pod
-metadata: {name: %s}
-spec:
-  containers:
-  - name: c
-    image: busybox:1.37
-    command: [sleep, "3600"]
-    volumeMounts: [{name: d, mountPath: /data}]
-  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +44,12 @@ def test_a_claim_is_provisioned_for_its_first_pod_and_keeps_its_files(kubectl: K
         "WaitForFirstConsumer",
         "false",
     ]
-    assert kubectl.out("apply", "-f", "-", stdin=CLAIM) == "persistentvolumeclaim/data created\n"
+    assert kubectl.out("apply", "-f", "-", stdin=DATA_CLAIM) == "persistentvolumeclaim/data created\n"
     assert columns(kubectl.out("get", "pvc"))[1][:2] == ["data", "Pending"]
     text = kubectl.out("describe", "pvc", "data")
     assert re.search(r"WaitForFirstConsumer .* persistentvolume-controller +waiting for first consumer", text)
 
-    kubectl.out("apply", "-f", "-", stdin=POD % "writer")
+    kubectl.out("apply", "-f", "-", stdin=DATA_CLAIM_POD % "writer")
     wait_for(lambda: _phase(kubectl, "writer") == "Running", 60)
     claim = columns(kubectl.out("get", "pvc", "data"))[1]
     assert (
@@ -84,7 +64,7 @@ def test_a_claim_is_provisioned_for_its_first_pod_and_keeps_its_files(kubectl: K
 
     kubectl.out("exec", "writer", "--", "sh", "-c", "echo kept > /data/f")
     kubectl.out("delete", "pod", "writer", "--wait=false")
-    kubectl.out("apply", "-f", "-", stdin=POD % "reader")
+    kubectl.out("apply", "-f", "-", stdin=DATA_CLAIM_POD % "reader")
     wait_for(lambda: _phase(kubectl, "reader") == "Running", 90)
     assert kubectl.out("exec", "reader", "--", "cat", "/data/f") == "kept\n"
 

@@ -9,13 +9,15 @@ import pytest
 
 from clusterlab.engine import Cluster
 from clusterlab.engine.printers import pod_status
+from tests.manifests import BUSYBOX_ONCE_POD
 
 from .fakeapi import CannedAPI, have_kubectl, real_kubectl
 from .side_by_side import EngineSnapshot, assert_prints_what_kubectl_prints
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
-APP = """
+APP = (
+    """
 apiVersion: v1
 kind: Pod
 metadata: {name: crash}
@@ -32,14 +34,9 @@ spec:
     resources: {requests: {memory: 50Mi}, limits: {memory: 100Mi}}
     command: [stress]
     args: [--vm, "1", --vm-bytes, 250M, --vm-hang, "1"]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: once}
-spec:
-  restartPolicy: Never
-  containers: [{name: app, image: "busybox:1.36", command: [sh, -c, "echo done"]}]
----
+---"""
+    + BUSYBOX_ONCE_POD
+    + """---
 apiVersion: v1
 kind: Pod
 metadata: {name: myapp-pod}
@@ -49,6 +46,7 @@ spec:
   - {name: init-myservice, image: "busybox:1.28", command: [sh, -c, "sleep 1"]}
   - {name: init-mydb, image: "busybox:1.28", command: [sh, -c, "sleep 3600"]}
 """
+)
 
 
 def _crashing_and_oom_killed() -> Cluster:

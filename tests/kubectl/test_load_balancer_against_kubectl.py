@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from tests.manifests import nginx_web_deployment
+
 from .fakeapi import CannedAPI, have_kubectl
 from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
-APP = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: "nginx:1.27"}]}
----
+APP = (
+    nginx_web_deployment(2)
+    + """---
 apiVersion: v1
 kind: Service
 metadata: {name: front}
@@ -38,6 +32,7 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 8080, targetPort: 80}]
 """
+)
 SNAPSHOT = EngineSnapshot(
     applied(APP, 30),
     [

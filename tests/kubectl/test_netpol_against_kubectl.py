@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.manifests import (
+    DOCS_ALLOW_ALL_EGRESS,
+    DOCS_ALLOW_ALL_INGRESS,
+    DOCS_DEFAULT_DENY_EGRESS,
+    DOCS_DEFAULT_DENY_INGRESS,
+    DOCS_NGINX_POLICY,
+)
+
 from .fakeapi import CannedAPI, have_kubectl
 from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
-POLICIES = """
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: access-nginx}
-spec:
-  podSelector: {matchLabels: {app: nginx}}
-  ingress:
-  - from:
-    - podSelector: {matchLabels: {access: "true"}}
----
+POLICIES = (
+    DOCS_NGINX_POLICY
+    + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: test-network-policy, labels: {team: net, tier: edge}, annotations: {owner: ops}}
@@ -42,37 +43,12 @@ spec:
     - ipBlock: {cidr: 10.0.0.0/24}
     ports:
     - {protocol: TCP, port: 5978}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny-ingress}
-spec:
-  podSelector: {}
-  policyTypes: [Ingress]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: allow-all-ingress}
-spec:
-  podSelector: {}
-  ingress: [{}]
-  policyTypes: [Ingress]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny-egress}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: allow-all-egress}
-spec:
-  podSelector: {}
-  egress: [{}]
-  policyTypes: [Egress]
----
+"""
+    + DOCS_DEFAULT_DENY_INGRESS
+    + DOCS_ALLOW_ALL_INGRESS
+    + DOCS_DEFAULT_DENY_EGRESS
+    + DOCS_ALLOW_ALL_EGRESS
+    + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: default-deny-all}
@@ -114,6 +90,7 @@ spec:
   - to:
     - namespaceSelector: {}
 """
+)
 NETPOL_KIND = [("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ["netpol"], [], [])]
 SNAPSHOT = EngineSnapshot(applied(POLICIES, 75), ("namespaces", "nodes", "networkpolicies", "events"))
 _netpol_kind = serve_kinds(*NETPOL_KIND)

@@ -7,22 +7,8 @@ from __future__ import annotations
 
 from clusterlab.engine import Cluster
 from clusterlab.kubectl import run
+from tests.manifests import DOCS_NGINX_POLICY
 
-# service/networking/nginx-policy.yaml
-NGINX_POLICY = """apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: access-nginx
-spec:
-  podSelector:
-    matchLabels:
-      app: nginx
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels:
-          access: "true"
-"""
 WGET = "wget --spider --timeout=1 nginx"
 
 
@@ -40,7 +26,7 @@ def test_declare_network_policy(live_transport, live_cluster: Cluster) -> None:
     first = run(f"kubectl exec busybox -- {WGET}", t)
     assert (first.stdout, first.stderr, first.exit_code) == ("", connecting + "remote file exists\n", 0)
 
-    assert run("kubectl apply -f -", t, stdin=NGINX_POLICY).stdout == (
+    assert run("kubectl apply -f -", t, stdin=DOCS_NGINX_POLICY).stdout == (
         "networkpolicy.networking.k8s.io/access-nginx created\n"
     )
     assert (

@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from tests.manifests import nginx_web_deployment, web_disruption_budget
+
 from .fakeapi import CannedAPI, have_kubectl
 from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
-APP = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx:1.27}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web}
-spec:
-  minAvailable: 2
-  selector: {matchLabels: {app: web}}
----
+APP = (
+    nginx_web_deployment(3)
+    + "---"
+    + web_disruption_budget(2)
+    + """---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: quarter}
@@ -44,6 +33,7 @@ spec:
   maxUnavailable: 1
   selector: {matchLabels: {app: none}}
 """
+)
 PDB_KIND = [("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ["pdb"], [], ["status"])]
 SNAPSHOT = EngineSnapshot(
     applied(APP, 60),

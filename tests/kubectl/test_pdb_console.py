@@ -6,25 +6,9 @@ from __future__ import annotations
 
 from clusterlab.engine import Cluster
 from clusterlab.kubectl import run
+from tests.manifests import nginx_web_deployment, web_disruption_budget
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx:1.27}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web}
-spec:
-  minAvailable: 3
-  selector: {matchLabels: {app: web}}
-"""
+WEB = nginx_web_deployment(3) + "---" + web_disruption_budget(3)
 REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.manifests import DOCS_NGINX_HEADLESS_SERVICE
+
 from .fakeapi import CannedAPI, have_kubectl
 from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
@@ -13,15 +15,9 @@ pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 bin
 
 # The docs' tutorial StatefulSet (without its claims, so its pods run) and one with a claim
 # template and a partitioned update strategy (its pod waits for a claim nobody creates).
-APP = """
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, labels: {app: nginx}}
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
+APP = (
+    DOCS_NGINX_HEADLESS_SERVICE
+    + """---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: web}
@@ -58,6 +54,7 @@ spec:
       storageClassName: standard
       resources: {requests: {storage: 1Gi}}
 """
+)
 APPS_KINDS = [
     ("apps", "v1", "statefulsets", "StatefulSet", True, ["sts"], ["all"], ["scale", "status"]),
     ("apps", "v1", "controllerrevisions", "ControllerRevision", True, [], [], []),

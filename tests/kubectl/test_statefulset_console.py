@@ -7,16 +7,11 @@ import re
 
 from clusterlab.engine import Cluster
 from clusterlab.kubectl import run
+from tests.manifests import DOCS_NGINX_HEADLESS_SERVICE
 
-WEB = """
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, labels: {app: nginx}}
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
+WEB = (
+    DOCS_NGINX_HEADLESS_SERVICE
+    + """---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: web}
@@ -28,6 +23,7 @@ spec:
     metadata: {labels: {app: nginx}}
     spec: {containers: [{name: nginx, image: nginx:1.27}]}
 """
+)
 
 
 def test_statefulset_in_the_console(live_transport, live_cluster: Cluster) -> None:

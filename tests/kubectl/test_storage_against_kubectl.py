@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.manifests import DATA_CLAIM, DATA_CLAIM_POD
+
 from .fakeapi import CannedAPI, have_kubectl
 from .side_by_side import EngineSnapshot, applied, assert_prints_what_kubectl_prints, serve_kinds
 
 pytestmark = pytest.mark.skipif(not have_kubectl(), reason="the kubectl.1.32 binary is not installed")
 
-STORAGE = """
+STORAGE = (
+    """
 apiVersion: v1
 kind: PersistentVolume
 metadata: {name: task-pv-volume, labels: {type: local}}
@@ -37,25 +40,11 @@ spec:
   accessModes: [ReadWriteMany]
   persistentVolumeReclaimPolicy: Recycle
   nfs: {server: 10.0.0.5, path: /exports/share}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 1Gi}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: writer}
-spec:
-  containers:
-  - name: c
-    image: busybox:1.37
-    command: [sleep, "3600"]
-    volumeMounts: [{name: d, mountPath: /data}]
-  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
----
+---"""
+    + DATA_CLAIM
+    + "---"
+    + DATA_CLAIM_POD % "writer"
+    + """---
 apiVersion: v1
 kind: Pod
 metadata: {name: cache}
@@ -87,6 +76,7 @@ reclaimPolicy: Retain
 allowVolumeExpansion: true
 mountOptions: [nfsvers=4.1, hard]
 """
+)
 STORAGE_KINDS = [
     ("", "v1", "persistentvolumes", "PersistentVolume", False, ["pv"], [], ["status"]),
     ("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ["pvc"], [], ["status"]),

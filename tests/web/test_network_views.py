@@ -16,21 +16,13 @@ from clusterlab.labs import ingress_map, service_map, storage_view, traffic_flow
 from clusterlab.labs.fragments import render_fragments
 from clusterlab.labs.proxy_rules import rule_table, service_chains
 from clusterlab.labs.runner import LabRunner
+from tests.manifests import DATA_CLAIM, EXAMPLE_INGRESS_WEB_WEB2, nginx_web_deployment
 
 from .test_scheduling_view import open_lab, text
 
-WEB = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: nginx, image: "nginx:1.27", ports: [{containerPort: 80}]}]
----
+WEB = (
+    nginx_web_deployment(3, container_port=80)
+    + """---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -38,15 +30,11 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 80}]
 """
+)
 
-CLAIM = """
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 1Gi}}
----
+CLAIM = (
+    DATA_CLAIM
+    + """---
 apiVersion: v1
 kind: Pod
 metadata: {name: writer}
@@ -56,6 +44,7 @@ spec:
   volumes:
   - {name: d, persistentVolumeClaim: {claimName: data}}
 """
+)
 
 
 def _service(cluster: Cluster, name: str, namespace: str = "default") -> dict[str, Any]:
@@ -374,20 +363,11 @@ def test_the_runner_resends_only_the_service_that_changed_and_follows_traffic() 
     assert "services" in changed and "svc_default_web" not in changed
 
 
-INGRESS = """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: example-ingress}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: hello-world.example
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
-      - {path: /v2, pathType: Prefix, backend: {service: {name: web2, port: {number: 8080}}}}
-      - {path: /admin, pathType: Exact, backend: {service: {name: web, port: {number: 81}}}}
+INGRESS = (
+    EXAMPLE_INGRESS_WEB_WEB2
+    + """      - {path: /admin, pathType: Exact, backend: {service: {name: web, port: {number: 81}}}}
 """
+)
 
 
 def _ingress_html(runner: LabRunner, dom_id: str) -> str:

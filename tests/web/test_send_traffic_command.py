@@ -8,8 +8,9 @@ import pytest
 from clusterlab.engine import Cluster
 from clusterlab.labs.commands import CommandError, parse_command
 from clusterlab.labs.runner import apply_to_cluster
+from tests.manifests import WEB_SERVICE
 
-from ..engine.test_traffic_live import SERVICE, deployment
+from ..engine.test_traffic_live import deployment
 
 
 def test_send_traffic_is_validated_and_replays() -> None:
@@ -29,7 +30,7 @@ def test_send_traffic_is_validated_and_replays() -> None:
             parse_command({"action": "send_traffic", **bad})
         assert str(err.value) == message
     cluster = Cluster(seed=3)
-    cluster.apply(deployment("web", 2, "app: web") + SERVICE)
+    cluster.apply(deployment("web", 2, "app: web") + WEB_SERVICE)
     cluster.advance(40)
     apply_to_cluster(cluster, "send_traffic", command.args)
     cluster.advance(10.5)
