@@ -50,6 +50,8 @@ from .network.ingress_load import IngressLoad
 from .node.kubelet import BOOT_SECONDS, Kubelet
 from .node.node_status import NodeConfig
 from .node.proxy import KubeProxy
+from .node.proxy_pod import ProxyPods, installs_kube_proxy
+from .node.proxy_pod import image as kube_proxy_image
 from .node.usage import UsageModel
 from .priority_classes import system_priority_classes
 from .rbac_policy import bootstrap_objects
@@ -111,6 +113,13 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.server.rng = self.rng
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}  # kube-proxy, one per node
+        # kubeadm's kube-proxy DaemonSet, when the scenario installs it: each node's kube-proxy
+        # is its pod's container (node/proxy_pod.py); otherwise a process started with the node
+        self.proxy_pods = (
+            ProxyPods(self.proxies, self.kubelets.get, self.clock)
+            if installs_kube_proxy(self.scenario.objects)
+            else None
+        )
         self.snapshots: dict[str, etcd_snapshot.Snapshot] = {}
         self.powered: dict[str, bool] = {}
         # Usage noise draws from its own stream of the seed, so scrapes never shift other choices.
@@ -138,6 +147,8 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.network.ingress_load = IngressLoad(self.ingress_nginx.ingresses_seen, nginx.balance)
         for spec in self.scenario.nodes:
             images = list(spec.images)
+            if self.proxy_pods is not None:  # pulled by kubeadm before init and join
+                images.append(kube_proxy_image(self.scenario.version))
             static = []
             for comp in spec.components:
                 static.append(static_pod(comp, self.scenario.version))
@@ -164,8 +175,9 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
             else None
         )
         create_kubernetes_service(self.server, APISERVER_SELF, apiserver_ip)
-        for proxy in self.proxies.values():  # after `kubeadm init`'s objects exist
-            proxy.start()
+        if self.proxy_pods is None:  # else each node's kube-proxy pod starts it
+            for proxy in self.proxies.values():  # after `kubeadm init`'s objects exist
+                proxy.start()
         self._init_scheduler_config()  # before kube-scheduler starts and reads it
         self._start_control_plane()
         self._init_versions(self.scenario.version)
@@ -209,11 +221,19 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.metrics_server.container_started(node, cid, image)
         self.ingress_nginx.container_started(node, cid, image)
         self.local_path.container_started(node, cid, image)
+        if self.proxy_pods is not None:
+            self.proxy_pods.container_started(node, cid, image)
+
+    def _container_exited(self, node: str, cid: str) -> None:
+        """A container's process ended: kube-proxy, if it ran in it, stops."""
+        if self.proxy_pods is not None:
+            self.proxy_pods.container_exited(node, cid)
 
     def _start_kubelet(self, config: NodeConfig) -> None:
         kubelet = Kubelet(self.server, self.clock, self.rng, config)
         kubelet.eviction.usage = self.usage  # its eviction manager reads the same working sets
         kubelet.runtime.on_start = lambda cid, image: self._container_started(config.name, cid, image)
+        kubelet.runtime.on_exit = lambda cid: self._container_exited(config.name, cid)
         self.kubelets[config.name] = kubelet
         self.powered[config.name] = True
         kubelet.start()
@@ -396,9 +416,11 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
                 taints=[dict(t) for t in taints or ()],
                 kubelet_version=str(kubelet_version),
                 network_ready=False,
+                images=[kube_proxy_image(self.version)] if self.proxy_pods is not None else [],
             )
         )
-        self.proxies[name].start()
+        if self.proxy_pods is None:  # else the DaemonSet's pod for the node starts it
+            self.proxies[name].start()
 
     def remove_node(self, name: str) -> None:
         """Take a machine away for good: power it off and delete its Node object."""
@@ -408,6 +430,8 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         kubelet.stop()
         del self.kubelets[name]
         self.proxies.pop(name).flush()
+        if self.proxy_pods is not None:
+            self.proxy_pods.node_gone(name)
         self.powered.pop(name, None)
         with contextlib.suppress(NotFound):
             self.server.delete(LEARNER, "nodes", name)
@@ -421,6 +445,8 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.powered[name] = False
         kubelet.stop()
         self.proxies[name].flush()
+        if self.proxy_pods is not None:
+            self.proxy_pods.node_gone(name)
         for component in self.control_plane:
             if component.node == name:
                 component.stop()
@@ -435,7 +461,7 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         def boot() -> None:
             if self.powered.get(name) and not kubelet.running:
                 self._start_kubelet_process(name)
-            if self.powered.get(name):
+            if self.powered.get(name) and self.proxy_pods is None:  # else its pod's container
                 self.proxies[name].start()
             for component in self.control_plane:
                 if component.node == name and component.enabled:

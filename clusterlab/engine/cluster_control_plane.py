@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .node.kubelet import Kubelet
     from .node.proxy import KubeProxy
+    from .node.proxy_pod import ProxyPods
     from .scenarios import Scenario
     from .store import Store
 
@@ -51,6 +52,7 @@ class ControlPlaneVerbs:
 
     _kubelet: Callable[[str], Kubelet]
     _proxy: Callable[[str], KubeProxy]
+    proxy_pods: ProxyPods | None  # kube-proxy as kubeadm's DaemonSet pods, if installed
     component_versions: dict[tuple[str, str], Any]
     scheduler_configuration: SchedulerConfiguration  # kube-scheduler's file (SchedulerConfigVerbs)
     metrics_api: Any  # the aggregated Metrics API the HPA controller reads
@@ -141,14 +143,18 @@ class ControlPlaneVerbs:
         pod manifest out of `/etc/kubernetes/manifests` (the kubelet kills it and deletes its
         mirror pod), or stop a node's kubelet (`systemctl stop kubelet`: its pods keep running,
         but nothing reports on them and the node stops heartbeating) or kube-proxy (its iptables
-        rules stay as they were, going stale)."""
+        rules stay as they were, going stale; run by kubeadm's DaemonSet, its pod's container is
+        killed and dies again each time the kubelet restarts it: see node/proxy_pod.py)."""
         if name == "kubelet":
             kubelet = self._kubelet(self._node_arg(name, node))
             if kubelet.running:
                 kubelet.stop(keep_containers=True)
             return
         if name == "kube-proxy":
-            self._proxy(self._node_arg(name, node)).stop()  # its rules stay in the kernel
+            node_name = self._node_arg(name, node)
+            self._proxy(node_name).stop()  # its rules stay in the kernel
+            if self.proxy_pods is not None:
+                self.proxy_pods.stop(node_name)
             return
         component = self._find_component(name, node)
         if not component.enabled:
@@ -159,7 +165,8 @@ class ControlPlaneVerbs:
 
     def start_component(self, name: str, node: str | None = None) -> None:
         """Undo `stop_component`: the manifest is back, the kubelet starts the component again
-        (or the kubelet itself starts and reports its node)."""
+        (or the kubelet itself starts and reports its node; kube-proxy's pod, from the kubelet's
+        next restart of its container)."""
         if name == "kubelet":
             node_name = self._node_arg(name, node)
             kubelet = self._kubelet(node_name)
@@ -168,7 +175,10 @@ class ControlPlaneVerbs:
             return
         if name == "kube-proxy":
             node_name = self._node_arg(name, node)
-            if self.powered[node_name]:
+            if self.proxy_pods is not None:
+                self._proxy(node_name)  # the node must exist
+                self.proxy_pods.start(node_name)
+            elif self.powered[node_name]:
                 self._proxy(node_name).start()
             return
         component = self._find_component(name, node)

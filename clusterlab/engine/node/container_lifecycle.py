@@ -383,6 +383,7 @@ class ContainerLifecycle:
         cs.state, cs.exit_code, cs.reason, cs.message = "terminated", code, reason, message
         cs.finished_at = self.server.timestamp()
         cs.finished_clock = self.clock.now
+        self.runtime.container_exited(cid)
         if self.pods.get(key) is not st:
             return  # the kubelet process is down: its PLEG sees the exit once it is back
         if st.terminating:
@@ -488,6 +489,7 @@ class ContainerLifecycle:
                 cs.process = None
                 cs.state, cs.exit_code, cs.reason = "terminated", 0, "Completed"
                 cs.finished_at = self.server.timestamp()
+                self.runtime.container_exited(cs.container_id or "")
         st.finished = True
         st.sandbox_ready = False
         st.cancel_timers()

@@ -34,9 +34,12 @@ chains first, user chains sorted by name, each rule in iptables' canonical argum
 statistic match's probability as the kernel stores it (`0.33333333349`), comments quoted as
 `xtables_save_string` quotes them.
 
-Simplified: kubeadm runs kube-proxy as a DaemonSet pod; there is no DaemonSet controller yet, so
-here it is a node process started with the node (as in clusters that run it as a system
-service) and stopped or started directly. Only kube-proxy's chains and the built-in chains'
+Where the scenario installs kubeadm's kube-proxy add-on, the process runs in the node's pod of
+the `kube-system/kube-proxy` DaemonSet and lives as long as that container (`proxy_pod.py`);
+otherwise it is a node process started with the node (as in clusters that run it as a system
+service) and stopped or started directly.
+
+Simplified: only kube-proxy's chains and the built-in chains'
 jumps to them are shown (no CNI plugin or kubelet canary rules); services are written in
 service-port-name order where the real proxier iterates a Go map; no topology hints, no
 conntrack cleanup, no `Starting` event, no IPv6.

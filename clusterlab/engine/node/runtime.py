@@ -17,8 +17,8 @@ what each image *does* when it runs (serve, run a busybox command, crash, alloca
 in `images.py`, driven by `processes.py`. Each container's output is kept with virtual
 timestamps (`container_logs.py`) for `kubectl logs`, and its writable layer as a file map
 (`files`, which `kubectl exec` and exec probes see); what each one uses (CPU, memory) is in
-`usage.py`, and `on_start` lets a process that runs in a container (an add-on such as
-metrics-server) start with it.
+`usage.py`, and `on_start` and `on_exit` let a process that runs in a container (an add-on such
+as metrics-server, a node's kube-proxy) start and end with it.
 """
 
 from __future__ import annotations
@@ -152,6 +152,8 @@ class Runtime:
     started: dict[str, float] = field(default_factory=dict)
     # told (container ID, image) of every container that starts: what the started process does
     on_start: Callable[[str, str], None] | None = None
+    # told the container ID of every container whose process has exited
+    on_exit: Callable[[str], None] | None = None
     # container ID → its writable layer: the files its processes created (path → content)
     files: dict[str, dict[str, str]] = field(default_factory=dict)
     # config volumes' files and containers' environments, as written on the node
@@ -212,6 +214,11 @@ class Runtime:
             self.on_start(container_id, image)
         self.logs[container_id] = list(startup or [])
         return self.files.setdefault(container_id, {})
+
+    def container_exited(self, container_id: str) -> None:
+        """The container's process has ended (any exit: its own, a signal, the OOM killer)."""
+        if self.on_exit is not None:
+            self.on_exit(container_id)
 
     def write(self, container_id: str, text: str) -> None:
         """The container's process writes a line now."""

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from ..errors import NotFound
+from ..node.node_status import NodeConfig
 from ..timefmt import DEFAULT_EPOCH
 
 
@@ -71,7 +72,9 @@ def load(name: str) -> Scenario:
         raise NotFound(f'scenario "{name}" not found (available: {", ".join(available())})')
     data = yaml.safe_load(resources.files(__package__).joinpath(f"{name}.yaml").read_text())
     nodes = [NodeSpec(**n) for n in data.get("nodes") or []]
-    objects = [obj for addon in data.get("addons") or [] for obj in _addon(addon)]
+    version = str(data.get("version", "v1.32.0"))
+    values = {"KUBERNETES_VERSION": version, "CONTROL_PLANE_ENDPOINT": _control_plane_endpoint(nodes)}
+    objects = [obj for addon in data.get("addons") or [] for obj in _addon(addon, values)]
     objects += list(data.get("objects") or [])
     return Scenario(
         name=data.get("name", name),
@@ -80,15 +83,27 @@ def load(name: str) -> Scenario:
         epoch=str(data.get("epoch", DEFAULT_EPOCH)),
         nodes=nodes,
         objects=objects,
-        version=str(data.get("version", "v1.32.0")),
+        version=version,
         scheduler_configuration=data.get("schedulerConfiguration"),
         steps=[Step(float(s["at"]), list(s.get("objects") or [])) for s in data.get("steps") or []],
         check=data.get("check"),
     )
 
 
-def _addon(name: str) -> list[dict[str, Any]]:
+def _addon(name: str, values: dict[str, str]) -> list[dict[str, Any]]:
+    """An add-on's objects; `${NAME}` in its text is the lab's value of NAME (what kubeadm fills
+    into its add-on templates: the Kubernetes version, the API server's address)."""
     path = resources.files(__package__).joinpath("addons", f"{name}.yaml")
     if not path.is_file():
         raise NotFound(f'add-on "{name}" not found')
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    text = path.read_text()
+    for key, value in values.items():
+        text = text.replace("${" + key + "}", value)
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def _control_plane_endpoint(nodes: list[NodeSpec]) -> str:
+    """The first control-plane node's address and secure port, as `kubeadm init` advertises it
+    (nodes are numbered in scenario order)."""
+    index = next((i for i, n in enumerate(nodes) if n.components), 0)
+    return f"{NodeConfig(name='', index=index).internal_ip}:6443"
