@@ -1,6 +1,7 @@
 """How long a Deployment takes to become fully Running in a big simulated cluster.
 
-For each size: build the default cluster plus N workers (8 CPU / 32 GiB each), apply one
+For each size: build the default cluster plus N workers (8 CPU / 32 GiB each), wait until every
+node is Ready (a joining node is NotReady for its first few virtual seconds), apply one
 Deployment of P replicas (100m CPU / 64Mi each), and advance the virtual clock in 1 s steps
 until every pod is Running and the Deployment reports P available. Prints wall seconds,
 pods/s (wall), the virtual seconds it took, and API requests served.
@@ -47,12 +48,22 @@ def deployment(replicas: int) -> dict:
     }
 
 
+def all_nodes_ready(c: Cluster) -> bool:
+    return all(
+        any(x["type"] == "Ready" and x["status"] == "True" for x in n["status"].get("conditions", ()))
+        for n in c.store.iter("nodes")
+    )
+
+
 def run(nodes: int, pods: int) -> dict[str, float]:
     t0 = time.perf_counter()
     c = Cluster.from_scenario("default", seed=1)
     for i in range(nodes - 3):
         c.add_node(f"worker-{i + 4}", cpu="8", memory="32Gi")
-    c.advance(1)
+    while not all_nodes_ready(c):  # a joining node is NotReady until its kubelet and CNI are up
+        c.advance(1)
+        if c.now > 600:
+            raise SystemExit("nodes not Ready after 10 virtual minutes")
     setup = time.perf_counter() - t0
     calls_before = c.server.audit.seq
     start_virtual = c.now
