@@ -49,6 +49,7 @@ from .errors import ApiError
 from .informers import Informer
 from .jsonutil import copy_json, dig
 from .leader_election import LeaderElector
+from .node.pod_state import running_container
 from .node.runtime import normalize
 from .recorder import EventRecorder
 
@@ -143,18 +144,16 @@ class IngressNginx:
         kubelet = self.kubelets(node)
         if kubelet is None or not kubelet.running:
             return None
-        for key, state in kubelet.pods.items():
-            for c in state.containers:
-                if c.container_id == container_id and c.state == "running" and not state.terminating:
-                    ns, _, name = key.partition("/")
-                    pod = self.server.store.get("pods", ns, name)
-                    if pod is None:
-                        return None
-                    spec = next(
-                        (s for s in pod["spec"].get("containers") or [] if s.get("name") == c.name), None
-                    )
-                    return (copy_json(pod), spec or {}) if spec is not None else None
-        return None
+        found = running_container(kubelet.pods, container_id)
+        if found is None:
+            return None
+        key, c = found
+        ns, _, name = key.partition("/")
+        pod = self.server.store.get("pods", ns, name)
+        if pod is None:
+            return None
+        spec = next((s for s in pod["spec"].get("containers") or [] if s.get("name") == c.name), None)
+        return (copy_json(pod), spec or {}) if spec is not None else None
 
     def _begin(self, node: str, container_id: str) -> None:
         found = self._find_pod(node, container_id)

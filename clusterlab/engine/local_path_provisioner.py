@@ -48,6 +48,7 @@ from .errors import ApiError
 from .informers import Informer, key_of
 from .jsonutil import copy_json
 from .names import new_uid
+from .node.pod_state import running_container
 from .node.runtime import normalize
 from .recorder import EventRecorder
 
@@ -126,12 +127,10 @@ class LocalPathProvisioner:
         kubelet = self.kubelets(proc.node)
         if kubelet is None or not kubelet.running:
             return False
-        for key, state in kubelet.pods.items():
-            for c in state.containers:
-                if c.container_id == proc.container_id and c.state == "running" and not state.terminating:
-                    proc.pod = key
-                    return True
-        return False
+        found = running_container(kubelet.pods, proc.container_id)
+        if found is not None:
+            proc.pod = found[0]
+        return found is not None
 
     def _exit(self, proc: Process) -> None:
         for timer in proc.timers:

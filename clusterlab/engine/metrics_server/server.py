@@ -30,6 +30,7 @@ from ..audit import User
 from ..clock import Clock, Timer
 from ..informers import Informer
 from ..jsonutil import dig
+from ..node.pod_state import running_container
 from ..node.resource_metrics import scrape
 from ..node.runtime import normalize
 from ..node.usage import Sample, UsageModel
@@ -100,12 +101,10 @@ class MetricsServer:
         kubelet = self.kubelets(proc.node)
         if kubelet is None or not kubelet.running:
             return False
-        for key, state in kubelet.pods.items():
-            for c in state.containers:
-                if c.container_id == proc.container_id and c.state == "running" and not state.terminating:
-                    proc.pod = key
-                    return True
-        return False
+        found = running_container(kubelet.pods, proc.container_id)
+        if found is not None:
+            proc.pod = found[0]
+        return found is not None
 
     def _exit(self, proc: Process) -> None:
         if proc.timer is not None:

@@ -146,6 +146,17 @@ class PodState:
         return all(c.started_at is not None if c.sidecar else c.succeeded() for c in self.init_containers)
 
 
+def running_container(pods: dict[str, PodState], container_id: str) -> tuple[str, ContainerState] | None:
+    """The pod key and state of container `container_id` if it is running in a pod that is not
+    terminating: how an add-on process (metrics-server, local-path-provisioner, ingress-nginx)
+    knows that the container it runs in is still alive."""
+    for key, state in pods.items():
+        for c in state.containers:
+            if c.container_id == container_id and c.state == "running" and not state.terminating:
+                return key, c
+    return None
+
+
 def _condition(
     ctype: str, status: bool, ts: str, previous: dict[str, Obj], reason: str = "", message: str = ""
 ) -> Obj:
