@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -18,14 +22,30 @@ def wait(driver: Any, seconds: float = 30.0) -> WebDriverWait:  # type: ignore[t
 
 def click(driver: Any, testid: str) -> None:
     """Click a control, waiting until it is in the page (it may be re-rendered at any moment)."""
+    click_css(driver, f'[data-testid="{testid}"]')
+
+
+def click_css(driver: Any, selector: str) -> None:
+    """Click the element a CSS selector names, as a learner would: scrolled into the middle of
+    the view (not under the top bar), and again if it was replaced, not there yet, or moved under
+    another element between finding and clicking (rows are inserted above it at any moment)."""
 
     def press(d: Any) -> bool:
-        element = d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
-        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)  # not under the top bar
+        element = d.find_element(By.CSS_SELECTOR, selector)
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         element.click()
         return True
 
-    wait(driver, 10).until(press)
+    WebDriverWait(
+        driver,
+        10,
+        poll_frequency=0.1,
+        ignored_exceptions=[
+            StaleElementReferenceException,
+            NoSuchElementException,
+            ElementClickInterceptedException,
+        ],
+    ).until(press)
 
 
 def text_of(driver: Any, selector: str) -> str:

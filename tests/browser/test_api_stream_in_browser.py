@@ -10,7 +10,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.pages import click, wait
+from tests.browser.pages import click, click_css, wait
 
 pytestmark = pytest.mark.browser
 
@@ -80,9 +80,7 @@ def test_filter_to_the_scheduler_pause_on_a_binding_and_resume(server_url: str, 
     assert re.search(rf"txn put /registry/pods/default/{pod[1]} → revision \d+", flow), flow
 
     # pause on it: its detail opens, the stream stops moving and counts what arrives
-    driver.find_element(
-        By.CSS_SELECTOR, f'li.call[data-seq="{binding["seq"]}"] [data-testid="api-call"]'
-    ).click()
+    click_css(driver, f'li.call[data-seq="{binding["seq"]}"] [data-testid="api-call"]')
     wait(driver).until(lambda d: shown(d, "#api-call-paused"))
     wait(driver).until(lambda d: "Authenticated user" in text_of(d, "#api-call-detail"))
     detail = text_of(driver, "#api-call-detail")
@@ -100,7 +98,7 @@ def test_filter_to_the_scheduler_pause_on_a_binding_and_resume(server_url: str, 
     )
     assert [call["seq"] for call in visible_calls(driver)] == frozen
 
-    driver.find_element(By.CSS_SELECTOR, "[data-testid=api-resume]").click()
+    click(driver, "api-resume")
     wait(driver).until(lambda d: not shown(d, "#api-call-paused") and not shown(d, "#api-call-detail"))
     resumed = visible_calls(driver)
     assert resumed[0]["seq"] > frozen[0]
