@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -74,14 +74,23 @@ def test_drain_waits_for_the_budget_and_retries_every_5s(kubectl: Kubectl) -> No
         text=True,
         env=kubectl.env(),
     )
+    # kubectl's stderr, read as it comes (its retries are 5 s of real time apart, however slow
+    # the machine is to start it)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
+    reader.start()
     try:
-        time.sleep(7)  # long enough for a refusal and one retry 5 s later
-        assert proc.poll() is None  # kubectl keeps retrying
+        # a refusal, and the retry 5 s later refused again: kubectl keeps retrying
+        wait_for(lambda: sum("(will retry after 5s)" in line for line in lines) >= 2, 60)
+        assert proc.poll() is None
         kubectl.out("patch", "pdb", "cart", "--type=merge", "-p", '{"spec":{"maxUnavailable":1}}')
-        out, err = proc.communicate(timeout=60)
+        out = proc.stdout.read() if proc.stdout else ""
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
+    err = "".join(lines)
     assert proc.returncode == 0, err
     refusals = [line for line in err.splitlines() if "(will retry after 5s)" in line]
     assert len(refusals) >= 2
