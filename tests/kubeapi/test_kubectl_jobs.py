@@ -75,6 +75,12 @@ def test_a_cronjob_starts_jobs_and_one_by_hand(kubectl: Kubectl) -> None:
     assert table[0] == ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST", "SCHEDULE", "AGE"]
     assert table[1][:7] == ["tick", "*/1", "*", "*", "*", "*", "<none>"]
     wait_for(lambda: "tick-" in kubectl.out("get", "jobs", "-o", "name"), 20)
+    # suspended, it starts no more Jobs: a Job made by hand from it is the newest of its Jobs and
+    # stays (at 60x a running schedule makes three newer ones within seconds, and the controller
+    # deletes finished Jobs beyond successfulJobsHistoryLimit 3, by hand or not: they are its own)
+    suspended = kubectl.out("patch", "cronjob", "tick", "--type=merge", "-p", '{"spec":{"suspend":true}}')
+    assert suspended == "cronjob.batch/tick patched\n"
+    assert columns(kubectl.out("get", "cj", "tick"))[1][6:8] == ["<none>", "True"]  # TIMEZONE, SUSPEND
     manual = kubectl.out("create", "job", "by-hand", "--from=cronjob/tick")
     assert manual == "job.batch/by-hand created\n"
     annotations = kubectl.out("get", "job", "by-hand", "-o", "jsonpath={.metadata.annotations}")
