@@ -54,7 +54,7 @@ from .errors import (
     unsupported_media_type,
 )
 from .etcd_requests import NOT_REACHED, attempted, storage_request
-from .jsonutil import copy_json
+from .jsonutil import copy_json, merge_patch_shared
 from .kinds import Kind, for_object, resolve
 from .managed_fields import record_update
 from .names import new_uid, random_suffix
@@ -341,9 +341,12 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
         if rv and rv != current["metadata"]["resourceVersion"]:
             raise conflict(kind.plural, kind.group, name)
         if subresource == "status":
-            new = copy_json(current)
+            # Only metadata (resourceVersion, managedFields) and status are written below; the
+            # rest is shared with the stored object, which nothing mutates.
+            new = dict(current)
+            new["metadata"] = dict(current["metadata"])
             if "status" in incoming:
-                new["status"] = copy_json(incoming["status"])
+                new["status"] = incoming["status"] if owned else copy_json(incoming["status"])
         else:
             new = incoming if owned else copy_json(incoming)
             new_meta = new.setdefault("metadata", {})
@@ -422,7 +425,14 @@ class APIServer(Authorization, DryRunnable, ListVerbs, SubresourceVerbs, ExecVer
             if patch_type == "apply":
                 return _maybe_copy(apply_to(self, kind, ns, name, patch, field_manager or "", force), copy)
             current = self._must_get(kind, ns, name)
-            merged = apply_patch(patch_type, current, patch)
+            if patch_type == "merge" and subresource == "status" and isinstance(patch, dict):
+                # the status path of `_update` keeps only the merged status (and reads the
+                # metadata): no need to copy the rest of the stored object first
+                merged = merge_patch_shared(current, patch)
+                if isinstance(merged.get("metadata"), dict):
+                    merged["metadata"] = dict(merged["metadata"])
+            else:
+                merged = apply_patch(patch_type, current, patch)
             merged_meta = merged.setdefault("metadata", {})
             if current["metadata"].get("resourceVersion") == merged_meta.get("resourceVersion"):
                 merged_meta.pop("resourceVersion")  # only a patch that names a resourceVersion checks it

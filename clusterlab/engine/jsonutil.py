@@ -36,3 +36,19 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+def merge_patch_shared(target: Any, patch: Any) -> Any:
+    """`merge_patch` that copies only what the patch changes: the result's maps along the
+    patch's paths are new, every other subtree is `target`'s own (the patch's values are
+    copied). For a stored object (never mutated in place) whose result is only read or whose
+    changed parts alone are written to: the kubelet's status patches."""
+    if not isinstance(patch, dict):
+        return copy_json(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch_shared(result.get(key), value)
+    return result

@@ -22,7 +22,6 @@ from ..clock import Clock
 from ..decisions import DecisionLog
 from ..errors import ApiError
 from ..informers import Informer, key_of
-from ..jsonutil import copy_json
 from ..recorder import EventRecorder
 from ..workqueue import WorkQueue
 
@@ -119,8 +118,9 @@ class Controller:
         """PUT the status subresource if it changed; a conflict (stale cache) retries the key."""
         if status == obj.get("status"):
             return
-        new = copy_json(obj)
-        new["status"] = status
+        # the status subresource takes only status (and the resourceVersion) from the body and
+        # copies it: the rest of the cached object is passed along, not copied
+        new = {**obj, "status": status}
         try:
             self.server.update(self.user, new, subresource="status", copy=False)
         except ApiError:

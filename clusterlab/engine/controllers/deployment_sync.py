@@ -62,8 +62,7 @@ class DeploymentSync(Controller):
         """UpdateStatus; a conflict (stale cache) requeues the key."""
         if status == d.get("status"):
             return d
-        new = copy_json(d)
-        new["status"] = status
+        new = {**d, "status": status}  # the status subresource reads only status and metadata
         try:
             return self.server.update(self.user, new, subresource="status", copy=False)
         except ApiError:

@@ -16,13 +16,14 @@ Simplified: orphaned pods are not adopted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApiError
 from ..informers import key_of
 from ..jsonutil import copy_json
-from ..selectors import selector_from_spec
+from ..selectors import LabelSelector, selector_from_spec
 from ..timefmt import seconds_since
 from .base import (
     Controller,
@@ -91,6 +92,39 @@ class PodFacts:
     labels: frozenset[tuple[str, str]]
 
 
+@dataclass(slots=True)
+class Tally:
+    """The counts a sync reports of one ReplicaSet's owned pods, kept current as pods come, change
+    and go (client-go's controller lists and counts them on every sync, in Go; the numbers
+    only change with the pods, so here each change adjusts them). `view`: the selector and
+    template labels they were counted for; a ReplicaSet whose change alters them is recounted."""
+
+    view: tuple[Any, ...]
+    match_labels: frozenset[tuple[str, str]]
+    selector: LabelSelector | None
+    template_labels: frozenset[tuple[str, str]]
+    active: int = 0
+    labelled: int = 0
+    ready: int = 0
+
+    def add(self, f: PodFacts, sign: int = 1) -> None:
+        if not f.active or not self.match_labels <= f.labels:
+            return
+        if self.selector is not None and not self.selector.matches(f.pod["metadata"].get("labels")):
+            return
+        self.active += sign
+        if self.template_labels <= f.labels:
+            self.labelled += sign
+        if f.ready_since is not None:
+            self.ready += sign
+
+    def counts(self, f: PodFacts) -> bool:
+        """Whether `f` is one of the active pods the selector picks."""
+        if not f.active or not self.match_labels <= f.labels:
+            return False
+        return self.selector is None or self.selector.matches(f.pod["metadata"].get("labels"))
+
+
 def pod_facts(pod: Obj, epoch: Any) -> PodFacts:
     ready_since = None
     for c in pod.get("status", {}).get("conditions") or ():
@@ -114,6 +148,7 @@ class ReplicaSetController(Controller):
         self.rs_informer.add_index("controller-uid", owner_uid_index)
         self.pod_informer = ctx.informers.get("pods")
         self.owned: dict[str, dict[str, PodFacts]] = {}  # ReplicaSet uid → pod key → facts
+        self.tallies: dict[str, Tally] = {}  # ReplicaSet uid → counts of its owned pods
         self.rs_informer.add_handler(self._enqueue, lambda old, new: self._enqueue(new), self._on_rs_delete)
         self.pod_informer.add_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
 
@@ -128,6 +163,7 @@ class ReplicaSetController(Controller):
     def _on_rs_delete(self, rs: Obj) -> None:
         self.expectations.forget(key_of(rs))
         self.owned.pop(rs["metadata"].get("uid", ""), None)
+        self.tallies.pop(rs["metadata"].get("uid", ""), None)
 
     def _owner_key(self, pod: Obj) -> str | None:
         ref = controller_of(pod)
@@ -141,11 +177,17 @@ class ReplicaSetController(Controller):
         for o in (pod,) if old is None else (old, pod):
             ref = controller_of(o)
             if ref is not None and ref.get("uid") in self.owned:
-                self.owned[ref["uid"]].pop(key, None)
+                facts = self.owned[ref["uid"]].pop(key, None)
+                tally = self.tallies.get(ref["uid"])
+                if facts is not None and tally is not None:
+                    tally.add(facts, -1)
         ref = controller_of(pod)
         if gone or ref is None or ref.get("kind") != "ReplicaSet":
             return
-        self.owned.setdefault(ref["uid"], {})[key] = pod_facts(pod, self.server.epoch)
+        facts = self.owned.setdefault(ref["uid"], {})[key] = pod_facts(pod, self.server.epoch)
+        tally = self.tallies.get(ref["uid"])
+        if tally is not None:
+            tally.add(facts)
 
     def _on_pod_add(self, pod: Obj) -> None:
         self._track(pod)
@@ -189,45 +231,57 @@ class ReplicaSetController(Controller):
             self.expectations.forget(key)
             return 0
         owned = self.owned.get(rs["metadata"]["uid"], {})
-        sel_spec = rs["spec"].get("selector") or {}
-        match_labels = frozenset((sel_spec.get("matchLabels") or {}).items())
-        selector = selector_from_spec(sel_spec) if sel_spec.get("matchExpressions") else None
-        tmeta = rs["spec"]["template"].get("metadata") or {}
-        template_labels = frozenset((tmeta.get("labels") or {}).items())
+        tally = self._tally(rs, owned)
         mrs = int(rs["spec"].get("minReadySeconds", 0) or 0)
         now = self.clock.now
-        active: list[Obj] = []
-        counts = {"labelled": 0, "ready": 0, "available": 0}
-        for f in owned.values():
-            if not f.active or not match_labels <= f.labels:
-                continue
-            if selector is not None and not selector.matches(f.pod["metadata"].get("labels")):
-                continue
-            active.append(f.pod)
-            if template_labels <= f.labels:
-                counts["labelled"] += 1
-            if f.ready_since is not None:
-                counts["ready"] += 1
-                if (
-                    mrs <= 0 or f.ready_since + mrs < now
-                ):  # IsPodAvailable: Ready for more than minReadySeconds
-                    counts["available"] += 1
+        counts = {"labelled": tally.labelled, "ready": tally.ready, "available": tally.ready}
+        if mrs > 0:  # IsPodAvailable: Ready for more than minReadySeconds
+            counts["available"] = sum(
+                1
+                for f in owned.values()
+                if f.ready_since is not None and f.ready_since + mrs < now and tally.counts(f)
+            )
+        n_active = tally.active
         error: ApiError | None = None
         if self.expectations.satisfied(key, now) and not rs["metadata"].get("deletionTimestamp"):
-            error = self._manage_replicas(key, rs, active)
-        self._update_status(rs, len(active), counts, error)
+            # the active pods in the order the cache last saw them change (the deletion
+            # ranking's tie order), listed only when pods are to be deleted
+            error = self._manage_replicas(
+                key, rs, n_active, lambda: [f.pod for f in owned.values() if tally.counts(f)]
+            )
+        self._update_status(rs, n_active, counts, error)
         if error is not None:
             raise error
         return len(owned)
 
-    def _manage_replicas(self, key: str, rs: Obj, active: list[Obj]) -> ApiError | None:
+    def _tally(self, rs: Obj, owned: dict[str, PodFacts]) -> Tally:
+        """The ReplicaSet's counts, recounted when its selector or template labels changed."""
+        uid = rs["metadata"]["uid"]
+        sel_spec = rs["spec"].get("selector") or {}
+        match_labels = frozenset((sel_spec.get("matchLabels") or {}).items())
+        expressions = sel_spec.get("matchExpressions")
+        tmeta = rs["spec"]["template"].get("metadata") or {}
+        template_labels = frozenset((tmeta.get("labels") or {}).items())
+        view = (match_labels, repr(expressions) if expressions else None, template_labels)
+        tally = self.tallies.get(uid)
+        if tally is None or tally.view != view:
+            selector = selector_from_spec(sel_spec) if expressions else None
+            tally = Tally(view, match_labels, selector, template_labels)
+            for f in owned.values():
+                tally.add(f)
+            self.tallies[uid] = tally
+        return tally
+
+    def _manage_replicas(
+        self, key: str, rs: Obj, n_active: int, list_active: Callable[[], list[Obj]]
+    ) -> ApiError | None:
         want = int(rs["spec"].get("replicas", 1))
-        diff = len(active) - want
+        diff = n_active - want
         if diff < 0:
             count = min(-diff, BURST_REPLICAS)
             self.explain(
                 rs,
-                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {len(active)} exist → create {count}"
+                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {n_active} exist → create {count}"
                 + (f" (at most {BURST_REPLICAS} per sync)" if count < -diff else "")
                 + (" in slow-start batches of 1, 2, 4, …" if count > 1 else ""),
             )
@@ -250,11 +304,11 @@ class ReplicaSetController(Controller):
         if diff > 0:
             count = min(diff, BURST_REPLICAS)
             now = self.clock.now
-            ranked = pods_to_delete(active, self._related_pods(rs), count, now, self.server.epoch)
+            ranked = pods_to_delete(list_active(), self._related_pods(rs), count, now, self.server.epoch)
             victims = [r.pod for r in ranked]
             self.explain(
                 rs,
-                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {len(active)} exist → delete {count}"
+                f"ReplicaSet {rs['metadata']['name']}: {want} desired, {n_active} exist → delete {count}"
                 + (f" (at most {BURST_REPLICAS} per sync)" if count < diff else "")
                 + ", first in Kubernetes' deletion order: "
                 + "; ".join(why_first(r, now) for r in ranked),

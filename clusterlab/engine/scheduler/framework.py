@@ -151,6 +151,7 @@ class NodeInfo:
         "allowed_pods",
         "images",
         "labels",
+        "match_counts",
         "name",
         "node",
         "non_zero_requested",
@@ -168,6 +169,9 @@ class NodeInfo:
     def __init__(self, node: Obj) -> None:
         self.name = node["metadata"]["name"]
         self.pods: dict[str, Obj] = {}
+        # (namespace, selector) → how many of `pods` PodTopologySpread counts for it; forgotten
+        # whenever `pods` changes (`count_matching_on`)
+        self.match_counts: dict[tuple[Any, ...], int] = {}
         self.requested = Resources()
         self.non_zero_requested = Resources()
         self.pods_with_affinity: dict[str, Obj] = {}
@@ -214,6 +218,7 @@ class NodeInfo:
         if old is not None:
             if _same_footprint(old, pod):  # e.g. the binding confirms an assumed pod
                 self.pods[key] = pod
+                self.match_counts.clear()  # labels or deletionTimestamp may have changed
                 if key in self.pods_with_affinity:
                     self.pods_with_affinity[key] = pod
                     AFFINITY_CHANGES[0] += 1
@@ -222,6 +227,7 @@ class NodeInfo:
                 return
             self.remove_pod(key)
         self.pods[key] = pod
+        self.match_counts.clear()
         self.requested.add(pod_requests(pod))
         self.non_zero_requested.add(pod_requests(pod, non_zero=True))
         has_affinity, required_anti = _pod_affinity(pod)
@@ -238,6 +244,7 @@ class NodeInfo:
     def remove_pod(self, key: str) -> None:
         pod = self.pods.pop(key, None)
         if pod is not None:
+            self.match_counts.clear()
             self.requested.sub(pod_requests(pod))
             self.non_zero_requested.sub(pod_requests(pod, non_zero=True))
             if self.pods_with_affinity.pop(key, None) is not None:
@@ -261,6 +268,7 @@ class NodeInfo:
         out.allowed_pods = self.allowed_pods
         out.images = self.images
         out.pods = dict(self.pods)
+        out.match_counts = dict(self.match_counts)
         out.requested = Resources(self.requested.milli_cpu, self.requested.memory)
         out.non_zero_requested = Resources(self.non_zero_requested.milli_cpu, self.non_zero_requested.memory)
         out.pods_with_affinity = dict(self.pods_with_affinity)

@@ -145,6 +145,19 @@ def count_matching(pods: Iterable[Obj], selector: LabelSelector, namespace: str)
     return count
 
 
+def count_matching_on(node: NodeInfo, selector: LabelSelector, namespace: str) -> int:
+    """`count_matching` over a node's pods, remembered on the NodeInfo until its pods change.
+
+    kube-scheduler recounts every node's pods in each cycle's PreFilter/PreScore (in parallel,
+    in Go); the count is a function of the node's pods, so between two changes to them the
+    same (namespace, selector) gives the same number and is not recounted here."""
+    key = (namespace, selector.nothing, *selector.requirements)
+    count = node.match_counts.get(key)
+    if count is None:
+        count = node.match_counts[key] = count_matching(node.pods.values(), selector, namespace)
+    return count
+
+
 Lookup = Callable[[str, str], Obj | None]  # (resource, "namespace/name") → cached object
 
 

@@ -23,7 +23,7 @@ from .common import (
     REASON_CONSTRAINTS_NOT_MATCH,
     REASON_NODE_LABEL_NOT_MATCH,
     SpreadConstraint,
-    count_matching,
+    count_matching_on,
     node_has_all_keys,
 )
 
@@ -106,7 +106,7 @@ def pre_filter_state(pod: Obj, constraints: list[SpreadConstraint], nodes: list[
                 continue
             value = info.labels[c.topology_key]
             counts = state.tp_value_to_match_num[i]
-            counts[value] = counts.get(value, 0) + count_matching(info.pods.values(), c.selector, ns)
+            counts[value] = counts.get(value, 0) + count_matching_on(info, c.selector, ns)
     for counts in state.tp_value_to_match_num:
         paths = CriticalPaths()
         for value, num in counts.items():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...framework import MAX_NODE_SCORE, NodeInfo
-from .common import LABEL_HOSTNAME, SpreadConstraint, count_matching, node_has_all_keys
+from .common import LABEL_HOSTNAME, SpreadConstraint, count_matching_on, node_has_all_keys
 
 Obj = dict[str, Any]
 
@@ -77,7 +77,7 @@ def pre_score_state(
             value = info.labels.get(c.topology_key, "")
             if value not in counts:  # no candidate node there (or hostname: done in Score)
                 continue
-            counts[value] += count_matching(info.pods.values(), c.selector, ns)
+            counts[value] += count_matching_on(info, c.selector, ns)
     return state
 
 
@@ -91,7 +91,7 @@ def score_node(state: PreScoreState, pod: Obj, node: NodeInfo) -> int:
         if value is None:
             continue
         if c.topology_key == LABEL_HOSTNAME:
-            count = count_matching(node.pods.values(), c.selector, ns)
+            count = count_matching_on(node, c.selector, ns)
         else:
             count = state.tp_value_to_pod_counts[i][value]
         total += score_for_count(count, c.max_skew, state.topology_normalizing_weight[i])
