@@ -75,11 +75,17 @@ BOOTSTRAP_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-syste
 class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerbs, NetworkPolicyVerbs):
     """A simulated Kubernetes cluster on a virtual clock. See the module docstring."""
 
-    def __init__(self, scenario: str = "default", seed: int = 0, epoch: datetime | str | None = None) -> None:
-        """`epoch`: the wall-clock instant virtual time 0 stands for in object timestamps
+    def __init__(
+        self,
+        scenario: str | scenarios.Scenario = "default",
+        seed: int = 0,
+        epoch: datetime | str | None = None,
+    ) -> None:
+        """`scenario`: a scenario's name, or one loaded (`scenarios.load(name, without=...)`).
+        `epoch`: the wall-clock instant virtual time 0 stands for in object timestamps
         (default: the scenario's). A lab passes its creation time, so ages kubectl computes on
         its own clock come out right while the lab runs at 1×."""
-        self.scenario = scenarios.load(scenario)
+        self.scenario = scenario if isinstance(scenario, scenarios.Scenario) else scenarios.load(scenario)
         self.seed = seed
         self.clock = Clock()
         self.rng = random.Random(seed)
@@ -208,7 +214,9 @@ class Cluster(UpgradeVerbs, ControlPlaneVerbs, SchedulerConfigVerbs, TrafficVerb
         self.learner = User(name, LEARNER.component, tuple(groups))
 
     @classmethod
-    def from_scenario(cls, name: str, seed: int = 0, epoch: datetime | str | None = None) -> Cluster:
+    def from_scenario(
+        cls, name: str | scenarios.Scenario, seed: int = 0, epoch: datetime | str | None = None
+    ) -> Cluster:
         return cls(name, seed, epoch)
 
     def _node_runtime(self, node: str) -> Any:

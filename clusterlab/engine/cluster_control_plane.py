@@ -191,6 +191,16 @@ class ControlPlaneVerbs:
         if self.powered[component.node]:
             component.schedule_start()
 
+    def kube_proxy_stopped(self, node: str) -> bool:
+        """Whether `stop_component("kube-proxy", node=...)` holds: kubeadm's DaemonSet pod is
+        being kept down until `start_component` (its kube-proxy may not be running for other
+        reasons too: its container not started yet, or waiting out a restart back-off); a node
+        process is stopped while it does not run on a machine that is on."""
+        proxy = self._proxy(node)
+        if self.proxy_pods is not None:
+            return node in self.proxy_pods.stopped
+        return self.powered[node] and not proxy.running
+
     # -- etcd backup and restore ----------------------------------------------------------
 
     def etcd_snapshot(self, name: str) -> Obj:

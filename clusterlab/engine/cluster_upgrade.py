@@ -26,7 +26,8 @@ restart (`set_kubelet_extra_args` leaves a flag the kubelet rejects in `/etc/def
 systemd restarts the kubelet every 10 s, and each start fails until the flag is fixed).
 
 Simplified: etcd keeps its version (kubeadm upgrades it only when the new release pins a newer
-etcd); kube-proxy and CoreDNS are not simulated, so kubeadm's addon phase is not shown;
+etcd); kubeadm's addon phase is not shown (the kube-proxy DaemonSet keeps its image and CoreDNS
+its version, where `kubeadm upgrade apply` would roll kube-proxy to the new release);
 kubeadm's `upgrade plan` and the pre-flight health checks are not modelled.
 """
 
@@ -436,7 +437,10 @@ class UpgradeVerbs:
 
     def drain(self, node: str) -> Procedure:
         """`kubectl drain <node> --ignore-daemonsets` as its own procedure: cordon, evict every
-        pod but mirror pods (a refused eviction is retried every 5 s), wait until they are gone."""
+        pod but mirror pods and DaemonSet pods (each DaemonSet is looked up, as kubectl does, and
+        its pods are named in a warning: the DaemonSet controller would put them straight back;
+        kube-proxy's stay and keep the node's rules), retry a refused eviction every 5 s, wait
+        until the evicted pods are gone."""
         self._kubelet(node)
         proc = self._procedure(f"kubectl drain {node} --ignore-daemonsets")
         return proc.run(self._drain_steps(proc, node))
@@ -459,25 +463,40 @@ class UpgradeVerbs:
                 pods, _ = self.server.list(ADMIN, "pods", None, None, f"spec.nodeName={node}")
             except ApiError as exc:
                 raise ProcedureFailed(f"Error from server: {exc.message}") from exc
-            unmanaged = []
+            unmanaged: list[str] = []
+            daemons: list[str] = []  # DaemonSet pods: left alone (--ignore-daemonsets)
+            failed: dict[str, list[str]] = {}  # kubectl's message → the pods it refuses for it
             for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):
                 meta = pod["metadata"]
+                key = f"{meta['namespace']}/{meta['name']}"
+                finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+                owner = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
+                if owner is not None and owner.get("kind") == "DaemonSet" and not finished:
+                    try:  # kubectl's daemonSetFilter: the pod's DaemonSet must exist
+                        self.server.get(ADMIN, "daemonsets", owner["name"], meta["namespace"])
+                    except ApiError as exc:
+                        failed.setdefault(exc.message, []).append(key)
+                        continue
+                    daemons.append(key)
+                    continue
                 if "kubernetes.io/config.mirror" in (meta.get("annotations") or {}):
                     continue
-                finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-                if not any(r.get("controller") for r in meta.get("ownerReferences") or ()) and not finished:
-                    unmanaged.append(f"{meta['namespace']}/{meta['name']}")
-                pending[f"{meta['namespace']}/{meta['name']}"] = pod
-            if unmanaged:
-                listing = (
-                    "cannot delete Pods that declare no controller (use --force to override): "
-                    + ", ".join(unmanaged)
-                )
+                if owner is None and not finished:
+                    unmanaged.append(key)
+                pending[key] = pod
+            if unmanaged:  # kubectl 1.32 prints "cannot delete" twice: its message repeats it
+                failed["cannot delete Pods that declare no controller (use --force to override)"] = unmanaged
+            if failed:
+                problems = [f"cannot delete {why}: {', '.join(keys)}" for why, keys in failed.items()]
+                listing = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
                 proc.say(
                     f'error: unable to drain node "{node}" due to error: {listing}, continuing command...'
                 )
-                proc.say(f"There are pending nodes to be drained:\n {node}\nerror: {listing}")
+                # kubectl's last words: the filters' errors are an aggregate, one a line, unprefixed
+                proc.say(f"There are pending nodes to be drained:\n {node}\n" + "\n".join(problems))
                 raise ProcedureFailed(f"error: {listing}")
+            if daemons:
+                proc.say(f"Warning: ignoring DaemonSet-managed Pods: {', '.join(daemons)}")
             for key in pending:
                 proc.say(f"evicting pod {key}")
 

@@ -72,6 +72,16 @@ def run_uncordon(ctx: Ctx) -> None:
         ctx.print(_set_unschedulable(ctx, node, False))
 
 
+class PodFilterErrors(Exception):
+    """What kubectl's pod filters refused on a node (`GetPodsForDeletion`'s errors): an
+    aggregate, which reads as its one message or as `[a, b]`, and which kubectl's final report
+    prints one message a line without an `error: ` prefix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]")
+
+
 def _controller(pod: dict[str, Any]) -> dict[str, Any] | None:
     for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
         if ref.get("controller"):
@@ -98,9 +108,12 @@ def run_drain(ctx: Ctx) -> None:
         errors = [e for _, e in failed]
         if len(errors) == 1 and isinstance(errors[0], ApiStatusError):
             ctx.error(server_error(errors[0]))
-        else:
-            texts = [e.message if isinstance(e, ApiStatusError) else str(e) for e in errors]
-            ctx.error("error: " + (texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"))
+        elif len(errors) == 1 and isinstance(errors[0], PodFilterErrors):
+            ctx.error("".join(f"{p}\n" for p in errors[0].problems))  # an aggregate: no prefix
+        elif len(errors) == 1:
+            ctx.error(f"error: {errors[0]}")
+        else:  # kubectl's aggregate of the nodes' errors: one a line
+            ctx.error("".join(server_error(e) if isinstance(e, ApiStatusError) else f"{e}\n" for e in errors))
 
 
 def _pods_on(ctx: Ctx, name: str) -> list[dict[str, Any]]:
@@ -133,9 +146,9 @@ def _drain_node(ctx: Ctx, name: str) -> Exception | str | None:
     pods_res = ctx.discovery.resolve("pods")[0]
     evict, problems, warnings = _drain_filter(ctx, _pods_on(ctx, name))
     if problems:
-        return "; ".join(problems)
-    for w in warnings:
-        ctx.err.append(f"Warning: {w}\n")
+        return PodFilterErrors(problems)
+    if warnings:  # one line: kubectl joins the filters' warnings with "; "
+        ctx.err.append(f"Warning: {'; '.join(warnings)}\n")
     dry = _dry_run(ctx)
     if dry == "client":
         for pod in evict:
@@ -212,13 +225,16 @@ def _pending(ctx: Ctx, name: str, error: Exception | str) -> Exception | str:
 
 
 def _drain_filter(ctx: Ctx, pods: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """kubectl drain's pod filters, in its order: mirror, DaemonSet, unreplicated, emptyDir."""
+    """kubectl drain's pod filters: mirror, DaemonSet (a running DaemonSet pod's DaemonSet is
+    looked up with a GET, as kubectl's filter does), unreplicated, emptyDir."""
     evict: list[dict[str, Any]] = []
     daemon: list[str] = []
     unreplicated: list[str] = []
     local: list[str] = []
     daemon_ignored: list[str] = []
     force_warned: list[str] = []
+    lookup_failed: dict[str, list[str]] = {}  # a DaemonSet lookup's error → the pods it stops
+    lookup_warned: dict[str, list[str]] = {}  # a missing DaemonSet under --force → its orphans
     sel = ctx.flags.get("pod-selector") or ""
     for pod in pods:
         meta = pod.get("metadata") or {}
@@ -231,9 +247,20 @@ def _drain_filter(ctx: Ctx, pods: list[dict[str, Any]]) -> tuple[list[dict[str, 
         phase = (pod.get("status") or {}).get("phase")
         finished = phase in ("Succeeded", "Failed")
         ctrl = _controller(pod)
-        if ctrl and ctrl.get("kind") == "DaemonSet":
-            (daemon_ignored if ctx.flags.get("ignore-daemonsets") else daemon).append(key)
-            continue
+        if ctrl and ctrl.get("kind") == "DaemonSet" and not finished:
+            # kubectl looks the DaemonSet up; a missing one makes the pod an orphan that only
+            # --force deletes (with the lookup's error as the warning)
+            path = f"/apis/apps/v1/namespaces/{meta.get('namespace')}/daemonsets/{ctrl.get('name')}"
+            try:
+                ctx.call("GET", path)
+            except ApiStatusError as exc:
+                if exc.code != 404 or not ctx.flags.get("force"):
+                    lookup_failed.setdefault(exc.message, []).append(key)
+                    continue
+                lookup_warned.setdefault(exc.message, []).append(key)
+            else:
+                (daemon_ignored if ctx.flags.get("ignore-daemonsets") else daemon).append(key)
+                continue
         if ctrl is None and not finished:
             if not ctx.flags.get("force"):
                 unreplicated.append(key)
@@ -249,21 +276,22 @@ def _drain_filter(ctx: Ctx, pods: list[dict[str, Any]]) -> tuple[list[dict[str, 
             continue
         evict.append(pod)
     problems = []
-    if unreplicated:
+    if unreplicated:  # kubectl 1.32 says "cannot delete" twice: its message already has it
         problems.append(
-            "cannot delete Pods that declare no controller (use --force to override): "
+            "cannot delete cannot delete Pods that declare no controller (use --force to override): "
             + ", ".join(unreplicated)
         )
     if daemon:
         problems.append(
             f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {', '.join(daemon)}"
         )
+    problems.extend(f"cannot delete {why}: {', '.join(keys)}" for why, keys in lookup_failed.items())
     if local:
         problems.append(
             "cannot delete Pods with local storage (use --delete-emptydir-data to override): "
             + ", ".join(local)
         )
-    warnings = []
+    warnings = [f"{why}: {', '.join(keys)}" for why, keys in lookup_warned.items()]
     if daemon_ignored:
         warnings.append(f"ignoring DaemonSet-managed Pods: {', '.join(daemon_ignored)}")
     if force_warned:

@@ -197,6 +197,7 @@ def node_card(
     epoch: datetime | None = None,
     kubelet_running: bool = True,
     kube_proxy_running: bool = True,
+    kube_proxy_stopped: bool = False,
 ) -> dict[str, Any]:
     """One node's card: status words, taints, resources, its heartbeat and eviction clock, and its
     pods (only counts when compact)."""
@@ -231,6 +232,7 @@ def node_card(
         "powered": powered,
         "kubelet_running": kubelet_running,
         "kube_proxy_running": kube_proxy_running,
+        "kube_proxy_stopped": kube_proxy_stopped,  # the learner's stop holds (Start is offered)
         "version": (node.get("status", {}).get("nodeInfo") or {}).get("kubeletVersion", ""),
         "unschedulable": bool(node.get("spec", {}).get("unschedulable")),
         "taints": [taint_string(t) for t in node.get("spec", {}).get("taints") or []],
@@ -419,6 +421,15 @@ def kube_proxy_running(cluster: Cluster, name: str) -> bool:
         return True
 
 
+def kube_proxy_stopped(cluster: Cluster, name: str) -> bool:
+    """Whether the learner's stop of the node's kube-proxy holds (a Node object with no machine
+    behind it: no)."""
+    try:
+        return cluster.kube_proxy_stopped(name)
+    except NotFound:
+        return False
+
+
 def node_powered(cluster: Cluster, name: str) -> bool:
     """Whether the node's machine is on (a Node object with no machine behind it counts as on)."""
     try:
@@ -474,6 +485,7 @@ def cluster_board(cluster: Cluster) -> dict[str, Any]:
             epoch=cluster.epoch,
             kubelet_running=kubelet_running(cluster, _name(node)),
             kube_proxy_running=kube_proxy_running(cluster, _name(node)),
+            kube_proxy_stopped=kube_proxy_stopped(cluster, _name(node)),
         )
         for node in nodes
     ]

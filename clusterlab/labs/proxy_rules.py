@@ -108,6 +108,7 @@ def rule_table(cluster: Cluster, node: str, service: str = "") -> Obj | None:
     None when there is no such node."""
     try:
         running = cluster.kube_proxy_running(node)
+        stopped = cluster.kube_proxy_stopped(node)
         powered = cluster.node_powered(node)
     except NotFound:
         return None
@@ -115,6 +116,7 @@ def rule_table(cluster: Cluster, node: str, service: str = "") -> Obj | None:
         "node": node,
         "service": service,
         "running": running,
+        "stopped": stopped,  # by the learner; else not running yet (its pod's container)
         "powered": powered,
         "lines": [],
         "missing": [],

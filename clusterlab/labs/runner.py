@@ -273,7 +273,10 @@ class LabRunner:
         kube-proxy, the traffic counters)."""
         names = [card["name"] for card in (self._cluster_board or {}).get("nodes", [])]
         powered = tuple(board_vm.node_powered(self.cluster, name) for name in names)
-        proxies = tuple(board_vm.kube_proxy_running(self.cluster, name) for name in names)
+        proxies = tuple(
+            (board_vm.kube_proxy_running(self.cluster, name), board_vm.kube_proxy_stopped(self.cluster, name))
+            for name in names
+        )
         kubelets = tuple(board_vm.kubelet_running(self.cluster, name) for name in names)
         components = tuple(
             (c.get("name"), c.get("node"), c.get("running")) for c in self.cluster.components()

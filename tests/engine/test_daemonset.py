@@ -120,13 +120,16 @@ def counts(c: Cluster, name: str = "agent", namespace: str = "default") -> tuple
     )
 
 
-def controller_calls(c: Cluster, since: int = 0) -> list[tuple[float, str, str]]:
-    """The DaemonSet controller's pod creates and deletes: (time, verb, pod name)."""
+def controller_calls(c: Cluster, since: int = 0, namespace: str = "default") -> list[tuple[float, str, str]]:
+    """The DaemonSet controller's pod creates and deletes in a namespace: (time, verb, pod name).
+
+    `default` by default: the lab's kube-system also has kubeadm's kube-proxy DaemonSet."""
     return [
         (call.time, call.verb, call.name)
         for call in c.api_calls(since)
         if call.actor.endswith(":daemon-set-controller")
         and call.resource == "pods"
+        and call.namespace == namespace
         and call.verb in ("create", "delete")
     ]
 
@@ -149,7 +152,13 @@ def test_docs_example_runs_a_pod_on_every_node_including_the_control_plane(clust
         "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
     }
     assert ds["spec"]["revisionHistoryLimit"] == 10
-    (rev,) = cluster.list("controllerrevisions", "kube-system")
+    # kube-system also holds the revision of kubeadm's kube-proxy DaemonSet (the scenario's add-on).
+    revisions = {
+        r["metadata"]["ownerReferences"][0]["name"]: r
+        for r in cluster.list("controllerrevisions", "kube-system")
+    }
+    assert sorted(revisions) == ["fluentd-elasticsearch", "kube-proxy"]
+    rev = revisions["fluentd-elasticsearch"]
     h = rev["metadata"]["labels"]["controller-revision-hash"]
     assert rev["metadata"]["name"] == f"fluentd-elasticsearch-{h}" and rev["revision"] == 1
     assert rev["data"]["spec"]["template"]["$patch"] == "replace"
@@ -184,7 +193,12 @@ def test_docs_example_runs_a_pod_on_every_node_including_the_control_plane(clust
     binds = [c for c in cluster.api_calls() if c.resource == "pods/binding" and c.name.startswith("fluentd")]
     assert len(binds) == 4 and {c.actor for c in binds} == {"system:kube-scheduler"}
 
-    created = [e for e in cluster.events() if e["involvedObject"]["kind"] == "DaemonSet"]
+    created = [
+        e
+        for e in cluster.events()
+        if e["involvedObject"]["kind"] == "DaemonSet"
+        and e["involvedObject"]["name"] == "fluentd-elasticsearch"
+    ]
     assert sorted(e["message"] for e in created) == sorted(
         f"Created pod: {p['metadata']['name']}" for p in pods
     )
@@ -257,6 +271,13 @@ def test_a_new_node_gets_a_pod_and_a_removed_node_loses_it(cluster):
     assert (
         cluster.decisions("ds", "agent")[-1].text
         == "DaemonSet agent: 4 eligible nodes, 3 have a pod → create on worker-4"
+    )
+    # kubeadm's kube-proxy DaemonSet (it tolerates every taint) gives the new node its pod too.
+    ((t, verb, name),) = controller_calls(cluster, start, "kube-system")
+    assert (verb, name) == ("create", "kube-proxy-") and t == pytest.approx(joined, abs=SYNC)
+    assert (
+        cluster.decisions("ds", "kube-proxy", "kube-system")[-1].text
+        == "DaemonSet kube-proxy: 5 eligible nodes, 4 have a pod → create on worker-4"
     )
     # The pod waits for the new node to become Ready (not-ready:NoSchedule is not tolerated).
     run_until(cluster, lambda: ready(cluster) == 4, limit=60)

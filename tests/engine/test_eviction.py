@@ -20,7 +20,7 @@ from clusterlab.engine.node.eviction_ranking import (
 
 MI = 1024 * 1024
 HOG_MESSAGE = (
-    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 65136Ki. "
+    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51824Ki. "
     "Container stress was using 1024612Ki, request is 0, has larger consumption of memory. "
 )
 REJECTED = "Pod was rejected: The node had condition: [MemoryPressure]. "
@@ -53,7 +53,8 @@ def pod(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 def filled_node() -> Cluster:
     """worker-1 filled by stress pods without limits: a Deployment's BestEffort hog (1000 MiB),
     a small BestEffort pod (150 MiB), a BestEffort pod of a higher priority (1200 MiB) and a
-    Burstable pod within its request (1300 MiB of 1400Mi) — 65136Ki left, under 100Mi."""
+    Burstable pod within its request (1300 MiB of 1400Mi) — with the node's kube-proxy pod
+    (13 MiB), 51824Ki left, under 100Mi."""
     c = Cluster.from_scenario("default", seed=7)
     high = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}}
     c.apply([{**high, "value": 1000}])
@@ -130,11 +131,11 @@ def test_memory_pressure_evicts_the_lowest_ranked_pod_and_clears_after_five_minu
     c.advance(9.9)
     assert [p["status"]["phase"] for p in hog_pods(c)] == ["Running"]
     assert condition(c)["status"] == "False" and manager.node_conditions == []
-    # 10 s: the monitoring round sees 65136Ki available, under 100Mi; the status update of
+    # 10 s: the monitoring round sees 51824Ki available, under 100Mi; the status update of
     # the same instant reports MemoryPressure, the node lifecycle controller taints the node.
     c.advance(0.1)
     memory = next(s for s in manager.report()["signals"] if s["signal"] == "memory.available")
-    assert (memory["available"], memory["met"]) == (65136 * 1024, True)
+    assert (memory["available"], memory["met"]) == (51824 * 1024, True)
     mp = condition(c)
     assert (mp["status"], mp["reason"], mp["message"], mp["lastTransitionTime"]) == (
         "True",
@@ -154,10 +155,22 @@ def test_memory_pressure_evicts_the_lowest_ranked_pod_and_clears_after_five_minu
         ),
     ]
     # rankMemoryPressure: the pods over their requests first (the hog, then the small one: both
-    # priority 0, larger usage first), then the higher priority, then the pod within its request.
+    # priority 0, larger usage first), then the higher priorities (1000, then kube-proxy's
+    # system-node-critical: over its zero request too), then the pod within its request. A
+    # critical pod is ranked but never evicted; the first of the ranking goes.
     (decision,) = manager.report()["evictions"]
     hog = hog_pods(c)[0]["metadata"]["name"]
-    assert decision["ranking"] == [f"default/{hog}", "default/small", "default/important", "default/steady"]
+    (proxy,) = c.list(
+        "pods", "kube-system", selector="k8s-app=kube-proxy", field_selector="spec.nodeName=worker-1"
+    )
+    assert proxy["spec"]["priority"] == 2000001000
+    assert decision["ranking"] == [
+        f"default/{hog}",
+        "default/small",
+        "default/important",
+        f"kube-system/{proxy['metadata']['name']}",
+        "default/steady",
+    ]
     assert decision["message"] == HOG_MESSAGE
     assert events(c, "Pod", hog)[-2:] == [
         ("2026-01-01T09:00:10Z", "Evicted", HOG_MESSAGE),
@@ -191,7 +204,7 @@ def test_memory_pressure_evicts_the_lowest_ranked_pod_and_clears_after_five_minu
         if p["metadata"]["name"] in ("small", "important", "steady")
     } == {"small": "Running", "important": "Running", "steady": "Running"}
     memory = next(s for s in manager.report()["signals"] if s["signal"] == "memory.available")
-    assert memory["available"] == 1089748 * 1024 and not memory["met"]
+    assert memory["available"] == 1076436 * 1024 and not memory["met"]
     # The condition holds for evictionPressureTransitionPeriod (5 min) after the threshold was
     # last met (10 s): the round at 302 s still has it, the one at 312 s drops it, and the
     # status update at 320 s reports it; the taint goes and the replacement is scheduled.

@@ -1184,12 +1184,13 @@ def test_web_servers_created_first_wait_for_the_cache() -> None:
     c.apply(cache)
     seen = placements(c, 15.0)
     assert by_app(c, seen, "store") == [(10.0, "worker-1"), (10.0, "worker-2"), (10.0, "worker-3")]
-    # The first cache pod bound (on worker-3: NodeResourcesFit 91 there, next to one CoreDNS pod,
-    # against 90 next to metrics-server and 86 next to CoreDNS and local-path-provisioner) is an
-    # assigned pod the web pods' affinity matches: their queueing hint moves them back at once.
-    # The oldest goes next to it; the other two now also fail its anti-affinity, and wait out a
-    # 2 s backoff after their second attempt.
-    assert by_app(c, seen, "web-store") == [(10.0, "worker-3"), (12.0, "worker-1"), (12.0, "worker-2")]
+    # The first cache pod bound (on worker-1: NodeResourcesFit 86 there, next to one CoreDNS pod
+    # and its kube-proxy pod, against 85 next to metrics-server and kube-proxy and 81 next to
+    # CoreDNS, local-path-provisioner and kube-proxy; pods without requests count as 100m and
+    # 200Mi) is an assigned pod the web pods' affinity matches: their queueing hint moves them
+    # back at once. The oldest goes next to it; the other two now also fail its anti-affinity,
+    # and wait out a 2 s backoff after their second attempt.
+    assert by_app(c, seen, "web-store") == [(10.0, "worker-1"), (12.0, "worker-2"), (12.0, "worker-3")]
 
 
 def test_match_label_keys_let_a_rollout_replace_pods_that_repel_each_other() -> None:

@@ -1,18 +1,17 @@
 """kube-proxy as kubeadm installs it: the `kube-system/kube-proxy` DaemonSet's pod on every node,
 whose container is the node's kube-proxy process (`node/proxy_pod.py`).
 
-The clusters here are the default scenario with the `kube-proxy` add-on installed (after
-CoreDNS, as `kubeadm init`'s addon phase orders them).
+The clusters are the default scenario, whose add-ons include `kube-proxy` (after CoreDNS, as
+`kubeadm init`'s addon phase orders them), and that scenario without it, where kube-proxy is a
+node process.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
-
 import pytest
 
 from clusterlab.engine import Cluster, scenarios
+from clusterlab.engine.errors import NotFound
 from clusterlab.engine.node.proxy_pod import installs_kube_proxy
 from tests.manifests import WEB_SERVICE
 
@@ -36,29 +35,6 @@ SVC = "KUBE-SVC-LOLE4ISW44XBNF3G"  # default/web, tcp
 NODES = ("control-plane", "worker-1", "worker-2", "worker-3")
 
 
-@pytest.fixture
-def kubeadm(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Scenarios load with kubeadm's kube-proxy add-on (unless they list it already)."""
-    load = scenarios.load
-
-    def with_kube_proxy(name: str) -> scenarios.Scenario:
-        scenario = load(name)
-        if installs_kube_proxy(scenario.objects):
-            return scenario
-        values = {
-            "KUBERNETES_VERSION": scenario.version,
-            "CONTROL_PLANE_ENDPOINT": scenarios._control_plane_endpoint(scenario.nodes),
-        }
-        addon = scenarios._addon("kube-proxy", values)
-        names = [(o.get("kind"), (o.get("metadata") or {}).get("name")) for o in scenario.objects]
-        at = names.index(("Service", "kube-dns")) + 1 if ("Service", "kube-dns") in names else 0
-        objects = scenario.objects  # kubeadm's addon phase: CoreDNS, then kube-proxy
-        return dataclasses.replace(scenario, objects=[*objects[:at], *addon, *objects[at:]])
-
-    monkeypatch.setattr(scenarios, "load", with_kube_proxy)
-    yield
-
-
 def proxy_pods(c: Cluster) -> dict[str, dict]:
     """The kube-proxy pods by node."""
     return {
@@ -78,7 +54,6 @@ def until(c: Cluster, t: float) -> None:
     c.advance(round(t - c.now, 6))
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_kubeadm_installs_the_daemonset_its_config_and_identity() -> None:
     c = Cluster.from_scenario("default", seed=7)
     ds = c.get("daemonset", "kube-proxy", "kube-system")
@@ -114,7 +89,6 @@ def test_kubeadm_installs_the_daemonset_its_config_and_identity() -> None:
     ]
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_a_pod_per_node_runs_kube_proxy_from_the_preloaded_image() -> None:
     c = Cluster.from_scenario("default", seed=7)
     # t=0: the DaemonSet controller made a pod per node (tolerating the control plane's taint)
@@ -150,7 +124,6 @@ def test_a_pod_per_node_runs_kube_proxy_from_the_preloaded_image() -> None:
     assert ds["status"]["desiredNumberScheduled"] == ds["status"]["numberReady"] == 4
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_a_deleted_pods_rules_stay_stale_until_its_replacement_syncs() -> None:
     c = Cluster.from_scenario("default", seed=7)
     c.advance(1)
@@ -187,7 +160,6 @@ def container_status(c: Cluster, node: str) -> tuple[int, str, str | None, bool]
     return status["restartCount"], state, reason, status["ready"]
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_stop_kills_the_container_until_start_lets_the_next_restart_run() -> None:
     c = Cluster.from_scenario("default", seed=7)
     c.apply(WEB)
@@ -227,7 +199,6 @@ def test_stop_kills_the_container_until_start_lets_the_next_restart_run() -> Non
     assert container_status(c, "worker-2") == (5, "running", None, True)
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_a_joining_node_gets_its_kube_proxy_pod_before_its_network_is_ready() -> None:
     c = Cluster.from_scenario("default", seed=7)
     until(c, 10)
@@ -248,7 +219,6 @@ def test_a_joining_node_gets_its_kube_proxy_pod_before_its_network_is_ready() ->
     assert events == ["Scheduled", "Pulled", "Created", "Started"]  # the image was there: no pull
 
 
-@pytest.mark.usefixtures("kubeadm")
 def test_power_off_loses_the_tables_and_the_rebooted_kubelet_restarts_the_pod() -> None:
     c = Cluster.from_scenario("default", seed=7)
     until(c, 30)
@@ -266,6 +236,38 @@ def test_power_off_loses_the_tables_and_the_rebooted_kubelet_restarts_the_pod() 
 
 
 def test_without_the_add_on_kube_proxy_is_a_node_process() -> None:
-    c = Cluster.from_scenario("default", seed=7)
-    assert all(c.kube_proxy_running(n) for n in NODES)  # started with the node, at t=0
-    assert c.list("daemonsets", "kube-system") == []
+    assert installs_kube_proxy(scenarios.load("default").objects)
+    bare = scenarios.load("default", without=["kube-proxy"])
+    assert not installs_kube_proxy(bare.objects)
+    with pytest.raises(NotFound, match='scenario "default" installs no add-on ingress-nginx'):
+        scenarios.load("default", without=["ingress-nginx"])
+    c = Cluster(bare, seed=7)
+    # Started with the node, at t=0, as its machine's service: the whole table is written at once,
+    # as the bootstrap binding's `system:kube-proxy`, with no pod and no DaemonSet.
+    assert all(c.kube_proxy_running(n) and c.proxies[n].last_sync == 0 for n in NODES)
+    assert "KUBE-SVC-NPX46M4PTMTKRN6Y" in c.proxy_rules("worker-2")
+    assert c.list("daemonsets", "kube-system") == [] and proxy_pods(c) == {}
+    assert {a.actor for a in c.api_calls() if a.component == "kube-proxy"} == {"system:kube-proxy"}
+    # Stopped, it leaves its rules stale; started, it resyncs at once (no kubelet, no back-off).
+    c.apply(WEB)
+    until(c, 20)
+    stale = web_jumps(c, "worker-2")
+    assert len(stale) == 3
+    c.stop_component("kube-proxy", node="worker-2")
+    assert not c.kube_proxy_running("worker-2")
+    c.scale("deployment", "web", 1)
+    until(c, 30)
+    assert web_jumps(c, "worker-2") == stale
+    assert len(web_jumps(c, "worker-1")) == 1
+    c.start_component("kube-proxy", node="worker-2")
+    assert c.kube_proxy_running("worker-2") and c.proxies["worker-2"].last_sync == 30
+    assert web_jumps(c, "worker-2") == web_jumps(c, "worker-1")
+    # Powered off, the node loses its tables; it boots for 10 s and kube-proxy starts with it.
+    c.kill_node("worker-3")
+    c.restore_node("worker-3")
+    until(c, 39.999)
+    assert not c.kube_proxy_running("worker-3")
+    assert "KUBE-SVC-" not in c.proxy_rules("worker-3")
+    until(c, 40)
+    assert c.kube_proxy_running("worker-3") and c.proxies["worker-3"].last_sync == 40
+    assert web_jumps(c, "worker-3") == web_jumps(c, "worker-1")

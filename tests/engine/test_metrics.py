@@ -57,6 +57,12 @@ def container_start(c: Cluster, pod: str, namespace: str = "default") -> float:
     return kubelet.runtime.started[cid]
 
 
+def on_node(c: Cluster, metrics: dict[str, Any], node: str) -> bool:
+    """Whether the pod a PodMetrics item is about runs on `node`."""
+    meta = metrics["metadata"]
+    return c.get("pod", meta["name"], meta["namespace"])["spec"]["nodeName"] == node
+
+
 def until(c: Cluster, t: float) -> None:
     c.advance(t - c.now)
 
@@ -111,15 +117,21 @@ def test_api_is_available_from_the_second_scrape(cluster: Cluster) -> None:
     # The control plane's static pods ran before the first scrape; metrics-server's own pod too.
     pods = cluster.metrics_api.list_pods(ADMIN, "kube-system")["items"]
     names = [p["metadata"]["name"] for p in pods]
-    assert names[2:6] == [
+    assert names[2:5] == [
         "etcd-control-plane",
         "kube-apiserver-control-plane",
         "kube-controller-manager-control-plane",
-        "kube-scheduler-control-plane",
     ]
-    # kubeadm's two CoreDNS replicas (sorted first by name) and metrics-server itself
-    assert len(names) == 7 and all(n.startswith("coredns-") for n in names[:2])
-    assert names[6].startswith("metrics-server-")
+    assert names[9] == "kube-scheduler-control-plane"
+    # kubeadm's two CoreDNS replicas (sorted first by name), its kube-proxy DaemonSet's pod on
+    # every node (their containers start ~0.8 s in, long before the first scrape) and
+    # metrics-server itself
+    assert len(names) == 11 and all(n.startswith("coredns-") for n in names[:2])
+    proxies = names[5:9]
+    assert all(n.startswith("kube-proxy-") for n in proxies)
+    on = sorted(cluster.get("pod", n, "kube-system")["spec"]["nodeName"] for n in proxies)
+    assert on == ["control-plane", "worker-1", "worker-2", "worker-3"]
+    assert names[10].startswith("metrics-server-")
     assert first < second
 
 
@@ -224,7 +236,10 @@ def test_node_usage_is_its_pods_plus_the_system(cluster: Cluster) -> None:
     until(cluster, scrapes(cluster)[3])
     node = cluster.metrics_api.get_node(ADMIN, "control-plane")
     pods = cluster.metrics_api.list_pods(ADMIN, "kube-system", field_selector="metadata.name!=x")["items"]
-    on_cp = [p for p in pods if p["metadata"]["name"].endswith("-control-plane")]
+    # The static pods and kube-proxy's DaemonSet pod: kube-proxy's usage is its pod's (its cgroup
+    # is under kubepods), not the system's.
+    on_cp = [p for p in pods if on_node(cluster, p, "control-plane")]
+    assert len(on_cp) == 5
     pod_memory = sum(parse_quantity(c["usage"]["memory"]) for p in on_cp for c in p["containers"])
     system = parse_quantity(node["usage"]["memory"]) - pod_memory
     assert 480 * MIB * 0.985 <= system <= 480 * MIB * 1.015

@@ -30,12 +30,19 @@ def test_dead_node_timeline(cluster):
     victim = pods_of(c)[0]["spec"]["nodeName"]
     doomed = sorted(p["metadata"]["name"] for p in pods_of(c) if p["spec"]["nodeName"] == victim)
     assert doomed, "the victim node runs pods"
-    # every pod there is evicted, the add-ons' placed on it too (metrics-server, say)
-    evicted = sorted(
-        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+    # every pod there is evicted, the add-ons' placed on it too (metrics-server, say), but not
+    # kube-proxy's: a DaemonSet pod tolerates the unreachable NoExecute taint without a time limit
+    there = {
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}": p
         for p in c.list("pods", None)
         if p["spec"].get("nodeName") == victim
-    )
+    }
+    (proxy,) = [k for k, p in there.items() if p["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"]
+    assert proxy.startswith("kube-system/kube-proxy-")
+    assert {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"} in there[
+        proxy
+    ]["spec"]["tolerations"]
+    evicted = sorted(k for k in there if k != proxy)
     lease = c.get("lease", victim, "kube-node-lease")
     last_renewal = seconds_since(c.epoch, lease["spec"]["renewTime"])
     assert last_renewal == 60.0  # renewed every 10 s since the kubelet started at t=0
@@ -87,6 +94,8 @@ def test_dead_node_timeline(cluster):
         assert target["reason"] == "DeletionByTaintManager"
     marks = [e for e in c.events() if e["reason"] == "TaintManagerEviction"]
     assert sorted(e["message"] for e in marks) == [f"Marking for deletion Pod {n}" for n in evicted]
+    kept = c.get("pod", proxy.split("/")[1], "kube-system")
+    assert not kept["metadata"].get("deletionTimestamp") and pod_status(kept) == "Running"
 
     # The ReplicaSet replaces them at once, on healthy nodes, and they come up Running.
     c.advance(5)

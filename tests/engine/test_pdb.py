@@ -416,18 +416,20 @@ def test_drain_blocked_by_a_budget_retries_every_5s_until_the_budget_is_fixed() 
         on_node.setdefault(p["spec"]["nodeName"], []).append(p["metadata"]["name"])
     node = next(n for n in ("worker-1", "worker-2", "worker-3") if len(on_node.get(n, [])) == 1)
     (pod,) = on_node[node]
-    # the add-ons' pods on that node (CoreDNS, the storage provisioner) have no budget
-    others = sorted(
-        (p["metadata"]["namespace"], p["metadata"]["name"])
-        for p in c.list("pods")
-        if p["spec"].get("nodeName") == node and p["metadata"]["namespace"] != "default"
-    )
+    # the add-ons' pods on that node (CoreDNS, the storage provisioner) have no budget; its
+    # kube-proxy pod is kubeadm's DaemonSet's, which `--ignore-daemonsets` leaves in place
+    add_ons = [p for p in c.list("pods", "kube-system") if p["spec"].get("nodeName") == node]
+    (proxy,) = [
+        p["metadata"]["name"] for p in add_ons if p["metadata"]["ownerReferences"][0]["kind"] == "DaemonSet"
+    ]
+    others = sorted(("kube-system", p["metadata"]["name"]) for p in add_ons if p["metadata"]["name"] != proxy)
     start = c.now
     drain = c.drain(node)
     refused = f'error when evicting pods/"{pod}" -n "default" (will retry after 5s): {REFUSED}'
     assert [line for _, line in drain.log] == [
         f"$ kubectl drain {node} --ignore-daemonsets",
         f"node/{node} cordoned",
+        f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy}",
         f"evicting pod default/{pod}",
         *(f"evicting pod {ns}/{name}" for ns, name in others),
         refused,
@@ -448,6 +450,7 @@ def test_drain_blocked_by_a_budget_retries_every_5s_until_the_budget_is_fixed() 
         (pytest.approx(start + 16.0), f"node/{node} drained"),
     ]
     assert drain.done and drain.failed is None
+    assert c.get("pod", proxy, "kube-system")["spec"]["nodeName"] == node  # still there
 
 
 def test_budget_table_columns() -> None:

@@ -83,12 +83,13 @@ def test_two_nginx_containers_clash_on_port_80_and_the_second_crash_loops(cluste
         for t, line in runtime.container_log(b["lastState"]["terminated"]["containerID"])
     ]
     emerg = [(t, line) for t, line in log if "bind()" in line]
+    # seed 7: a starts at 34.313 s (its pull took 3.513 s), so b's fourth instance binds at 74.413 s
     assert emerg[:5] == [
-        (40.1, "2026/01/01 09:01:13 [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address already in use)"),
+        (40.1, "2026/01/01 09:01:14 [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address already in use)"),
         (40.1, "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)"),
-        (40.1, "2026/01/01 09:01:13 [emerg] 1#1: bind() to [::]:80 failed (98: Address already in use)"),
+        (40.1, "2026/01/01 09:01:14 [emerg] 1#1: bind() to [::]:80 failed (98: Address already in use)"),
         (40.1, "nginx: [emerg] bind() to [::]:80 failed (98: Address already in use)"),
-        (40.1, "2026/01/01 09:01:13 [notice] 1#1: try again to bind() after 500ms"),
+        (40.1, "2026/01/01 09:01:14 [notice] 1#1: try again to bind() after 500ms"),
     ]
     assert log[-2:] == [
         (42.6, "2026/01/01 09:01:16 [emerg] 1#1: still could not bind()"),

@@ -312,7 +312,9 @@ def test_startup_probe_gates_liveness_and_kills_when_it_fails(cluster):
         },
     )
     spy = _start(cluster, pod)
-    cluster.advance(8)
+    # seed 7: the container starts at 34.313 s (its pull took 3.513 s); the startup probe's ticks
+    # at 36, 38 and 40 s fail, and the third failure kills it
+    cluster.advance(10)
     status = cluster.get("pod", "slow")["status"]["containerStatuses"][0]
     assert status["started"] is False and status["ready"] is False
     messages = spy.messages("Unhealthy")
@@ -379,7 +381,7 @@ def test_thresholds_count_results_in_a_row(cluster):
 def test_grpc_probe_on_a_non_grpc_server_and_the_docs_etcd(cluster):
     pod = _pod("rpc", "nginx:1.27", {"livenessProbe": {"grpc": {"port": 80}, "periodSeconds": 2}})
     spy = _start(cluster, pod)
-    cluster.advance(5)
+    cluster.advance(6)  # seed 7: nginx starts at 34.313 s; the first probe after it is at 36 s
     assert spy.messages("Unhealthy")[0] == (
         "Liveness probe failed: error: health rpc probe failed: rpc error: code = Unavailable desc = "
         'connection error: desc = "error reading server preface: http2: frame too large"'

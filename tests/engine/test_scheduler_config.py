@@ -280,27 +280,29 @@ def test_bin_packer_packs_while_default_scheduler_spreads() -> None:
     for i in range(3):
         c.apply(_pod(f"spread-{i}"))
     c.advance(1)
-    # MostAllocated: worker-1 already runs a CoreDNS pod (100m, 70Mi) and local-path-provisioner
-    # (no requests: scored as 100m, 200Mi), the fullest worker that fits; each pod placed there
-    # keeps it the fullest, so it gets them all. (BalancedAllocation prefers worker-2, beside
-    # metrics-server's 100m, 200Mi, 98 to 96: worker-1 wins 407 to 406.)
-    assert c.get("pod", "packed-0")["spec"]["nodeName"] == "worker-1"
-    assert {_node_of(c, f"packed-{i}") for i in range(3)} == {"worker-1"}
+    # MostAllocated: worker-3 already runs a CoreDNS pod (100m, 70Mi), local-path-provisioner and
+    # its kube-proxy pod (no requests: scored as 100m, 200Mi each), the fullest worker that fits:
+    # (400/2000 → 20 + 534/4096 Mi → 13) / 2 → 16, against 13 on worker-2 (metrics-server's 100m,
+    # 200Mi and kube-proxy) and 11 on worker-1 (CoreDNS and kube-proxy); each pod placed there
+    # keeps it the fullest, so it gets them all. (BalancedAllocation, which counts only real
+    # requests, prefers worker-2, 98 to 96: worker-3 still wins 412 to 411.)
+    assert c.get("pod", "packed-0")["spec"]["nodeName"] == "worker-3"
+    assert {_node_of(c, f"packed-{i}") for i in range(3)} == {"worker-3"}
     diagnosis = c.scheduling_diagnosis("packed-0")
     assert diagnosis is not None
-    assert diagnosis.plugin_scores["NodeResourcesFit"].raw == {"worker-1": 11, "worker-2": 8, "worker-3": 6}
-    # LeastAllocated: the default profile's pods go where least is requested, away from worker-1.
-    # The first finds worker-2 and worker-3 equal (489: 91 + 98 against 93 + 96) and the seeded
-    # tie-break picks worker-3; the second then goes to worker-2 (489 against 484); the third
-    # finds them equal again (484), and the tie-break picks one.
-    assert [_node_of(c, f"spread-{i}") for i in range(2)] == ["worker-3", "worker-2"]
-    assert _node_of(c, "spread-2") in ("worker-2", "worker-3")
+    assert diagnosis.plugin_scores["NodeResourcesFit"].raw == {"worker-1": 11, "worker-2": 13, "worker-3": 16}
+    # LeastAllocated: the default profile's pods go where least is requested, away from worker-3.
+    # The first finds worker-1 and worker-2 equal (484: 88 + 96 against 86 + 98) and the seeded
+    # tie-break picks worker-1; the second then goes to worker-2 (484 against 479); the third
+    # finds them equal again (479), and the tie-break picks one.
+    assert [_node_of(c, f"spread-{i}") for i in range(2)] == ["worker-1", "worker-2"]
+    assert _node_of(c, "spread-2") in ("worker-1", "worker-2")
     # Scheduled at once, at 10.8 s (event timestamps keep whole seconds), each by its profile.
     assert _scheduling_events(c, "packed-0") == [
-        (10.0, "Scheduled", "bin-packer", "Successfully assigned default/packed-0 to worker-1")
+        (10.0, "Scheduled", "bin-packer", "Successfully assigned default/packed-0 to worker-3")
     ]
     assert _scheduling_events(c, "spread-0") == [
-        (10.0, "Scheduled", "default-scheduler", "Successfully assigned default/spread-0 to worker-3")
+        (10.0, "Scheduled", "default-scheduler", "Successfully assigned default/spread-0 to worker-1")
     ]
 
 

@@ -130,17 +130,20 @@ def test_a_scheduled_pod_its_winner_against_the_runner_up() -> None:
     assert [(r.node, r.verdict, r.chosen, r.total) for r in table.rows] == [
         ("control-plane", "filtered out", False, None),
         ("worker-1", "feasible", False, 427),
-        ("worker-2", "feasible", False, 456),
-        ("worker-3", "chosen", True, 481),
+        ("worker-2", "feasible", False, 451),
+        ("worker-3", "chosen", True, 471),
     ]
     columns = [col.plugin for col in table.score_columns]
     score = {node: dict(zip(columns, by_node[node].scores, strict=True)) for node in ("worker-2", "worker-3")}
-    # LeastAllocated on worker-3, which also holds a CoreDNS pod (100m, 70Mi): cpu
-    # (2000-100-250)/2000 → 82, memory (4096-70-128)/4096 Mi → 95, mean 88;
-    # worker-2 also holds busy-2 (500m) and metrics-server (100m, 200Mi): 57 and 88 → 72.
-    assert score["worker-3"]["NodeResourcesFit"] == Cell("88 → 88 × 1 = 88", "score")
-    assert score["worker-2"]["NodeResourcesFit"] == Cell("72 → 72 × 1 = 72", "score")
-    # BalancedAllocation on worker-3: 1 - |350/2000 - 198/4096| / 2 → 93; worker-2: 850m, 456Mi → 84.
+    # LeastAllocated counts a pod without requests at the scheduler's non-zero defaults (100m,
+    # 200Mi). worker-3 also holds a CoreDNS pod (100m, 70Mi), local-path-provisioner and its
+    # kube-proxy pod (neither requests anything): cpu (2000-100-100-100-250)/2000 → 72, memory
+    # (4096-70-200-200-128)/4096 Mi → 85, mean 78; worker-2 also holds busy-2 (500m, 128Mi),
+    # metrics-server (100m, 200Mi) and its kube-proxy pod: 950m → 52 and 656Mi → 83, mean 67.
+    assert score["worker-3"]["NodeResourcesFit"] == Cell("78 → 78 × 1 = 78", "score")
+    assert score["worker-2"]["NodeResourcesFit"] == Cell("67 → 67 × 1 = 67", "score")
+    # BalancedAllocation counts only what pods request (kube-proxy's pods add nothing): on
+    # worker-3 1 - |350/2000 - 198/4096| / 2 → 93; worker-2: 850m, 456Mi → 84.
     assert score["worker-3"]["NodeResourcesBalancedAllocation"] == Cell("93 → 93 × 1 = 93", "score")
     assert score["worker-2"]["NodeResourcesBalancedAllocation"] == Cell("84 → 84 × 1 = 84", "score")
     # No PreferNoSchedule taints anywhere: reversed normalisation gives every node 100, × 3.
@@ -152,8 +155,8 @@ def test_a_scheduled_pod_its_winner_against_the_runner_up() -> None:
     assert explain(d) == (
         "The scheduler looked at 4 nodes. 1 (control-plane) was ruled out by TaintToleration because "
         "it has the taint node-role.kubernetes.io/control-plane:NoSchedule that this pod does not "
-        "tolerate. 3 nodes passed the filters. worker-3 won with a total of 481 against 456 for "
-        "worker-2, the runner-up: NodeResourcesFit gave it 16 more (88 against 72) and "
+        "tolerate. 3 nodes passed the filters. worker-3 won with a total of 471 against 451 for "
+        "worker-2, the runner-up: NodeResourcesFit gave it 11 more (78 against 67) and "
         "NodeResourcesBalancedAllocation gave it 9 more (93 against 84)."
     )
 

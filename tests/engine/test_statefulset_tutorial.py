@@ -126,8 +126,8 @@ def test_writing_to_stable_storage_survives_the_pods(cluster: Cluster) -> None:
     # claim, which the default class provisions on the node the scheduler chose
     assert timeline(cluster, states, all_ready, 60) == [
         (0.1, [("web-0", "Pending", False)]),
-        (9.0, [("web-0", "Running", True), ("web-1", "Pending", False)]),
-        (13.7, [("web-0", "Running", True), ("web-1", "Running", True)]),
+        (8.2, [("web-0", "Running", True), ("web-1", "Pending", False)]),
+        (13.3, [("web-0", "Running", True), ("web-1", "Running", True)]),
     ]
     claims = {c["metadata"]["name"]: c for c in cluster.list("pvc", "default")}
     assert {n: (c["status"]["phase"], c["spec"]["storageClassName"]) for n, c in claims.items()} == {

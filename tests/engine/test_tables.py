@@ -44,18 +44,18 @@ def test_pods_as_kubectl_prints_them(running: Cluster) -> None:
     t = table(running, "pods")
     assert render(t) == (
         "NAME                   READY   STATUS    RESTARTS   AGE\n"
-        "web-56dd9ccc9f-8k9q6   1/1     Running   0          90s\n"
-        "web-56dd9ccc9f-lj5zp   1/1     Running   0          90s\n"
-        "web-56dd9ccc9f-tzz9b   1/1     Running   0          90s"
+        "web-56dd9ccc9f-b862f   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-k7xnl   1/1     Running   0          90s\n"
+        "web-56dd9ccc9f-vr9vg   1/1     Running   0          90s"
     )
     assert render(t, wide=True).splitlines()[:2] == [
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE       NOMINATED NODE   READINESS GATES",  # noqa: E501
-        "web-56dd9ccc9f-8k9q6   1/1     Running   0          90s   10.244.2.3   worker-2   <none>           <none>",  # noqa: E501
+        "web-56dd9ccc9f-b862f   1/1     Running   0          90s   10.244.2.3   worker-2   <none>           <none>",  # noqa: E501
     ]
     row = t["rows"][0]
     assert row["object"]["kind"] == "PartialObjectMetadata"
     assert row["object"]["apiVersion"] == "meta.k8s.io/v1"
-    assert row["object"]["metadata"]["name"] == "web-56dd9ccc9f-8k9q6"
+    assert row["object"]["metadata"]["name"] == "web-56dd9ccc9f-b862f"
     assert "spec" not in row["object"]
     assert t["kind"] == "Table" and t["apiVersion"] == "meta.k8s.io/v1"
     assert [c["name"] for c in t["columnDefinitions"] if c["priority"] == 1] == [
@@ -121,19 +121,19 @@ def test_events_as_kubectl_get_events(running: Cluster) -> None:
     t = table(running, "events")
     lines = render(t).splitlines()
     assert lines[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-    # worker-2 pulls one image at a time (serializeImagePulls): nginx waits for CoreDNS's 1.02 s
-    # pull, so it is pulled at t=4.47, 86s before t=90.
+    # worker-2 pulls one image at a time (serializeImagePulls): nginx waits for metrics-server's
+    # 1.056 s pull, so it is pulled at t=3.71, 86s before t=90.
     pulled = next(r["cells"] for r in t["rows"] if r["cells"][2] == "Pulled")
     assert pulled[:5] == [
         "86s",
         "Normal",
         "Pulled",
-        "pod/web-56dd9ccc9f-8k9q6",
+        "pod/web-56dd9ccc9f-b862f",
         "spec.containers{nginx}",
     ]
     assert pulled[5] == "kubelet, worker-2"
     assert pulled[6] == (
-        'Successfully pulled image "nginx:1.27" in 3.45s (4.47s including waiting). '
+        'Successfully pulled image "nginx:1.27" in 2.656s (3.712s including waiting). '
         "Image size: 72099410 bytes."
     )
     assert pulled[7:9] == ["86s", 1]

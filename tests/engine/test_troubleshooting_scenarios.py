@@ -395,13 +395,15 @@ def test_a_statefulset_waits_for_its_claim_and_runs_once_volumes_exist():
     rows = statuses(c, "default", "app=nginx", start + 30)
     # the PV controller's next resync (15 s after the last, at 315 s) binds www-web-0; web-0 is
     # scheduled at once; web-1's claim, made with it, binds to the other volume as it is created
+    # (seed 7: web-0's pull takes 3.398 s; web-1, unschedulable at 319.198 s until its claim binds,
+    # leaves the 1 s back-off at the queue's next flush, at 321 s; its pull takes 2.795 s)
     assert [(round(t - start, 1), pod, s) for t, pod, s, _ in rows] == [
         (0.0, "web-0", "Pending"),
         (15.0, "web-0", "ContainerCreating"),
-        (18.4, "web-0", "Running"),
-        (18.4, "web-1", "Pending"),
-        (20.0, "web-1", "ContainerCreating"),
-        (23.4, "web-1", "Running"),
+        (19.2, "web-0", "Running"),
+        (19.2, "web-1", "Pending"),
+        (21.0, "web-1", "ContainerCreating"),
+        (24.6, "web-1", "Running"),
     ]
     assert [c.get("pvc", f"www-web-{i}")["spec"]["volumeName"] for i in range(2)] == ["www-0", "www-1"]
     assert passes(c)

@@ -255,6 +255,10 @@ def test_the_version_column_changes_node_by_node() -> None:
     c = Cluster.from_scenario("default", seed=7)
     c.apply(web(3))
     c.advance(10)
+    proxies = {
+        p["spec"]["nodeName"]: p["metadata"]["name"]
+        for p in c.list("pods", "kube-system", selector="k8s-app=kube-proxy")
+    }
     proc = c.upgrade("v1.33.0")
     timeline: list[tuple[float, str, str, str]] = []
     seen: dict[str, tuple[str, str]] = {}
@@ -292,6 +296,16 @@ def test_the_version_column_changes_node_by_node() -> None:
     ]
     assert proc.log[-1] == (36.0, "### the cluster runs v1.33.0")
     assert c.get("deployment", "web")["status"]["availableReplicas"] == 3
+    # Each drain (`kubectl drain --ignore-daemonsets`) leaves the node's kube-proxy pod alone,
+    # so the control plane's drain has nothing to wait for and kube-proxy never stops.
+    assert [(t, line) for t, line in proc.log if line.startswith("Warning:")] == [
+        (t, f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxies[n]}")
+        for t, n in ((25.0, "control-plane"), (27.0, "worker-1"), (30.0, "worker-2"), (33.0, "worker-3"))
+    ]
+    assert {
+        p["spec"]["nodeName"]: p["metadata"]["name"]
+        for p in c.list("pods", "kube-system", selector="k8s-app=kube-proxy")
+    } == proxies
 
 
 def test_an_upgrade_stuck_on_a_budget_goes_on_once_the_budget_is_fixed() -> None:
@@ -387,3 +401,42 @@ def test_an_upgrade_is_deterministic() -> None:
     first, second = run(), run()
     assert first == second
     assert first[1][-1][1] == "### the cluster runs v1.33.0"
+
+
+def test_a_drain_leaves_daemonset_pods_and_stops_at_a_pod_without_a_controller() -> None:
+    """`kubectl drain --ignore-daemonsets` as kubectl 1.32 runs it: the node's pods listed, the
+    kube-proxy pod's DaemonSet looked up (and the pod left alone), a bare pod refused in
+    kubectl's own doubled wording; nothing is evicted and the node stays cordoned."""
+    c = Cluster.from_scenario("default", seed=7)
+    c.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "lonely"},
+            "spec": {"nodeName": "worker-1", "containers": [{"name": "c", "image": "nginx:1.27"}]},
+        }
+    )
+    c.advance(5)
+    start = len(c.api_calls())
+    drain = c.drain("worker-1")
+    c.advance(1)
+    problem = (
+        "cannot delete cannot delete Pods that declare no controller (use --force to override): "
+        "default/lonely"
+    )
+    assert drain.log == [
+        (5.0, "$ kubectl drain worker-1 --ignore-daemonsets"),
+        (5.0, "node/worker-1 cordoned"),
+        (5.0, f'error: unable to drain node "worker-1" due to error: {problem}, continuing command...'),
+        (5.0, f"There are pending nodes to be drained:\n worker-1\n{problem}"),
+    ]
+    assert drain.failed == f"error: {problem}" and not drain.done
+    assert [
+        (x.verb, x.resource, x.namespace, x.name) for x in c.api_calls(start) if x.component == "kubectl"
+    ] == [
+        ("get", "nodes", "", "worker-1"),
+        ("patch", "nodes", "", "worker-1"),
+        ("list", "pods", "", ""),
+        ("get", "daemonsets", "kube-system", "kube-proxy"),
+    ]
+    assert c.get("node", "worker-1", None)["spec"]["unschedulable"] is True

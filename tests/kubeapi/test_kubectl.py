@@ -172,11 +172,22 @@ def test_drain_evicts_and_uncordon(kubectl: Kubectl) -> None:
         )
     )
     node = kubectl.out("get", "pods", "-l", "app=drained", "-o", "jsonpath={.items[0].spec.nodeName}")
-    out = kubectl.out("drain", node, "--ignore-daemonsets", "--timeout=60s")
+    proxy = kubectl.out(
+        "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy",
+        "--field-selector", f"spec.nodeName={node}", "-o", "name",
+    ).strip()  # fmt: skip
+    assert proxy.startswith("pod/kube-proxy-")
+    drain = kubectl("drain", node, "--ignore-daemonsets", "--timeout=60s")
+    out = drain.stdout
     assert f"node/{node} cordoned" in out and f"node/{node} drained" in out
     assert "evicted" in out
+    # kubeadm's kube-proxy DaemonSet pod is left where it is, as kubectl warns
+    assert (
+        drain.stderr
+        == f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy.removeprefix('pod/')}\n"
+    )
     on_node = kubectl.out("get", "pods", "-A", "--field-selector", f"spec.nodeName={node}", "-o", "name")
-    assert "drained-" not in on_node
+    assert "drained-" not in on_node and proxy in on_node.split()
     assert kubectl.out("uncordon", node).strip() == f"node/{node} uncordoned"
 
 

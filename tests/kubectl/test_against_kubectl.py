@@ -19,7 +19,7 @@ import pytest
 
 from clusterlab.kubectl import run
 
-from .conftest import engine_objects
+from .conftest import engine_daemonsets, engine_objects
 from .fakeapi import CannedAPI, _json, have_kubectl, real_kubectl
 from .side_by_side import sent_requests
 from .tables import TABLES
@@ -37,7 +37,15 @@ def _pod_name(objs: list[dict[str, Any]]) -> str:
 def _api(canned: dict[Any, Any] | None = None) -> CannedAPI:
     objs = engine_objects()
     pod = _pod_name(objs)
-    return CannedAPI(objs, TABLES, logs={pod: "hello\nworld\n"}, canned=canned)
+    # The DaemonSets by name, as `kubectl drain` looks up the owner of each DaemonSet pod.
+    daemonsets = {
+        (
+            "GET",
+            f"/apis/apps/v1/namespaces/{ds['metadata']['namespace']}/daemonsets/{ds['metadata']['name']}",
+        ): _json(200, ds)
+        for ds in engine_daemonsets()
+    }
+    return CannedAPI(objs, TABLES, logs={pod: "hello\nworld\n"}, canned={**daemonsets, **(canned or {})})
 
 
 def _compare(line: str, stdin: str = "", canned_writes: bool = False) -> tuple[list[Any], list[Any]]:
@@ -242,6 +250,40 @@ def test_writes_send_the_requests_kubectl_sends(line: str, stdin: str) -> None:
         for m, t in zip(mine, theirs, strict=False)
     ]
     assert mine == theirs
+
+
+def test_drain_refuses_a_pod_without_a_controller_in_kubectls_words() -> None:
+    """worker-1's CoreDNS pod made a bare pod: `--ignore-daemonsets` lets kube-proxy's pod be
+    (its DaemonSet looked up first), and the bare pod stops the drain, in kubectl 1.32's own
+    doubled "cannot delete cannot delete" wording, its final line without an `error: ` prefix."""
+    objs = engine_objects()
+    (bare,) = [
+        o
+        for o in objs
+        if o["kind"] == "Pod"
+        and o["spec"].get("nodeName") == "worker-1"
+        and o["metadata"]["name"].startswith("coredns-")
+    ]
+    del bare["metadata"]["ownerReferences"]
+    apis = [_api(_writes(objs)) for _ in range(2)]
+    for api in apis:
+        api.objects = copy.deepcopy(objs)
+    line = "drain worker-1 --ignore-daemonsets"
+    out, err, rc = real_kubectl(apis[0], line.split())
+    mine = run("kubectl " + line, apis[1])
+    assert (mine.stdout, mine.stderr, mine.exit_code) == (out, err, rc)
+    problem = (
+        "cannot delete cannot delete Pods that declare no controller (use --force to override): "
+        f"kube-system/{bare['metadata']['name']}"
+    )
+    assert err == (
+        f'error: unable to drain node "worker-1" due to error: {problem}, continuing command...\n'
+        f"There are pending nodes to be drained:\n worker-1\n{problem}\n"
+    )
+    assert sent_requests(apis[1].requests) == sent_requests(apis[0].requests)
+    assert [r.path for r in apis[0].requests if "daemonsets" in r.path] == [
+        "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy"
+    ]
 
 
 def test_yaml_and_json_of_hostile_strings_match_kubectl(objects: list[dict[str, Any]]) -> None:

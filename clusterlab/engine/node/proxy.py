@@ -5,7 +5,9 @@ What the real kube-proxy (1.32, `--proxy-mode iptables`) does, on the virtual cl
 - **Watching.** Informers on Services and EndpointSlices (both with the label selector
   `!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name`), as the user
   `system:kube-proxy`, whom kube-apiserver's bootstrap binding `system:node-proxier` lets
-  list and watch them. Until both have synced it writes nothing; then it syncs at once.
+  list and watch them (run as kubeadm's DaemonSet, it authenticates with its pod's token as
+  `system:serviceaccount:kube-system:kube-proxy`, which kubeadm binds to the same role:
+  `proxy_pod.py`). Until both have synced it writes nothing; then it syncs at once.
 - **Rate limit.** Every change that matters to the rules (a Service's ports or IPs, a slice's
   endpoints and their conditions; not labels or annotations) asks for a sync through a
   `BoundedFrequencyRunner`: a token bucket of 2 syncs refilled at one per
@@ -34,9 +36,10 @@ chains first, user chains sorted by name, each rule in iptables' canonical argum
 statistic match's probability as the kernel stores it (`0.33333333349`), comments quoted as
 `xtables_save_string` quotes them.
 
-Where the scenario installs kubeadm's kube-proxy add-on, the process runs in the node's pod of
-the `kube-system/kube-proxy` DaemonSet and lives as long as that container (`proxy_pod.py`);
-otherwise it is a node process started with the node (as in clusters that run it as a system
+Where the scenario installs kubeadm's kube-proxy add-on (the lab's kubeadm scenarios do), the
+process runs in the node's pod of the `kube-system/kube-proxy` DaemonSet and lives as long as
+that container (`proxy_pod.py`): a node has no rules until that container first starts.
+Otherwise it is a node process started with the node (as in clusters that run it as a system
 service) and stopped or started directly.
 
 Simplified: only kube-proxy's chains and the built-in chains'
@@ -149,6 +152,7 @@ class KubeProxy:
         self.server = server
         self.clock = clock
         self.node = node
+        self.user = PROXY_USER  # whom its requests come from (`proxy_pod.py` sets its pod's)
         self.running = False
         self.process: ProcessClock | None = None
         # What the last sync wrote, as the objects it read (informer objects are never mutated):
@@ -178,7 +182,7 @@ class KubeProxy:
         self._informers = []
         for resource in ("services", "endpointslices"):
             inf = _Informer(
-                self.server, PROXY_USER, resource, label_selector=PROXY_SELECTOR, on_synced=self._synced
+                self.server, self.user, resource, label_selector=PROXY_SELECTOR, on_synced=self._synced
             )
             inf.add_handler(
                 lambda obj, r=resource: self._changed(r, None, obj),

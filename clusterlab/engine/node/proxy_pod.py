@@ -8,7 +8,9 @@ or join (so its `Pulled` event says the image is already present). The node's ku
 *process* is that container's process:
 
 - when the kubelet starts the container, kube-proxy starts (`KubeProxy.start`: its informers
-  list and watch, then a full sync);
+  list and watch, then a full sync), as its pod's service account
+  `system:serviceaccount:kube-system:kube-proxy` (its kubeconfig's `tokenFile` is the pod's
+  token; kubeadm's `kubeadm:node-proxier` binding gives it `system:node-proxier`);
 - when the container's process ends (the pod is deleted, evicted, or the container killed),
   kube-proxy stops: the rules it last wrote stay in the kernel, stale, until the DaemonSet's
   replacement pod starts and its first sync rewrites them (iptables state outlives the process);
@@ -33,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..audit import User
 from .images import GO_SIGTERM_EXIT
 from .proxy import KubeProxy
 from .runtime import normalize
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 IMAGE_REPOSITORY = "registry.k8s.io/kube-proxy"
+#: Whom a kube-proxy in kubeadm's DaemonSet pod authenticates as: the pod's service account.
+POD_USER = User("system:serviceaccount:kube-system:kube-proxy", "kube-proxy")
 
 
 def installs_kube_proxy(objects: Iterable[Obj]) -> bool:
@@ -109,6 +114,7 @@ class ProxyPods:
         if node in self.stopped:  # killed as soon as it runs (its Process exists after this call)
             self.clock.call_later(0.0, lambda: self._kill(node))
             return
+        proxy.user = POD_USER
         proxy.start()
 
     def container_exited(self, node: str, container_id: str) -> None:

@@ -46,6 +46,8 @@ CPU_NOISE = 0.10
 MEMORY_NOISE = 0.015
 #: What a node uses outside its pods: kubelet (~15m, ~45 MiB), containerd (~5m, ~35 MiB),
 #: systemd, journald and the kernel (~10m, ~400 MiB of working set on Ubuntu 24.04).
+#: kube-proxy is not in it: kubeadm runs it as a DaemonSet pod, whose cgroup (and usage) is
+#: under kubepods like any other pod's.
 SYSTEM_CPU_MILLIS = 30.0
 SYSTEM_MEMORY_BYTES = 480 * MIB
 

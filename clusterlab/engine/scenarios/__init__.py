@@ -14,6 +14,7 @@ rollout that goes out after the lab starts); `check:` says, as data, how the fix
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -67,14 +68,19 @@ def available() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files(__package__).iterdir() if p.name.endswith(".yaml"))
 
 
-def load(name: str) -> Scenario:
+def load(name: str, *, without: Collection[str] = ()) -> Scenario:
+    """The scenario `name`; `without`: add-ons of its `addons:` to leave out (a cluster that
+    differs from the scenario only in not installing them, e.g. with no kube-proxy DaemonSet)."""
     if name not in available():
         raise NotFound(f'scenario "{name}" not found (available: {", ".join(available())})')
     data = yaml.safe_load(resources.files(__package__).joinpath(f"{name}.yaml").read_text())
     nodes = [NodeSpec(**n) for n in data.get("nodes") or []]
     version = str(data.get("version", "v1.32.0"))
     values = {"KUBERNETES_VERSION": version, "CONTROL_PLANE_ENDPOINT": _control_plane_endpoint(nodes)}
-    objects = [obj for addon in data.get("addons") or [] for obj in _addon(addon, values)]
+    addons = data.get("addons") or []
+    if unknown := sorted(set(without) - set(addons)):
+        raise NotFound(f'scenario "{name}" installs no add-on {", ".join(unknown)}')
+    objects = [obj for addon in addons if addon not in without for obj in _addon(addon, values)]
     objects += list(data.get("objects") or [])
     return Scenario(
         name=data.get("name", name),
