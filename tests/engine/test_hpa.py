@@ -220,7 +220,13 @@ def test_scale_up_under_a_load_step_then_down_after_the_window(lab: Cluster) -> 
         "HPA php-apache: ceil(1 × 250 % / 50 %) = 5, limited to 4 by the scale-up limit → scale 1 → 4",
     ) in texts
     assert (165.0, "HPA php-apache: ceil(5 × 70 % / 50 %) = 7 → scale 5 → 7") in texts
-    assert (180.0, "HPA php-apache: 50 % / 50 % = 1.00, within the 0.1 tolerance → keep 7") in texts
+    # two of the 7 have no metrics yet: the controller's second pass fills them in at 100 % of
+    # the target (the ratio is just below 1) and still finds it within the tolerance
+    assert (
+        180.0,
+        "HPA php-apache: 50 % / 50 % = 1.00; counting 2 pod(s) without metrics and 0 not ready"
+        " at 0 % (scaling up) or 100 % (scaling down): 1.00, within the 0.1 tolerance → keep 7",
+    ) in texts
     assert (
         360.0,
         "HPA php-apache: ceil(7 × 0 % / 50 %) = 0; the stabilization window holds 7 → keep 7",

@@ -28,10 +28,12 @@ spec:
       - {path: /v2, pathType: Prefix, backend: {service: {name: web2, port: {number: 8080}}}}
 """
 CONTROLLER = ("ingress-nginx", "ingress-nginx-controller")
-#: hello-app's 1 ms per request stretched by its utilisation (M/M/1), plus the hop from the
-#: controller pod; the controller adds its own 0.3 ms of proxying and the hop from outside.
-WEB_LATENCY_MS = 1.6709132390299903
-CONTROLLER_LATENCY_MS = 2.0845821889921345
+#: hello-app's 1 ms per request stretched by its utilisation (M/M/1: 100 requests/s × 1 ms on one
+#: core, ρ = 0.1), plus the 0.5 ms hop from the controller pod on another node; the controller
+#: adds its own 0.3 ms of proxying at ρ = 100 × 0.3 ms = 0.03 and the 0.1 ms hop from the node
+#: port on its own node.
+WEB_LATENCY_MS = 0.5 + 1.0 / (1 - 0.1)
+CONTROLLER_LATENCY_MS = 0.1 + 0.3 / (1 - 0.03) + WEB_LATENCY_MS
 
 
 def _pod(c: Cluster, app: str) -> tuple[str, str]:

@@ -40,10 +40,18 @@ def decision_text(name: str, e: Explanation, current: int, desired: int) -> str:
     """One line: the formula with its numbers, then what held or limited it, then the act."""
     calc = e.calculation
     unit = "m" if calc is not None and calc.average_value else " %"
-    if calc is not None and calc.rule == "tolerance":
-        ratio = calc.new_ratio if calc.new_ratio is not None else calc.ratio
+    if calc is not None and calc.rule == "tolerance" and calc.new_ratio is not None:
+        # pods without metrics (or not ready) send the controller to its second pass, which
+        # fills them in and judges the new ratio
         quotient = f"{calc.utilization}{unit} / {calc.target}{unit}"
-        text = f"HPA {name}: {quotient} = {ratio:.2f}, within the 0.1 tolerance"
+        text = (
+            f"HPA {name}: {quotient} = {calc.ratio:.2f}; counting {len(calc.missing)} pod(s) "
+            f"without metrics and {len(calc.unready)} not ready at 0 % (scaling up) or 100 % "
+            f"(scaling down): {calc.new_ratio:.2f}, within the 0.1 tolerance"
+        )
+    elif calc is not None and calc.rule == "tolerance":
+        quotient = f"{calc.utilization}{unit} / {calc.target}{unit}"
+        text = f"HPA {name}: {quotient} = {calc.ratio:.2f}, within the 0.1 tolerance"
     elif calc is not None and calc.rule == "ceil":
         quotient = f"{calc.utilization}{unit} / {calc.target}{unit}"
         text = f"HPA {name}: ceil({calc.ready} × {quotient}) = {calc.desired}"

@@ -215,14 +215,23 @@ class TrafficStats:
         ns, _, rest = service.partition("/")
         return ns, rest.partition(":")[0]
 
-    def utilisation(self, pod: Obj, extra: float = 0.0) -> tuple[float, float]:
-        """(ρ, service time in seconds) of a pod at its current rate plus `extra` requests/s."""
+    def utilisation(self, pod: Obj, batch: int = 0) -> tuple[float, float]:
+        """(ρ, service time in seconds) of a pod: its arrival rate × CPU per request / its cores.
+
+        One request (`batch` 0) meets the pod's recent rate (the last WINDOW seconds' average).
+        A load source's batch is this virtual second's arrivals: `batch` plus what already reached
+        the pod this second (other sources, single requests) — not plus the recent average, which
+        is the same steady load measured before and would count it twice."""
         containers = (pod.get("spec") or {}).get("containers") or [{}]
         main = containers[0]
         service = cpu_ms(main) / 1000.0
         cores = (cpu_limit_millis(main) or ONE_CORE) / 1000.0
         series = self.pods.get((pod["metadata"].get("namespace", ""), pod["metadata"]["name"]))
-        rate = (series.window(self.clock.now)[0] / WINDOW if series else 0.0) + extra
+        if batch:
+            so_far = series.buckets.get(math.floor(self.clock.now)) if series else None
+            rate = float(batch + (so_far.requests if so_far else 0))
+        else:
+            rate = series.window(self.clock.now)[0] / WINDOW if series else 0.0
         return rate * service / cores, service
 
     def record(self, conn: Connection, answer: Answer | None, now: float) -> float:
