@@ -40,9 +40,11 @@ const area = document.getElementById("editor-text");
 area.value = arguments[0];
 area.dispatchEvent(new Event("input", {bubbles: true}));
 """
-# The test id of the first pod chip inside a container, read in one script call.
+# The test id of the first pod chip inside a container (whose test id starts with a prefix),
+# read in one script call.
 FIRST_POD = """
-const chip = document.querySelector(arguments[0] + ' [data-action="pod-scheduling"]');
+const chip = document.querySelector(
+  arguments[0] + ' [data-action="pod-scheduling"][data-testid^="' + arguments[1] + '"]');
 return chip ? chip.dataset.testid : "";
 """
 
@@ -59,9 +61,10 @@ def open_lab(driver: Any, server_url: str) -> None:
     wait(driver).until(lambda d: d.execute_script("return document.body.dataset.socket") == "open")
 
 
-def open_decision(driver: Any, container: str) -> str:
-    """Click the first pod in `container`; return its test id once its decision is shown."""
-    testid = wait(driver, 10).until(lambda d: d.execute_script(FIRST_POD, container))
+def open_decision(driver: Any, container: str, prefix: str = "pod-") -> str:
+    """Click the first pod in `container` whose chip's test id starts with `prefix`; return its
+    test id once its decision is shown."""
+    testid = wait(driver, 10).until(lambda d: d.execute_script(FIRST_POD, container, prefix))
     click(driver, testid)
     pod = testid.removeprefix("pod-")
     wait(driver).until(
@@ -110,16 +113,30 @@ def test_why_is_my_pod_pending(server_url: str, browser: Any) -> None:
     rows = driver.find_elements(By.CSS_SELECTOR, "#pod-decision tbody tr")
     assert [row.get_attribute("data-verdict") for row in rows] == ["filtered out"] * 4
 
-    # A running pod on the node map: the node it won, marked in its table.
+    # A running pod on the node map: a CoreDNS replica, scored against the other nodes; the
+    # node it won is marked in its table.
     click(driver, "decision-close")
     wait(driver).until(lambda d: d.execute_script("return document.getElementById('pod-decision').hidden"))
-    testid = open_decision(driver, "#nodes article[data-node^='worker']")
-    node = driver.execute_script(
-        "return document.querySelector(`[data-testid='${arguments[0]}']`).closest('article').dataset.node",
-        testid,
-    )
+    testid = open_decision(driver, "#nodes article[data-node^='worker']", "pod-kube-system-coredns-")
+    node = node_of(driver, testid)
     (chosen,) = driver.find_elements(By.CSS_SELECTOR, '#pod-decision tr[data-verdict="chosen"]')
     assert chosen.get_attribute("data-node") == node
     assert f"on {node}" in text_of(driver, "#pod-decision")
     explanation = text_of(driver, '#pod-decision [data-testid="decision-explanation"]')
     assert f"{node} won with a total of" in explanation or "tied with a total of" in explanation
+
+    # A DaemonSet's pod (kube-proxy, as kubeadm installs it) names its node in a required node
+    # affinity: the other nodes are filtered out and nothing is scored.
+    click(driver, "decision-close")
+    wait(driver).until(lambda d: d.execute_script("return document.getElementById('pod-decision').hidden"))
+    testid = open_decision(driver, "#nodes article[data-node='worker-2']", "pod-kube-system-kube-proxy-")
+    assert node_of(driver, testid) == "worker-2"
+    explanation = text_of(driver, '#pod-decision [data-testid="decision-explanation"]')
+    assert "3 (control-plane, worker-1, worker-3) were ruled out by NodeAffinity" in explanation
+    assert explanation.endswith("Only worker-2 passed the filters, so it was chosen without scoring.")
+
+
+def node_of(driver: Any, testid: str) -> str:
+    """The node whose card holds the pod chip `testid`."""
+    script = "return document.querySelector(`[data-testid='${arguments[0]}']`).closest('article')"
+    return str(driver.execute_script(script + ".dataset.node", testid))
