@@ -190,3 +190,35 @@ spec:
   restartPolicy: Never
   containers: [{name: app, image: "busybox:1.36", command: [sh, -c, "echo done"]}]
 """
+
+#: "Communicate Between Containers in the Same Pod Using a Shared Volume"
+#: (pods/two-container-pod.yaml): debian writes index.html, nginx serves it.
+DOCS_TWO_CONTAINER_POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: two-containers
+spec:
+
+  restartPolicy: Never
+
+  volumes:
+  - name: shared-data
+    emptyDir: {}
+
+  containers:
+
+  - name: nginx-container
+    image: nginx
+    volumeMounts:
+    - name: shared-data
+      mountPath: /usr/share/nginx/html
+
+  - name: debian-container
+    image: debian
+    volumeMounts:
+    - name: shared-data
+      mountPath: /pod-data
+    command: ["/bin/sh"]
+    args: ["-c", "echo Hello from the debian container > /pod-data/index.html"]
+"""

@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.pages import click, text_of, wait
 from tests.browser.test_scheduling_in_browser import FILL_EDITOR, open_lab
+from tests.manifests import EXAMPLE_INGRESS_WEB_WEB2
 
 pytestmark = pytest.mark.browser
 
@@ -91,32 +92,6 @@ def test_lines_follow_ready_pods_and_a_node_shows_its_rules(server_url: str, bro
     ]
 
 
-INGRESS = """apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: example-ingress
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: hello-world.example
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: web
-            port:
-              number: 80
-      - path: /v2
-        pathType: Prefix
-        backend:
-          service:
-            name: web2
-            port:
-              number: 8080
-"""
-
 # The Ingress's lines as (host, path, service, broken, stroke width), and whether its drawing is
 # still the element first seen (marked by `MARK`): moving counters must not re-send it.
 INGRESS_ROUTES = """
@@ -144,7 +119,7 @@ def test_an_ingress_line_appears_and_carries_live_traffic(server_url: str, brows
     driver = browser
     open_ingress_lab(driver, server_url)
     click(driver, "speed-10")
-    driver.execute_script(FILL_EDITOR, WEB + "---\n" + INGRESS)
+    driver.execute_script(FILL_EDITOR, WEB + "---\n" + EXAMPLE_INGRESS_WEB_WEB2)
     click(driver, "editor-apply")
     wait(driver).until(
         lambda d: "ingress.networking.k8s.io/example-ingress created" in text_of(d, "#console-output")

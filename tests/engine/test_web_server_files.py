@@ -18,38 +18,10 @@ from clusterlab.engine import Cluster
 from clusterlab.engine.audit import User
 from clusterlab.engine.node.listeners import Answer
 from clusterlab.engine.node.web_servers import NGINX_50X, NGINX_WELCOME
+from tests.manifests import DOCS_TWO_CONTAINER_POD
 
 ADMIN = User("kubernetes-admin", "kubectl")
 
-TWO_CONTAINERS = """
-apiVersion: v1
-kind: Pod
-metadata:
-  name: two-containers
-spec:
-
-  restartPolicy: Never
-
-  volumes:
-  - name: shared-data
-    emptyDir: {}
-
-  containers:
-
-  - name: nginx-container
-    image: nginx
-    volumeMounts:
-    - name: shared-data
-      mountPath: /usr/share/nginx/html
-
-  - name: debian-container
-    image: debian
-    volumeMounts:
-    - name: shared-data
-      mountPath: /pod-data
-    command: ["/bin/sh"]
-    args: ["-c", "echo Hello from the debian container > /pod-data/index.html"]
-"""
 
 PV_TASK = """
 apiVersion: v1
@@ -149,7 +121,7 @@ def web(name: str, image: str, mounts: list[dict], volumes: list[dict], **spec: 
 
 
 def test_shared_volume_task_serves_what_the_debian_container_wrote(cluster: Cluster) -> None:
-    cluster.apply(yaml.safe_load(TWO_CONTAINERS))
+    cluster.apply(yaml.safe_load(DOCS_TWO_CONTAINER_POD))
     # nginx starts first, on the empty emptyDir; debian's image is pulled after nginx's, and
     # its shell writes the page and exits: the kubelet reports both in one status update (seed 7:
     # on worker-1, nginx's pull takes 2.863 s, debian's 2.176 s; debian's shell starts at 6.139 s)

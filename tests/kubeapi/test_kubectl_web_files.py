@@ -11,33 +11,9 @@ import pytest
 
 from tests.kubeapi.kubectl_cli import Kubectl, kubectl_for_new_lab, wait_for
 from tests.live_server import LiveServer
+from tests.manifests import DOCS_TWO_CONTAINER_POD
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
-
-TWO_CONTAINERS = """
-apiVersion: v1
-kind: Pod
-metadata:
-  name: two-containers
-spec:
-  restartPolicy: Never
-  volumes:
-  - name: shared-data
-    emptyDir: {}
-  containers:
-  - name: nginx-container
-    image: nginx
-    volumeMounts:
-    - name: shared-data
-      mountPath: /usr/share/nginx/html
-  - name: debian-container
-    image: debian
-    volumeMounts:
-    - name: shared-data
-      mountPath: /pod-data
-    command: ["/bin/sh"]
-    args: ["-c", "echo Hello from the debian container > /pod-data/index.html"]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +22,7 @@ def kubectl(live_server_process: LiveServer, tmp_path_factory: pytest.TempPathFa
 
 
 def test_nginx_serves_what_the_debian_container_wrote(kubectl: Kubectl) -> None:
-    assert kubectl.out("apply", "-f", "-", stdin=TWO_CONTAINERS) == "pod/two-containers created\n"
+    assert kubectl.out("apply", "-f", "-", stdin=DOCS_TWO_CONTAINER_POD) == "pod/two-containers created\n"
     debian = "jsonpath={.status.containerStatuses[?(@.name=='debian-container')].state.terminated.reason}"
     wait_for(lambda: kubectl.out("get", "pod", "two-containers", "-o", debian) == "Completed", 60)
     exec_nginx = ("exec", "two-containers", "-c", "nginx-container", "--")
